@@ -1,0 +1,116 @@
+/**
+ * Configuration schema (talon.md §3). Every key can come from the file or from the
+ * environment (key uppercased, `.` → `_`), including keys absent from the file.
+ */
+import { z } from "zod";
+
+/** YAML/env booleans: true/false, "true"/"false" (any case), yes/no, on/off, 1/0. */
+export const boolish = z.union([
+  z.boolean(),
+  z
+    .string()
+    .transform((s, ctx) => {
+      const v = s.trim().toLowerCase();
+      if (["true", "yes", "on", "1", "y"].includes(v)) return true;
+      if (["false", "no", "off", "0", "n", ""].includes(v)) return false;
+      ctx.addIssue({ code: "custom", message: `expected a boolean, got '${s}'` });
+      return z.NEVER;
+    }),
+  z.number().transform((n) => n !== 0),
+]);
+
+/** A list given as a YAML list or as a comma-separated string (env vars). */
+export const stringList = z.union([
+  z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)),
+  z.string().transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== ""),
+  ),
+]);
+
+const intish = z.coerce.number().int();
+
+export const configSchema = z.object({
+  listen_address: z.string().default("0.0.0.0"),
+  listen_port: intish.min(0).max(65535).default(2803),
+  rules_files: stringList.default(["/etc/falco-talon/rules.yaml"]),
+  watch_rules: boolish.default(true),
+  print_all_events: boolish.default(false),
+  kubeconfig: z.string().default(""),
+  log_format: z.enum(["color", "text", "json"]).default("color"),
+  log_level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  default_notifiers: stringList.default([]),
+  deduplication: z
+    .object({
+      /** Accepted for compatibility; leader election is never used (see queue.nats). */
+      leader_election: boolish.default(false),
+      /** 0 turns deduplication off. */
+      time_window_seconds: intish.min(0).default(5),
+    })
+    .prefault({}),
+  /** Maximum accepted body size in bytes for the HTTP intake (413 above it). */
+  max_body_bytes: intish.min(1).default(1024 * 1024),
+  queue: z
+    .object({
+      /** Events waiting to be processed before intake answers 503. */
+      capacity: intish.min(1).default(10000),
+      /** Distinct targets processed concurrently. */
+      concurrency: intish.min(1).default(16),
+      /** Seconds to finish queued work on SIGTERM. */
+      shutdown_timeout_seconds: intish.min(0).default(30),
+      nats: z
+        .object({
+          url: z.string().default(""),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  falco: z
+    .object({
+      /** Falco rules files evaluated by the built-in rule engine (k8s_audit, json). */
+      rules_files: stringList.default([]),
+    })
+    .prefault({}),
+  otel: z
+    .object({
+      traces_enabled: boolish.default(false),
+      metrics_enabled: boolish.default(false),
+      collector_endpoint: z.string().default("localhost"),
+      collector_port: intish.default(4317),
+      collector_use_insecure_grpc: boolish.default(false),
+      timeout: intish.default(10),
+    })
+    .prefault({}),
+  aws: z
+    .object({
+      region: z.string().default(""),
+      access_key: z.string().default(""),
+      secret_key: z.string().default(""),
+      role_arn: z.string().default(""),
+      external_id: z.string().default(""),
+      /** Custom endpoint for the AWS SDK clients (tests, LocalStack-like services). */
+      endpoint: z.string().default(""),
+    })
+    .prefault({}),
+  gcp: z
+    .object({
+      credentials_path: z.string().default(""),
+      region: z.string().default(""),
+    })
+    .prefault({}),
+  minio: z
+    .object({
+      endpoint: z.string().default(""),
+      access_key: z.string().default(""),
+      secret_key: z.string().default(""),
+      use_ssl: boolish.default(false),
+    })
+    .prefault({}),
+  /** `notifiers.<name>.<setting>`; each notifier validates its own settings. */
+  notifiers: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,176 @@
+/**
+ * The plug-in contract shared by actionners, outputs, notifiers and contexts.
+ * Each plug-in lives in its own folder and default-exports one object of these shapes;
+ * the registries (src/<kind>/registry.ts) list them.
+ */
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { Config } from "../config/schema.js";
+import type { FalcoEvent } from "../events/event.js";
+import type { KubeClient } from "../kube/client.js";
+import type { TemplateVars } from "../templating/substitute.js";
+
+/** One RBAC rule, as it would appear in a ClusterRole. */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+export interface Permissions {
+  /** Kubernetes RBAC rules needed by the plug-in (used by `falco-talon rbac`). */
+  kubernetes?: PolicyRule[];
+  /** Cloud permissions, as documentation (e.g. `lambda:InvokeFunction`). */
+  cloud?: string[];
+}
+
+export type ActionStatus = "success" | "failure" | "ignored";
+
+/** Bytes produced by an actionner, handed to an output. */
+export interface Artifact {
+  /** Data name, e.g. `tcpdump.pcap`, `log`, or the downloaded file path. */
+  name: string;
+  objects: Record<string, string>;
+  bytes: Buffer;
+  contentType?: string;
+}
+
+export interface ActionResult {
+  status: ActionStatus;
+  /** Human-readable outcome, e.g. `the pod 'x' in the namespace 'y' has been terminated`. */
+  output?: string;
+  /** Set when status is failure. */
+  error?: string;
+  /** Extra result text (e.g. a Lambda's response). */
+  result?: string;
+  objects: Record<string, string>;
+  data?: Artifact;
+}
+
+export interface OutputResult {
+  status: "success" | "failure";
+  output?: string;
+  error?: string;
+  objects: Record<string, string>;
+}
+
+/** Services handed to every plug-in call. Nothing here is global. */
+export interface PluginEnv {
+  config: Config;
+  logger: Logger;
+  /** Lazily built Kubernetes client (throws a clear error when no cluster is configured). */
+  kube(): KubeClient;
+  /** `server`: send Kubernetes writes with server-side dry run (dryRun=All). */
+  dryRun?: "server";
+  /** Aborted on shutdown or action timeout. */
+  signal: AbortSignal;
+}
+
+export interface ActionnerInfo {
+  category: string;
+  name: string;
+  description: string;
+  /** Falco source the actionner works with (`syscall`, `k8s_audit`, `any`). */
+  source: string;
+  /** Default for `continue` when the action does not set it. */
+  continue: boolean;
+  useContext: boolean;
+  allowOutput: boolean;
+  requireOutput: boolean;
+  requiredOutputFields: string[];
+  permissions: Permissions;
+  /** A rules-file example (YAML). */
+  example: string;
+}
+
+export interface ActionInput<P> {
+  event: FalcoEvent;
+  parameters: P;
+  /** Per-event substitution variables (event fields and context), never process.env. */
+  vars: TemplateVars;
+  rule: string;
+  action: string;
+  env: PluginEnv;
+}
+
+export interface Actionner<S extends z.ZodType = z.ZodType> {
+  info: ActionnerInfo;
+  /** Parameters schema; defaults are the runtime defaults. */
+  parameters: S;
+  /** Once per category in use, at startup. */
+  init?(env: Omit<PluginEnv, "signal">): Promise<void>;
+  /** Pre-flight checks against the event (e.g. the pod exists). Throws on failure. */
+  checks(input: ActionInput<z.output<S>>): Promise<void>;
+  run(input: ActionInput<z.output<S>>): Promise<ActionResult>;
+}
+
+export interface OutputInfo {
+  category: string;
+  name: string;
+  description: string;
+  permissions: Permissions;
+  example: string;
+}
+
+export interface OutputInput<P> {
+  artifact: Artifact;
+  parameters: P;
+  env: PluginEnv;
+}
+
+export interface Output<S extends z.ZodType = z.ZodType> {
+  info: OutputInfo;
+  parameters: S;
+  init?(env: Omit<PluginEnv, "signal">): Promise<void>;
+  /** Validation-time and pre-run checks of the parameters (e.g. folder or bucket exists). */
+  checks(parameters: z.output<S>, env: Omit<PluginEnv, "signal">): Promise<void>;
+  run(input: OutputInput<z.output<S>>): Promise<OutputResult>;
+}
+
+/** The payload a notifier receives (Talon's LogLine; object keys title-cased). */
+export interface Notification {
+  time: string;
+  message: "action" | "output";
+  status: "success" | "failure" | "ignored";
+  rule: string;
+  event: string;
+  priority: string;
+  source: string;
+  action: string;
+  actionner: string;
+  category?: string;
+  output?: string;
+  output_target?: string;
+  output_name?: string;
+  error?: string;
+  result?: string;
+  trace_id: string;
+  objects: Record<string, string>;
+  stage?: string;
+}
+
+export interface NotifierInfo {
+  name: string;
+  description: string;
+  permissions: Permissions;
+  example: string;
+}
+
+export interface Notifier<S extends z.ZodType = z.ZodType> {
+  info: NotifierInfo;
+  /** Settings schema for `notifiers.<name>` in the config file. */
+  parameters: S;
+  send(notification: Notification, settings: z.output<S>, env: PluginEnv): Promise<void>;
+}
+
+export interface ContextInfo {
+  name: string;
+  description: string;
+  permissions: Permissions;
+}
+
+export interface ContextProvider {
+  info: ContextInfo;
+  /** Returns flat string values (keys such as `node.hostname`); empty values are dropped by the caller. */
+  fetch(event: FalcoEvent, env: PluginEnv): Promise<Record<string, string>>;
+}
