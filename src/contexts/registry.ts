@@ -1,0 +1,8 @@
+/** Every context provider for `additional_contexts`. Adding one: a folder plus one line here. */
+import type { ContextProvider } from "../plugins/types.js";
+
+export const contexts: ContextProvider[] = [];
+
+export function findContext(name: string): ContextProvider | undefined {
+  return contexts.find((c) => c.info.name === name);
+}
