@@ -1,8 +1,9 @@
 /**
  * Reading event fields as text (talon.md §1 "Field getters").
  */
-import { JsonNumber } from "./event.js";
+
 import type { FalcoEvent } from "./event.js";
+import { JsonNumber } from "./event.js";
 
 /**
  * The text of a field value for matching and substitution: strings as is, numbers
@@ -43,7 +44,8 @@ function first(event: FalcoEvent, keys: string[]): string {
   return "";
 }
 
-export const getPodName = (e: FalcoEvent) => first(e, ["k8s.pod.name", "ka.target.pod.name", "ka.target.name"]);
+export const getPodName = (e: FalcoEvent) =>
+  first(e, ["k8s.pod.name", "ka.target.pod.name", "ka.target.name"]);
 export const getNamespace = (e: FalcoEvent) => first(e, ["k8s.ns.name", "ka.target.namespace"]);
 export const getTargetName = (e: FalcoEvent) => first(e, ["ka.target.name"]);
 export const getTargetNamespace = (e: FalcoEvent) => first(e, ["ka.target.namespace"]);

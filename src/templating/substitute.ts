@@ -58,7 +58,10 @@ function quoteFor(state: "none" | "single" | "double", value: string): string {
  */
 export function substitute(template: string, vars: TemplateVars, opts: SubstituteOptions): string {
   if (opts.mode === "raw") {
-    return template.replace(VAR_RE, (_m, b?: string, p?: string, s?: string) => vars.get(b ?? p ?? s ?? "") ?? "");
+    return template.replace(
+      VAR_RE,
+      (_m, b?: string, p?: string, s?: string) => vars.get(b ?? p ?? s ?? "") ?? "",
+    );
   }
   let out = "";
   let state: "none" | "single" | "double" = "none";
