@@ -7,15 +7,13 @@ import { z } from "zod";
 /** YAML/env booleans: true/false, "true"/"false" (any case), yes/no, on/off, 1/0. */
 export const boolish = z.union([
   z.boolean(),
-  z
-    .string()
-    .transform((s, ctx) => {
-      const v = s.trim().toLowerCase();
-      if (["true", "yes", "on", "1", "y"].includes(v)) return true;
-      if (["false", "no", "off", "0", "n", ""].includes(v)) return false;
-      ctx.addIssue({ code: "custom", message: `expected a boolean, got '${s}'` });
-      return z.NEVER;
-    }),
+  z.string().transform((s, ctx) => {
+    const v = s.trim().toLowerCase();
+    if (["true", "yes", "on", "1", "y"].includes(v)) return true;
+    if (["false", "no", "off", "0", "n", ""].includes(v)) return false;
+    ctx.addIssue({ code: "custom", message: `expected a boolean, got '${s}'` });
+    return z.NEVER;
+  }),
   z.number().transform((n) => n !== 0),
 ]);
 

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig } from "./load.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "cfg-"));
+const file = (name: string, text: string) => {
+  const p = join(tmp, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe("loadConfig", () => {
+  it("has Talon's defaults", () => {
+    const { config } = loadConfig({ env: {} });
+    assert.equal(config.listen_address, "0.0.0.0");
+    assert.equal(config.listen_port, 2803);
+    assert.deepEqual(config.rules_files, ["/etc/falco-talon/rules.yaml"]);
+    assert.equal(config.watch_rules, true);
+    assert.equal(config.print_all_events, false);
+    assert.equal(config.log_format, "color");
+    assert.equal(config.deduplication.time_window_seconds, 5);
+    assert.equal(config.otel.timeout, 10);
+    assert.equal(config.otel.collector_port, 4317);
+    assert.equal(config.minio.use_ssl, false);
+  });
+
+  it("reads otel.timeout from the file (§11 test 6)", () => {
+    const p = file("a.yaml", "otel:\n  timeout: 42\n");
+    assert.equal(loadConfig({ file: p, env: {} }).config.otel.timeout, 42);
+  });
+
+  it("reads OTEL_TIMEOUT from the environment without a file (§11 test 7)", () => {
+    assert.equal(loadConfig({ env: { OTEL_TIMEOUT: "37" } }).config.otel.timeout, 37);
+  });
+
+  it("applies env vars for keys absent from the file, lists as comma strings, notifier settings", () => {
+    const p = file("b.yaml", "listen_port: 1234\n");
+    const { config } = loadConfig({
+      file: p,
+      env: {
+        LISTEN_PORT: "4321",
+        AWS_REGION: "eu-west-1",
+        DEFAULT_NOTIFIERS: "webhook, slack",
+        RULES_FILES: "/a.yaml,/b.yaml",
+        NOTIFIERS_SLACK_WEBHOOK_URL: "https://hooks.example/x",
+        DEDUPLICATION_TIME_WINDOW_SECONDS: "0",
+      },
+    });
+    assert.equal(config.listen_port, 4321);
+    assert.equal(config.aws.region, "eu-west-1");
+    assert.deepEqual(config.default_notifiers, ["webhook", "slack"]);
+    assert.deepEqual(config.rules_files, ["/a.yaml", "/b.yaml"]);
+    assert.equal(config.notifiers.slack?.webhook_url, "https://hooks.example/x");
+    assert.equal(config.deduplication.time_window_seconds, 0);
+  });
+
+  it("lower-cases notifier names and settings from the file", () => {
+    const p = file("c.yaml", "notifiers:\n  Webhook:\n    URL: http://x\n");
+    assert.equal(loadConfig({ file: p, env: {} }).config.notifiers.webhook?.url, "http://x");
+  });
+
+  it("a missing default file is a warning, a missing explicit file an error", () => {
+    const r = loadConfig({ file: join(tmp, "nope.yaml"), fileIsDefault: true, env: {} });
+    assert.equal(r.warnings.length, 1);
+    assert.throws(() => loadConfig({ file: join(tmp, "nope.yaml"), env: {} }), ConfigError);
+  });
+
+  it("names file:line:col for a bad value", () => {
+    const p = file("d.yaml", "listen_address: 0.0.0.0\nlog_format: fancy\n");
+    assert.throws(
+      () => loadConfig({ file: p, env: {} }),
+      (e: Error) => e.message.includes(`${p}:2:13: log_format`),
+    );
+  });
+});
