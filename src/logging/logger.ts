@@ -1,0 +1,43 @@
+/**
+ * Logs as Talon writes them (talon.md §9.3): `color`, `text` or `json` (one object per
+ * line with `level`, `time`, `message` and the fields).
+ */
+import { type DestinationStream, type Logger, pino } from "pino";
+import pretty from "pino-pretty";
+
+export type LogFormat = "color" | "text" | "json";
+
+export function createLogger(
+  format: LogFormat,
+  level = "info",
+  destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
+): Logger {
+  const options = {
+    level,
+    messageKey: "message",
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (format === "json") return pino(options, destination);
+  const stream = pretty({
+    colorize: format === "color",
+    messageKey: "message",
+    translateTime: "SYS:yyyy-mm-dd'T'HH:MM:ssp",
+    ignore: "pid,hostname",
+    hideObject: true,
+    // zerolog console style: `message key=value key=value`.
+    messageFormat: (log: Record<string, unknown>, messageKey: string) => {
+      const parts = [String(log[messageKey] ?? "")];
+      for (const [k, v] of Object.entries(log)) {
+        if (k === messageKey || k === "level" || k === "time") continue;
+        const text = typeof v === "string" ? v : JSON.stringify(v);
+        parts.push(`${k}=${/[\s"]/.test(text) ? JSON.stringify(text) : text}`);
+      }
+      return parts.join(" ");
+    },
+    destination,
+    sync: true,
+  });
+  return pino(options, stream);
+}

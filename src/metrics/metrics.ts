@@ -1,0 +1,107 @@
+/**
+ * Prometheus metrics with Talon's names and labels (talon.md §9.1), but bounded
+ * cardinality: labels only carry rule/action/actionner/notifier names, statuses and
+ * categories, never output text or per-object values.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { VERSION } from "../version.js";
+
+const PREFIX = "falcosecurity_falco_talon_";
+const SCOPE = { otel_scope_name: "github.com/falcosecurity/falco-talon", otel_scope_version: VERSION };
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly events: Counter<"event" | "priority" | "source" | "otel_scope_name" | "otel_scope_version">;
+  readonly matches: Counter<
+    "rule" | "event" | "priority" | "source" | "otel_scope_name" | "otel_scope_version"
+  >;
+  readonly actions: Counter<
+    "rule" | "event" | "action" | "actionner" | "status" | "otel_scope_name" | "otel_scope_version"
+  >;
+  readonly outputs: Counter<
+    "rule" | "action" | "status" | "category" | "target" | "otel_scope_name" | "otel_scope_version"
+  >;
+  readonly notifications: Counter<
+    | "rule"
+    | "action"
+    | "actionner"
+    | "notifier"
+    | "status"
+    | "target"
+    | "otel_scope_name"
+    | "otel_scope_version"
+  >;
+  readonly deduplicated: Counter<string>;
+  readonly rejected: Counter<"reason">;
+  readonly queueDepth: Gauge<string>;
+  readonly actionSeconds: Histogram<"actionner" | "status">;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.events = new Counter({
+      name: `${PREFIX}events_total`,
+      help: "Falco events received (duplicates included)",
+      labelNames: ["event", "priority", "source", "otel_scope_name", "otel_scope_version"],
+      registers,
+    });
+    this.matches = new Counter({
+      name: `${PREFIX}matches_total`,
+      help: "Rules matched by events",
+      labelNames: ["rule", "event", "priority", "source", "otel_scope_name", "otel_scope_version"],
+      registers,
+    });
+    this.actions = new Counter({
+      name: `${PREFIX}actions_total`,
+      help: "Actions run, by status",
+      labelNames: ["rule", "event", "action", "actionner", "status", "otel_scope_name", "otel_scope_version"],
+      registers,
+    });
+    this.outputs = new Counter({
+      name: `${PREFIX}outputs_total`,
+      help: "Artifacts sent to outputs, by status",
+      labelNames: ["rule", "action", "status", "category", "target", "otel_scope_name", "otel_scope_version"],
+      registers,
+    });
+    this.notifications = new Counter({
+      name: `${PREFIX}notifications_total`,
+      help: "Notifications sent, by status",
+      labelNames: [
+        "rule",
+        "action",
+        "actionner",
+        "notifier",
+        "status",
+        "target",
+        "otel_scope_name",
+        "otel_scope_version",
+      ],
+      registers,
+    });
+    this.deduplicated = new Counter({
+      name: `${PREFIX}events_deduplicated_total`,
+      help: "Events dropped as duplicates inside the deduplication window",
+      registers,
+    });
+    this.rejected = new Counter({
+      name: `${PREFIX}events_rejected_total`,
+      help: "Requests rejected at intake, by reason",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: `${PREFIX}queue_depth`,
+      help: "Events accepted and not yet processed",
+      registers,
+    });
+    this.actionSeconds = new Histogram({
+      name: `${PREFIX}action_duration_seconds`,
+      help: "Duration of actions",
+      labelNames: ["actionner", "status"],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers,
+    });
+  }
+
+  static scope = SCOPE;
+}

@@ -1,0 +1,48 @@
+/**
+ * Deduplication inside a time window, keyed on rule + source + hostname + cleaned output
+ * (Talon keyed on the output text alone, collapsing different rules together).
+ */
+import { createHash } from "node:crypto";
+import type { FalcoEvent } from "../events/event.js";
+
+export function dedupKey(event: FalcoEvent): string {
+  return createHash("sha256")
+    .update(event.rule)
+    .update("\0")
+    .update(event.source)
+    .update("\0")
+    .update(event.hostname)
+    .update("\0")
+    .update(event.output)
+    .digest("hex");
+}
+
+export class Deduplicator {
+  /** Insertion-ordered, so with a constant window the oldest entries expire first. */
+  private readonly seen = new Map<string, number>();
+
+  /** @param windowMs 0 disables deduplication. */
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** True when the key was already seen inside the window; otherwise records it. */
+  isDuplicate(key: string): boolean {
+    if (this.windowMs <= 0) return false;
+    const t = this.now();
+    for (const [k, expires] of this.seen) {
+      if (expires > t) break;
+      this.seen.delete(k);
+    }
+    const expires = this.seen.get(key);
+    if (expires !== undefined && expires > t) return true;
+    this.seen.set(key, t + this.windowMs);
+    return false;
+  }
+
+  /** Forgets a key (an event accepted by dedup but then refused, e.g. queue full). */
+  forget(key: string): void {
+    this.seen.delete(key);
+  }
+}
