@@ -1,7 +1,8 @@
 /** Every output, by `category:name`. Adding one: a folder plus one line here. */
 import type { Output } from "../plugins/types.js";
+import localFile from "./local/file/index.js";
 
-export const outputs: Output[] = [];
+export const outputs: Output[] = [localFile];
 
 export function outputName(o: Output): string {
   return `${o.info.category}:${o.info.name}`;
