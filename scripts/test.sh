@@ -20,4 +20,18 @@ else
   esac
 fi
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+# Integration tests (anything under test/) get a real Kubernetes API server, built into a
+# cache outside the repo and started here; an existing FALCO_TALON_TEST_KUBECONFIG is reused.
+needs_cluster=""
+for f in "${files[@]}"; do case "$f" in test/* | ./test/*) needs_cluster=1 ;; esac; done
+if [ -n "$needs_cluster" ] && [ -z "${FALCO_TALON_TEST_KUBECONFIG:-}" ]; then
+  k8s_bin=$(bash scripts/k8s/build.sh) || { echo "Kubernetes test binaries failed to build" >&2; exit 1; }
+  k8s_run=$(mktemp -d "${TMPDIR:-/tmp}/falco-talon-k8s.XXXXXX")
+  trap 'bash scripts/k8s/down.sh "$k8s_run"; rm -rf "$k8s_run"' EXIT
+  trap 'exit 130' INT TERM
+  bash scripts/k8s/up.sh "$k8s_bin" "$k8s_run" >/dev/null || { echo "Kubernetes test cluster failed to start" >&2; exit 1; }
+  export FALCO_TALON_TEST_KUBECONFIG="$k8s_run/kubeconfig"
+  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "${files[@]}"
+  exit $?
+fi
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "${files[@]}"

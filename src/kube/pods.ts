@@ -1,0 +1,106 @@
+/**
+ * Pod lookup and owner resolution shared by the Kubernetes actionners (talon.md §4.0).
+ */
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import type { FalcoEvent } from "../events/event.js";
+import { getNamespace, getPodName } from "../events/fields.js";
+import type { KubeCallOptions } from "./call.js";
+import { isNotFound, kubeCall, kubeErrorMessage, requestOptions } from "./call.js";
+import type { KubeClient } from "./client.js";
+
+export interface PodRef {
+  name: string;
+  namespace: string;
+}
+
+/** The event's pod; throws `missing pod name` / `missing namespace`. */
+export function podRefFromEvent(event: FalcoEvent): PodRef {
+  const name = getPodName(event);
+  if (name === "") throw new Error("missing pod name");
+  const namespace = getNamespace(event);
+  if (namespace === "") throw new Error("missing namespace");
+  return { name, namespace };
+}
+
+export function podNotFoundMessage(ref: PodRef): string {
+  return `the pod '${ref.name}' in the namespace '${ref.namespace}' doesn't exist`;
+}
+
+/** GET pod; a 404 becomes `the pod '<p>' in the namespace '<ns>' doesn't exist`. */
+export async function getPod(kube: KubeClient, ref: PodRef, opts: KubeCallOptions = {}): Promise<V1Pod> {
+  try {
+    return await kubeCall(
+      `get pod ${ref.namespace}/${ref.name}`,
+      (signal) =>
+        kube.core.readNamespacedPod({ name: ref.name, namespace: ref.namespace }, requestOptions(signal)),
+      opts,
+    );
+  } catch (err) {
+    if (isNotFound(err)) throw new Error(podNotFoundMessage(ref));
+    throw new Error(
+      `can't get the pod '${ref.name}' in the namespace '${ref.namespace}': ${kubeErrorMessage(err)}`,
+    );
+  }
+}
+
+/** The node a pod runs on; fails clearly when unscheduled or missing. */
+export async function getPodNode(kube: KubeClient, pod: V1Pod, opts: KubeCallOptions = {}): Promise<V1Node> {
+  const nodeName = pod.spec?.nodeName ?? "";
+  if (nodeName === "") {
+    throw new Error(
+      `the pod '${pod.metadata?.name}' in the namespace '${pod.metadata?.namespace}' is not scheduled on a node`,
+    );
+  }
+  try {
+    return await kubeCall(
+      `get node ${nodeName}`,
+      (signal) => kube.core.readNode({ name: nodeName }, requestOptions(signal)),
+      opts,
+    );
+  } catch (err) {
+    if (isNotFound(err)) throw new Error(`the node '${nodeName}' doesn't exist`);
+    throw new Error(`can't get the node '${nodeName}': ${kubeErrorMessage(err)}`);
+  }
+}
+
+export type OwnerKind = "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" | "StandalonePod" | "Other";
+
+export interface PodOwner {
+  kind: OwnerKind;
+  /** Name of the workload (the Deployment for Deployment-managed pods); the pod's for standalone. */
+  name: string;
+  /** Kind as written in the owner reference (e.g. `Job`), for `Other`. */
+  rawKind: string;
+  /** The ReplicaSet when the pod is managed by one (also set for Deployments). */
+  replicaSet?: string;
+}
+
+/**
+ * The pod's controlling owner, walking ReplicaSet → Deployment. Pods without owners are
+ * `StandalonePod`; owners other than workloads (Job, Node, CRs) are `Other`.
+ */
+export async function resolveOwner(
+  kube: KubeClient,
+  pod: V1Pod,
+  opts: KubeCallOptions = {},
+): Promise<PodOwner> {
+  const refs = pod.metadata?.ownerReferences ?? [];
+  const ref = refs.find((r) => r.controller) ?? refs[0];
+  const namespace = pod.metadata?.namespace ?? "";
+  if (!ref) return { kind: "StandalonePod", name: pod.metadata?.name ?? "", rawKind: "Pod" };
+  if (ref.kind === "DaemonSet" || ref.kind === "StatefulSet") {
+    return { kind: ref.kind, name: ref.name, rawKind: ref.kind };
+  }
+  if (ref.kind !== "ReplicaSet") return { kind: "Other", name: ref.name, rawKind: ref.kind };
+  const rs = await kubeCall(
+    `get replicaset ${namespace}/${ref.name}`,
+    (signal) => kube.apps.readNamespacedReplicaSet({ name: ref.name, namespace }, requestOptions(signal)),
+    opts,
+  );
+  const rsRefs = rs.metadata?.ownerReferences ?? [];
+  const dep =
+    rsRefs.find((r) => r.controller && r.kind === "Deployment") ??
+    rsRefs.find((r) => r.kind === "Deployment");
+  if (dep) return { kind: "Deployment", name: dep.name, rawKind: "Deployment", replicaSet: ref.name };
+  return { kind: "ReplicaSet", name: ref.name, rawKind: "ReplicaSet", replicaSet: ref.name };
+}

@@ -1,0 +1,210 @@
+/**
+ * The real Kubernetes API server started by scripts/test.sh (scripts/k8s/up.sh), and
+ * helpers to put workloads on its kwok nodes. Without a cluster, tests fail loudly.
+ */
+import { existsSync } from "node:fs";
+import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
+import { createKubeClient, type KubeClient } from "../../src/kube/client.js";
+
+export const KUBECONFIG_ENV = "FALCO_TALON_TEST_KUBECONFIG";
+
+export interface TestCluster {
+  kubeconfigPath: string;
+  kube: KubeClient;
+  nodeNames: string[];
+}
+
+let cluster: Promise<TestCluster> | undefined;
+
+/** The shared test cluster (memoised per test process). Rejects when none is running. */
+export function getTestCluster(): Promise<TestCluster> {
+  cluster ??= (async () => {
+    const kubeconfigPath = process.env[KUBECONFIG_ENV] ?? "";
+    if (kubeconfigPath === "" || !existsSync(kubeconfigPath)) {
+      throw new Error(
+        `no test Kubernetes cluster: ${KUBECONFIG_ENV} is ${kubeconfigPath === "" ? "unset" : `'${kubeconfigPath}' (missing)`}; run the tests through scripts/test.sh, which builds and starts one`,
+      );
+    }
+    const kube = createKubeClient(kubeconfigPath);
+    const nodes = await kube.core.listNode({ labelSelector: "type=kwok" });
+    const nodeNames = nodes.items.map((n) => n.metadata?.name ?? "").filter((n) => n !== "");
+    if (nodeNames.length === 0) throw new Error("the test cluster has no kwok nodes");
+    return { kubeconfigPath, kube, nodeNames };
+  })();
+  return cluster;
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+let counter = 0;
+/** A fresh namespace with a unique name, ready for pods (its default ServiceAccount exists). */
+export async function createNamespace(kube: KubeClient, prefix = "t"): Promise<string> {
+  const name = `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`.slice(0, 63);
+  await kube.core.createNamespace({ body: { metadata: { name } } });
+  await waitFor(`serviceaccount default in ${name}`, () =>
+    kube.core.readNamespacedServiceAccount({ name: "default", namespace: name }),
+  );
+  return name;
+}
+
+/** Deletes a namespace without waiting (kube-controller-manager finishes it). */
+export async function deleteNamespace(kube: KubeClient, name: string): Promise<void> {
+  await kube.core.deleteNamespace({ name }).catch(() => undefined);
+}
+
+function podSpec(nodeName?: string): V1PodSpec {
+  return {
+    ...(nodeName ? { nodeName } : {}),
+    terminationGracePeriodSeconds: 30,
+    containers: [{ name: "main", image: "registry.local/fake:1" }],
+  };
+}
+
+export async function createPod(
+  kube: KubeClient,
+  namespace: string,
+  name: string,
+  nodeName?: string,
+): Promise<V1Pod> {
+  return kube.core.createNamespacedPod({
+    namespace,
+    body: { metadata: { name, labels: { app: name } }, spec: podSpec(nodeName) },
+  });
+}
+
+export async function createDeployment(kube: KubeClient, namespace: string, name: string, replicas: number) {
+  return kube.apps.createNamespacedDeployment({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: podSpec() },
+      },
+    },
+  });
+}
+
+export async function createReplicaSet(kube: KubeClient, namespace: string, name: string, replicas: number) {
+  return kube.apps.createNamespacedReplicaSet({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: podSpec() },
+      },
+    },
+  });
+}
+
+export async function createDaemonSet(kube: KubeClient, namespace: string, name: string) {
+  return kube.apps.createNamespacedDaemonSet({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: podSpec() },
+      },
+    },
+  });
+}
+
+export async function createStatefulSet(kube: KubeClient, namespace: string, name: string, replicas: number) {
+  return kube.apps.createNamespacedStatefulSet({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: {
+        replicas,
+        serviceName: name,
+        selector: { matchLabels: { app: name } },
+        template: { metadata: { labels: { app: name } }, spec: podSpec() },
+      },
+    },
+  });
+}
+
+function isRunningReady(p: V1Pod): boolean {
+  return (
+    p.status?.phase === "Running" &&
+    !p.metadata?.deletionTimestamp &&
+    (p.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
+  );
+}
+
+/** Waits until `count` pods matching `app=<app>` are Running and Ready; returns them sorted by name. */
+export async function waitForRunningPods(
+  kube: KubeClient,
+  namespace: string,
+  app: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<V1Pod[]> {
+  return waitFor(
+    `${count} running pods app=${app} in ${namespace}`,
+    async () => {
+      const list = await kube.core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+      const running = list.items.filter(isRunningReady);
+      if (running.length < count) return undefined;
+      return running.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
+    },
+    timeoutMs,
+  );
+}
+
+export async function waitForPodRunning(
+  kube: KubeClient,
+  namespace: string,
+  name: string,
+  timeoutMs = 30_000,
+) {
+  return waitFor(
+    `pod ${namespace}/${name} running`,
+    async () => {
+      const p = await kube.core.readNamespacedPod({ name, namespace });
+      return isRunningReady(p) ? p : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Resolves once the pod is gone (404). */
+export async function waitForPodGone(kube: KubeClient, namespace: string, name: string, timeoutMs = 30_000) {
+  return waitFor(
+    `pod ${namespace}/${name} deleted`,
+    async () => {
+      try {
+        await kube.core.readNamespacedPod({ name, namespace });
+        return undefined;
+      } catch (err) {
+        if ((err as { code?: number }).code === 404) return true;
+        throw err;
+      }
+    },
+    timeoutMs,
+  );
+}
