@@ -10,6 +10,27 @@ export interface SourcePos {
   col: number;
 }
 
+/**
+ * A YAML value with the position of every node. Merging and reference resolution work on
+ * these trees so that a problem in a merged parameter can point at the node it came from.
+ */
+export type LocatedValue =
+  | { kind: "map"; pos: SourcePos; entries: Map<string, LocatedValue> }
+  | { kind: "list"; pos: SourcePos; items: LocatedValue[] }
+  | { kind: "scalar"; pos: SourcePos; value: unknown };
+
+/** Positions of an action's parts after merging (for validation messages). */
+export interface ActionLocations {
+  name?: SourcePos;
+  actionner?: SourcePos;
+  parameters?: LocatedValue;
+  output?: SourcePos;
+  outputTarget?: SourcePos;
+  outputParameters?: LocatedValue;
+  /** Same order as `additionalContexts`. */
+  additionalContexts?: SourcePos[];
+}
+
 export interface ActionOutput {
   target: string;
   parameters: Record<string, unknown>;
@@ -26,6 +47,8 @@ export interface Action {
   output?: ActionOutput;
   additionalContexts: string[];
   pos?: SourcePos;
+  /** Set by the loader; absent for actions built in code. */
+  locations?: ActionLocations;
 }
 
 export type PriorityOp = "=" | ">" | ">=" | "<" | "<=";
@@ -72,4 +95,9 @@ export interface RuleSet {
 export interface RuleProblem {
   pos: SourcePos;
   message: string;
+  /** Context for logs (`rule=… action=… actionner=…`), set when known. */
+  rule?: string;
+  action?: string;
+  actionner?: string;
+  outputTarget?: string;
 }

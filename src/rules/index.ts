@@ -1,0 +1,6 @@
+/** The rules subsystem: load, validate, match, print (talon.md §2, §10). */
+export { formatProblem, type LoadResult, loadRules, loadRulesFromSources, type RulesSource } from "./load.js";
+export { matchingRules, matchRule } from "./match.js";
+export { printRules } from "./print.js";
+export type * from "./types.js";
+export { type RuleRegistry, validateRules } from "./validate.js";

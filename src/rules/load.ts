@@ -1,0 +1,306 @@
+/**
+ * Loading rules files (talon.md §2.1–2.3.1): parse every file, check each item against the
+ * schema, merge same-name actions and rules, resolve action references, then run Talon's
+ * structural checks. Every problem carries the file:line:col of the offending node and all
+ * problems are collected, not just the first.
+ */
+import { readFileSync } from "node:fs";
+import { isSeq, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import {
+  buildLocated,
+  entry,
+  type LocatedMap,
+  locate,
+  posAt,
+  toPlain,
+  toPlainRecord,
+  type YamlSource,
+} from "./located.js";
+import {
+  type ItemAction,
+  type ItemRule,
+  mergeActionDefinitions,
+  mergeRules,
+  resolveReference,
+  type Warn,
+} from "./merge.js";
+import { type RawAction, type RawRule, rawActionSchema, rawRuleSchema } from "./schema.js";
+import type { Action, LocatedValue, Rule, RuleProblem, RuleSet, SourcePos } from "./types.js";
+
+export interface LoadResult {
+  /** Set only when there is no problem. */
+  ruleset?: RuleSet;
+  /** Fatal problems (the rules must not be used). */
+  problems: RuleProblem[];
+  /** Non-fatal problems Talon only logs (e.g. `mismatch of type for a parameter`). */
+  warnings: RuleProblem[];
+}
+
+/** A rules file already read into memory. */
+export interface RulesSource {
+  file: string;
+  text: string;
+}
+
+/**
+ * `category:name`. Talon's regex `[a-z]+:[a-z]+` was unanchored; anchoring it (and
+ * allowing digits) rejects `Kubernetes:terminate ` typos early. Unknown names are caught
+ * by validation anyway.
+ */
+const ACTIONNER_RE = /^[a-z0-9]+:[a-z0-9]+$/;
+
+/** Reads the files in order and loads them. */
+export function loadRules(files: string[]): LoadResult {
+  const problems: RuleProblem[] = [];
+  if (files.length === 0) {
+    problems.push({ pos: { file: "", line: 0, col: 0 }, message: "no rule file is provided" });
+    return { problems, warnings: [] };
+  }
+  const sources: RulesSource[] = [];
+  for (const file of files) {
+    try {
+      sources.push({ file, text: readFileSync(file, "utf8") });
+    } catch (err) {
+      problems.push({
+        pos: { file, line: 0, col: 0 },
+        message: `cannot read the rule file '${file}': ${(err as Error).message}`,
+      });
+    }
+  }
+  const result = loadRulesFromSources(sources);
+  if (problems.length === 0) return result;
+  return { problems: [...problems, ...result.problems], warnings: result.warnings };
+}
+
+/** Loads rules from in-memory sources (same checks as {@link loadRules}). */
+export function loadRulesFromSources(sources: RulesSource[]): LoadResult {
+  const problems: RuleProblem[] = [];
+  const warnings: RuleProblem[] = [];
+  const problem = (pos: SourcePos, message: string) => problems.push({ pos, message });
+  const warn: Warn = (pos, message) => warnings.push({ pos, message });
+
+  const defs: ItemAction[] = [];
+  const rules: ItemRule[] = [];
+  for (const source of sources) readSource(source, defs, rules, problem);
+
+  const mergedDefs = mergeActionDefinitions(defs, warn);
+  const mergedRules = mergeRules(rules);
+  const defByName = new Map<string, ItemAction>();
+  for (const d of mergedDefs) {
+    if (d.name) defByName.set(d.name, d);
+    else problem(d.namePos ?? d.pos, "action without a name");
+  }
+
+  const out: Rule[] = [];
+  for (const r of mergedRules) {
+    if (!r.name) problem(r.namePos ?? r.pos, "all rules must have a name");
+    if (r.actions.length === 0) problem(r.actionsPos ?? r.pos, "no action specified");
+    const actions: Action[] = [];
+    for (const ref of r.actions) {
+      const def = ref.name ? defByName.get(ref.name) : undefined;
+      const a = resolveReference(ref, def, warn);
+      checkAction(a, def !== undefined, problem);
+      actions.push(toAction(a));
+    }
+    out.push(toRule(r, actions));
+  }
+
+  if (problems.length > 0) return { problems, warnings };
+  const ruleset: RuleSet = { rules: out, actions: mergedDefs.map(toAction) };
+  return { ruleset, problems, warnings };
+}
+
+/** Talon's structural checks on a resolved rule action. */
+function checkAction(
+  a: ItemAction,
+  hasDefinition: boolean,
+  problem: (p: SourcePos, m: string) => void,
+): void {
+  if (!a.name) problem(a.namePos ?? a.pos, "action without a name");
+  if (!a.actionner) {
+    const hint = a.name && !hasDefinition ? ` (no action definition named '${a.name}')` : "";
+    problem(a.pos, `missing actionner${hint}`);
+  } else if (!ACTIONNER_RE.test(a.actionner)) {
+    problem(a.actionnerPos ?? a.pos, `incorrect actionner '${a.actionner}'`);
+  }
+  if (a.output && !a.output.target && a.output.parameters && a.output.parameters.entries.size > 0) {
+    problem(a.output.pos, "missing target for the output");
+  }
+}
+
+function readSource(
+  source: RulesSource,
+  defs: ItemAction[],
+  rules: ItemRule[],
+  problem: (p: SourcePos, m: string) => void,
+): void {
+  const { file } = source;
+  const lineCounter = new LineCounter();
+  // merge: `<<` keys work as in Talon's yaml.v3; duplicate keys are errors (yaml's default).
+  const doc = parseDocument(source.text, { lineCounter, prettyErrors: false, merge: true });
+  const src: YamlSource = { file, doc, lineCounter };
+  const syntax = (pos: SourcePos, detail: string) =>
+    problem(pos, `wrong syntax for the rule file '${file}': ${detail}`);
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) syntax(posAt(src, e.pos[0]), e.message);
+    return;
+  }
+  if (doc.contents === null) return; // an empty file holds no item
+  const start: SourcePos = { file, line: 1, col: 1 };
+  if (!isSeq(doc.contents)) {
+    syntax(buildLocated(src, doc.contents, start).pos, "expected a list of actions and rules");
+    return;
+  }
+  const root = buildLocated(src, doc.contents, start);
+  if (root.kind !== "list") return;
+  for (const item of root.items) {
+    if (item.kind !== "map") {
+      problem(item.pos, "an item must be a map with an 'action' or a 'rule' key");
+      continue;
+    }
+    const isAction = item.entries.has("action");
+    const isRule = item.entries.has("rule");
+    if (isAction && isRule) {
+      problem(item.pos, "an item cannot have both an 'action' and a 'rule' key");
+    } else if (isAction) {
+      const raw = parseItem(rawActionSchema, item, problem);
+      if (raw) defs.push(itemAction(raw, item));
+    } else if (isRule) {
+      const raw = parseItem(rawRuleSchema, item, problem);
+      if (raw) rules.push(itemRule(raw, item));
+    } else {
+      problem(item.pos, "an item must have an 'action' or a 'rule' key");
+    }
+  }
+}
+
+/** Schema check of one item; each issue is reported at the node its path names. */
+function parseItem<S extends z.ZodType>(
+  schema: S,
+  item: LocatedMap,
+  problem: (p: SourcePos, m: string) => void,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(toPlain(item));
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const pos = locate(item, issue.path).pos;
+    // Custom messages are Talon's and name the culprit; type errors need the key path.
+    problem(pos, issue.code === "custom" ? issue.message : `${pathText(issue.path)}: ${issue.message}`);
+  }
+  return undefined;
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  let s = "";
+  for (const seg of path) s += typeof seg === "number" ? `[${seg}]` : s ? `.${String(seg)}` : String(seg);
+  return s || "item";
+}
+
+function mapAt(node: LocatedValue | undefined, key: string): LocatedMap | undefined {
+  const e = entry(node, key);
+  return e?.kind === "map" ? e : undefined;
+}
+
+function itemAction(raw: RawAction, node: LocatedMap): ItemAction {
+  const outputNode = mapAt(node, "output");
+  const a: ItemAction = {
+    name: raw.action,
+    description: raw.description,
+    actionner: raw.actionner,
+    continue: raw.continue,
+    ignoreErrors: raw.ignore_errors,
+    parameters: mapAt(node, "parameters"),
+    additionalContexts: (raw.additional_contexts ?? []).flatMap((name, i) =>
+      name === undefined || name === "" ? [] : [{ name, pos: locate(node, ["additional_contexts", i]).pos }],
+    ),
+    pos: node.pos,
+    namePos: entry(node, "action")?.pos,
+    actionnerPos: entry(node, "actionner")?.pos,
+  };
+  if (raw.output && outputNode) {
+    a.output = {
+      target: raw.output.target || undefined,
+      targetPos: entry(outputNode, "target")?.pos,
+      parameters: mapAt(outputNode, "parameters"),
+      pos: outputNode.pos,
+    };
+  }
+  return a;
+}
+
+function defined<T>(list: (T | undefined)[] | undefined): T[] {
+  return (list ?? []).filter((x): x is T => x !== undefined);
+}
+
+function itemRule(raw: RawRule, node: LocatedMap): ItemRule {
+  const m = raw.match;
+  const actionsNode = entry(node, "actions");
+  const actions = actionsNode?.kind === "list" ? actionsNode.items : [];
+  return {
+    name: raw.rule,
+    description: raw.description,
+    continue: raw.continue,
+    dryRun: raw.dry_run,
+    notifiers: defined(raw.notifiers).filter((n) => n !== ""),
+    match: {
+      rules: defined(m?.rules),
+      ...(m?.priority ? { priority: m.priority } : {}),
+      ...(m?.source ? { source: m.source } : {}),
+      tags: m?.tags ?? [],
+      outputFields: m?.output_fields ?? [],
+    },
+    actions: (raw.actions ?? []).map((a, i) => itemAction(a, actions[i] as LocatedMap)),
+    pos: node.pos,
+    namePos: entry(node, "rule")?.pos,
+    actionsPos: actionsNode?.pos,
+  };
+}
+
+/** The final shape of an action (plain values plus the positions for validation). */
+function toAction(a: ItemAction): Action {
+  const action: Action = {
+    name: a.name ?? "",
+    description: a.description ?? "",
+    actionner: a.actionner ?? "",
+    parameters: toPlainRecord(a.parameters),
+    additionalContexts: a.additionalContexts.map((c) => c.name),
+    pos: a.pos,
+    locations: {
+      name: a.namePos,
+      actionner: a.actionnerPos,
+      parameters: a.parameters,
+      output: a.output?.pos,
+      outputTarget: a.output?.targetPos,
+      outputParameters: a.output?.parameters,
+      additionalContexts: a.additionalContexts.map((c) => c.pos),
+    },
+  };
+  if (a.continue !== undefined) action.continue = a.continue;
+  if (a.ignoreErrors !== undefined) action.ignoreErrors = a.ignoreErrors;
+  if (a.output?.target)
+    action.output = { target: a.output.target, parameters: toPlainRecord(a.output.parameters) };
+  return action;
+}
+
+function toRule(r: ItemRule, actions: Action[]): Rule {
+  const rule: Rule = {
+    name: r.name ?? "",
+    description: r.description ?? "",
+    notifiers: r.notifiers,
+    match: r.match,
+    actions,
+    pos: r.pos,
+  };
+  if (r.continue !== undefined) rule.continue = r.continue;
+  if (r.dryRun !== undefined) rule.dryRun = r.dryRun;
+  return rule;
+}
+
+/** `file:line:col: message` (`file: message` when the problem has no line). */
+export function formatProblem(p: RuleProblem): string {
+  const { file, line, col } = p.pos;
+  if (!file) return p.message;
+  if (!line) return `${file}: ${p.message}`;
+  return `${file}:${line}:${col}: ${p.message}`;
+}
