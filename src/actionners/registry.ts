@@ -1,7 +1,18 @@
 /** Every actionner, by `category:name`. Adding one: a folder plus one line here. */
 import type { Actionner } from "../plugins/types.js";
+import annotation from "./kubernetes/annotation/index.js";
+import cordon from "./kubernetes/cordon/index.js";
+import k8sDelete from "./kubernetes/delete/index.js";
+import label from "./kubernetes/label/index.js";
+import terminate from "./kubernetes/terminate/index.js";
 
-export const actionners: Actionner[] = [];
+export const actionners: Actionner[] = [
+  terminate as Actionner,
+  label as Actionner,
+  annotation as Actionner,
+  cordon as Actionner,
+  k8sDelete as Actionner,
+];
 
 export function actionnerName(a: Actionner): string {
   return `${a.info.category}:${a.info.name}`;

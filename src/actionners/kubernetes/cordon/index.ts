@@ -1,0 +1,61 @@
+/** kubernetes:cordon — marks the event pod's node unschedulable (talon.md §4.11). */
+import { z } from "zod";
+import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { getPod, getPodNode, podRefFromEvent } from "../../../kube/pods.js";
+import type { Actionner, ActionResult } from "../../../plugins/types.js";
+
+const parameters = z.object({});
+
+const cordon: Actionner<typeof parameters> = {
+  info: {
+    category: "kubernetes",
+    name: "cordon",
+    description: "Cordon the node the pod runs on",
+    source: "syscall",
+    continue: true,
+    useContext: false,
+    allowOutput: false,
+    requireOutput: false,
+    requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
+    permissions: {
+      kubernetes: [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
+      ],
+    },
+    example: `- action: Cordon the node
+  actionner: kubernetes:cordon
+`,
+  },
+  parameters,
+  nodeLevel: () => true,
+  async checks({ event, env }) {
+    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  },
+  async run({ event, env }): Promise<ActionResult> {
+    const kube = env.kube();
+    let nodeName = "";
+    try {
+      const pod = await getPod(kube, podRefFromEvent(event), callOptions(env));
+      const node = await getPodNode(kube, pod, callOptions(env));
+      nodeName = node.metadata?.name ?? "";
+      // `add` rather than Talon's `replace`: spec.unschedulable is absent on a fresh node.
+      const body = [{ op: "add", path: "/spec/unschedulable", value: true }];
+      await kubeCall(
+        `patch node ${nodeName}`,
+        (signal) =>
+          kube.core.patchNode({ name: nodeName, body, dryRun: dryRunParam(env) }, requestOptions(signal)),
+        callOptions(env),
+      );
+      return {
+        status: "success",
+        output: `the node '${nodeName}' has been cordoned`,
+        objects: { node: nodeName },
+      };
+    } catch (err) {
+      return { status: "failure", error: kubeErrorMessage(err), objects: nodeName ? { node: nodeName } : {} };
+    }
+  },
+};
+
+export default cordon;

@@ -1,0 +1,120 @@
+/**
+ * kubernetes:label and kubernetes:annotation share this: set/change/remove keys on the
+ * pod or its node in ONE JSON patch (talon.md §4.2).
+ */
+import { z } from "zod";
+import type { Actionner, ActionResult } from "../plugins/types.js";
+import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "./call.js";
+import { metadataValues } from "./params.js";
+import { metadataMapPatch } from "./patch.js";
+import { getPod, getPodNode, podRefFromEvent } from "./pods.js";
+
+export function metadataActionner(field: "labels" | "annotations") {
+  const singular = field === "labels" ? "label" : "annotation";
+  // Talon's texts, including its "annotationed" for nodes.
+  const podVerb = field === "labels" ? "labeled" : "annotated";
+  const nodeVerb = field === "labels" ? "labeled" : "annotationed";
+  const shape = {
+    [field]: metadataValues.refine((m) => Object.keys(m).length > 0, {
+      message: `parameter '${field}' should have at least one ${singular}`,
+    }),
+    level: z
+      .string()
+      .default("pod")
+      .transform((l) => (l === "node" ? "node" : "pod")),
+  };
+  type Params = { level: "node" | "pod" } & Partial<Record<"labels" | "annotations", Record<string, string>>>;
+  // The computed key loses zod's inference; the output type is stated instead.
+  const parameters = z.object(shape) as unknown as z.ZodType<Params, Record<string, unknown>>;
+
+  const actionner: Actionner<typeof parameters> = {
+    info: {
+      category: "kubernetes",
+      name: singular,
+      description: `Add, modify or delete the ${field} of the pod or its node`,
+      source: "syscall",
+      continue: true,
+      useContext: false,
+      allowOutput: false,
+      requireOutput: false,
+      requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
+      permissions: {
+        kubernetes: [
+          { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] },
+          { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
+        ],
+      },
+      example: `- action: ${field === "labels" ? "Label" : "Annotate"} the pod
+  actionner: kubernetes:${singular}
+  parameters:
+    level: pod
+    ${field}:
+      suspicious: "true"
+      previous-${singular}: ""
+`,
+    },
+    parameters,
+    nodeLevel: (p) => p.level === "node",
+    async checks({ event, env }) {
+      await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+    },
+    async run({ event, parameters: raw, env }): Promise<ActionResult> {
+      const p = raw;
+      const wanted = p[field] ?? {};
+      const ref = podRefFromEvent(event);
+      const kube = env.kube();
+      const dryRun = dryRunParam(env);
+      if (p.level === "node") {
+        let nodeName = "";
+        try {
+          const pod = await getPod(kube, ref, callOptions(env));
+          const node = await getPodNode(kube, pod, callOptions(env));
+          nodeName = node.metadata?.name ?? "";
+          const ops = metadataMapPatch(field, node.metadata?.[field], wanted);
+          if (ops.length > 0) {
+            await kubeCall(
+              `patch node ${nodeName}`,
+              (signal) => kube.core.patchNode({ name: nodeName, body: ops, dryRun }, requestOptions(signal)),
+              callOptions(env),
+            );
+          }
+          return {
+            status: "success",
+            output: `the node '${nodeName}' has been ${nodeVerb}`,
+            objects: { node: nodeName },
+          };
+        } catch (err) {
+          return {
+            status: "failure",
+            error: kubeErrorMessage(err),
+            objects: nodeName ? { node: nodeName } : {},
+          };
+        }
+      }
+      const objects = { pod: ref.name, namespace: ref.namespace };
+      try {
+        const pod = await getPod(kube, ref, callOptions(env));
+        const ops = metadataMapPatch(field, pod.metadata?.[field], wanted);
+        if (ops.length > 0) {
+          await kubeCall(
+            `patch pod ${ref.namespace}/${ref.name}`,
+            (signal) =>
+              kube.core.patchNamespacedPod(
+                { name: ref.name, namespace: ref.namespace, body: ops, dryRun },
+                requestOptions(signal),
+              ),
+            callOptions(env),
+          );
+        }
+        return {
+          status: "success",
+          output: `the pod '${ref.name}' in the namespace '${ref.namespace}' has been ${podVerb}`,
+          objects,
+        };
+      } catch (err) {
+        return { status: "failure", error: kubeErrorMessage(err), objects };
+      }
+    },
+  };
+  return actionner;
+}
