@@ -77,7 +77,7 @@ export function loadRules(files: string[]): LoadResult {
 export function loadRulesFromSources(sources: RulesSource[]): LoadResult {
   const problems: RuleProblem[] = [];
   const warnings: RuleProblem[] = [];
-  const problem = (pos: SourcePos, message: string) => problems.push({ pos, message });
+  const problem: Report = (pos, message, context) => problems.push({ pos, message, ...context });
   const warn: Warn = (pos, message) => warnings.push({ pos, message });
 
   const defs: ItemAction[] = [];
@@ -94,29 +94,44 @@ export function loadRulesFromSources(sources: RulesSource[]): LoadResult {
 
   const out: Rule[] = [];
   for (const r of mergedRules) {
+    const ruleContext = r.name ? { rule: r.name } : {};
     if (!r.name) problem(r.namePos ?? r.pos, "all rules must have a name");
-    if (r.actions.length === 0) problem(r.actionsPos ?? r.pos, "no action specified");
+    if (r.actions.length === 0) problem(r.actionsPos ?? r.pos, "no action specified", ruleContext);
     const actions: Action[] = [];
     for (const ref of r.actions) {
       const def = ref.name ? defByName.get(ref.name) : undefined;
       const a = resolveReference(ref, def, warn);
-      checkAction(a, def !== undefined, problem);
+      checkAction(a, def !== undefined, (pos, message) =>
+        problem(pos, message, { ...ruleContext, action: a.name, actionner: a.actionner }),
+      );
       actions.push(toAction(a));
     }
     out.push(toRule(r, actions));
   }
 
-  if (problems.length > 0) return { problems, warnings };
+  if (problems.length > 0) return { problems: sortByPosition(problems, sources), warnings };
   const ruleset: RuleSet = { rules: out, actions: mergedDefs.map(toAction) };
   return { ruleset, problems, warnings };
 }
 
+/** Problems in file order, then by line and column (stable). */
+function sortByPosition(problems: RuleProblem[], sources: RulesSource[]): RuleProblem[] {
+  const fileIndex = new Map(sources.map((s, i) => [s.file, i]));
+  const rank = (p: RuleProblem) => fileIndex.get(p.pos.file) ?? -1;
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort(
+      (a, b) =>
+        rank(a.p) - rank(b.p) || a.p.pos.line - b.p.pos.line || a.p.pos.col - b.p.pos.col || a.i - b.i,
+    )
+    .map(({ p }) => p);
+}
+
+/** Reports a problem, with the rule/action names when known. */
+type Report = (pos: SourcePos, message: string, context?: Partial<RuleProblem>) => void;
+
 /** Talon's structural checks on a resolved rule action. */
-function checkAction(
-  a: ItemAction,
-  hasDefinition: boolean,
-  problem: (p: SourcePos, m: string) => void,
-): void {
+function checkAction(a: ItemAction, hasDefinition: boolean, problem: Report): void {
   if (!a.name) problem(a.namePos ?? a.pos, "action without a name");
   if (!a.actionner) {
     const hint = a.name && !hasDefinition ? ` (no action definition named '${a.name}')` : "";
@@ -129,12 +144,7 @@ function checkAction(
   }
 }
 
-function readSource(
-  source: RulesSource,
-  defs: ItemAction[],
-  rules: ItemRule[],
-  problem: (p: SourcePos, m: string) => void,
-): void {
+function readSource(source: RulesSource, defs: ItemAction[], rules: ItemRule[], problem: Report): void {
   const { file } = source;
   const lineCounter = new LineCounter();
   // merge: `<<` keys work as in Talon's yaml.v3; duplicate keys are errors (yaml's default).
@@ -179,7 +189,7 @@ function readSource(
 function parseItem<S extends z.ZodType>(
   schema: S,
   item: LocatedMap,
-  problem: (p: SourcePos, m: string) => void,
+  problem: Report,
 ): z.output<S> | undefined {
   const parsed = schema.safeParse(toPlain(item));
   if (parsed.success) return parsed.data;
@@ -242,7 +252,7 @@ function itemRule(raw: RawRule, node: LocatedMap): ItemRule {
     description: raw.description,
     continue: raw.continue,
     dryRun: raw.dry_run,
-    notifiers: defined(raw.notifiers).filter((n) => n !== ""),
+    notifiers: [...new Set(defined(raw.notifiers).filter((n) => n !== ""))],
     match: {
       rules: defined(m?.rules),
       ...(m?.priority ? { priority: m.priority } : {}),
