@@ -230,7 +230,8 @@ class Parser {
       this.s.blank();
       const vpos = this.s.pos();
       let right: Rhs;
-      if (this.lookTransformer(true)) right = this.parseTransformer(this.s.input.startsWith("val(", this.s.idx));
+      if (this.lookTransformer(true))
+        right = this.parseTransformer(this.s.input.startsWith("val(", this.s.idx));
       else if (this.s.number()) right = { kind: "value", value: this.s.lastToken, pos: vpos };
       else
         this.s.fail(
