@@ -329,7 +329,7 @@ describe("matching: properties", () => {
           { maxLength: 6 },
         ),
         fc.constantFrom("X", "Y", "Z"),
-        fc.array(fc.constantFrom("a", "b"), { maxLength: 2 }),
+        fc.array(fc.constantFrom<string>("a", "b"), { maxLength: 2 }),
         (matches, ruleName, tags) => {
           const rules = matches.map((m, i) => rule({ ...m, outputFields: [] }, `r${i}`));
           const ev = event({ rule: ruleName, tags });
