@@ -2,9 +2,15 @@
  * The real Kubernetes API server started by scripts/test.sh (scripts/k8s/up.sh), and
  * helpers to put workloads on its kwok nodes. Without a cluster, tests fail loudly.
  */
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
+import { pino } from "pino";
+import type { z } from "zod";
+import { configSchema } from "../../src/config/schema.js";
+import type { FalcoEvent } from "../../src/events/event.js";
 import { createKubeClient, type KubeClient } from "../../src/kube/client.js";
+import type { Actionner, ActionResult, PluginEnv } from "../../src/plugins/types.js";
 
 export const KUBECONFIG_ENV = "FALCO_TALON_TEST_KUBECONFIG";
 
@@ -207,4 +213,55 @@ export async function waitForPodGone(kube: KubeClient, namespace: string, name: 
     },
     timeoutMs,
   );
+}
+
+/** A plug-in environment bound to the test cluster. */
+export function makePluginEnv(
+  kube: KubeClient,
+  opts: { dryRun?: "server"; signal?: AbortSignal } = {},
+): PluginEnv {
+  return {
+    config: configSchema.parse({}),
+    logger: pino({ level: "silent" }),
+    kube: () => kube,
+    ...(opts.dryRun ? { dryRun: opts.dryRun } : {}),
+    signal: opts.signal ?? new AbortController().signal,
+  };
+}
+
+/** A Falco event carrying the given output fields. */
+export function makeEvent(fields: Record<string, unknown>, source = "syscall"): FalcoEvent {
+  return {
+    id: randomUUID(),
+    output: "test event",
+    priority: "Warning",
+    rule: "Test rule",
+    hostname: "test",
+    time: new Date().toISOString(),
+    source,
+    output_fields: fields,
+    tags: [],
+    context: {},
+    trace_id: randomUUID(),
+  };
+}
+
+/** Validates raw parameters with the actionner's schema, then runs checks and run. */
+export async function runActionner<S extends z.ZodType>(
+  actionner: Actionner<S>,
+  env: PluginEnv,
+  event: FalcoEvent,
+  rawParameters: unknown = {},
+): Promise<ActionResult> {
+  const parameters = actionner.parameters.parse(rawParameters) as z.output<S>;
+  const input = {
+    event,
+    parameters,
+    vars: new Map<string, string>(),
+    rule: "Test rule",
+    action: "test",
+    env,
+  };
+  await actionner.checks(input);
+  return actionner.run(input);
 }
