@@ -1,8 +1,11 @@
 /** Every notifier, by name. Adding one: a folder plus one line here. */
 import type { Notifier } from "../plugins/types.js";
+import elasticsearch from "./elasticsearch/index.js";
+import loki from "./loki/index.js";
+import slack from "./slack/index.js";
 import webhook from "./webhook/index.js";
 
-export const notifiers: Notifier[] = [webhook];
+export const notifiers: Notifier[] = [slack, loki, elasticsearch, webhook];
 
 export function findNotifier(name: string): Notifier | undefined {
   return notifiers.find((n) => n.info.name === name.toLowerCase());
