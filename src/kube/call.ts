@@ -128,12 +128,17 @@ export async function kubeCall<T>(
   const backoff = opts.backoffMs ?? 200;
   for (let attempt = 0; ; attempt++) {
     if (opts.signal?.aborted) throw new Error(`${what}: aborted`);
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    // A ref'd timer (AbortSignal.timeout's is unref'd and would not keep a lone call alive).
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new Error(`${what}: timed out after ${timeoutMs}ms`)),
+      timeoutMs,
+    );
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
     try {
       return await fn(signal);
     } catch (err) {
-      const timedOut = timeout.aborted && !opts.signal?.aborted;
+      const timedOut = timeout.signal.aborted && !opts.signal?.aborted;
       if (opts.signal?.aborted) throw new Error(`${what}: aborted`);
       if (attempt >= retries || !isRetryable(err, timedOut)) {
         if (timedOut) throw new Error(`${what}: timed out after ${timeoutMs}ms`);
@@ -141,6 +146,8 @@ export async function kubeCall<T>(
       }
       const delay = Math.min(5000, retryAfterMs(err) ?? backoff * 2 ** attempt * (0.5 + Math.random()));
       await sleep(delay, opts.signal);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
