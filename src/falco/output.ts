@@ -1,0 +1,179 @@
+// Output templates (spec §3.2): `%field`, `%10field`, `%tolower(field)`, `<NA>` for missing values.
+import { FalcoCompileError } from "./compiler.js";
+import {
+  type Extracted,
+  type FalcoEventCtx,
+  type FieldTable,
+  type Scalar,
+  scalarToText,
+} from "./fields/types.js";
+import { asciiLower, asciiUpper } from "./operators.js";
+import { TRANSFORMERS } from "./parser.js";
+
+interface OutputToken {
+  /** literal text, or a field reference */
+  text?: string;
+  field?: {
+    /** the key in output_fields: the field text with its argument (inner field for transformers) */
+    key: string;
+    width: number;
+    get: (ev: FalcoEventCtx) => Extracted;
+    numeric: boolean;
+    isList: boolean;
+  };
+}
+
+export interface CompiledOutput {
+  tokens: OutputToken[];
+  fieldKeys: string[];
+  render(ev: FalcoEventCtx): { text: string; fields: Record<string, unknown> };
+}
+
+const FIELD_RE = /[a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+/y;
+
+/** Longest prefix of `candidate` (on `.` boundaries) that names a known field. */
+function longestField(candidate: string, table: FieldTable): string | undefined {
+  let name = candidate;
+  for (;;) {
+    if (table.lookup(name)) return name;
+    const dot = name.lastIndexOf(".");
+    if (dot < 0 || name.indexOf(".") === dot) return undefined;
+    name = name.slice(0, dot);
+  }
+}
+
+export function renderValue(v: Extracted): string {
+  if (v === undefined) return "<NA>";
+  if (Array.isArray(v)) return "(" + v.map(scalarToText).join(",") + ")";
+  return scalarToText(v);
+}
+
+function jsonValue(v: Extracted, numeric: boolean, isList: boolean): unknown {
+  if (v === undefined) return null;
+  const one = (s: Scalar) => (numeric && typeof s === "bigint" ? Number(s) : scalarToText(s));
+  if (Array.isArray(v)) return v.map(one);
+  return isList ? [one(v)] : one(v);
+}
+
+export function compileOutput(format: string, table: FieldTable): CompiledOutput {
+  const tokens: OutputToken[] = [];
+  let lit = "";
+  let i = 0;
+  while (i < format.length) {
+    const c = format[i]!;
+    if (c !== "%") {
+      lit += c;
+      i++;
+      continue;
+    }
+    if (i + 1 >= format.length) {
+      throw new FalcoCompileError("invalid formatting syntax: formatting cannot end with a %");
+    }
+    if (lit) tokens.push({ text: lit });
+    lit = "";
+    let j = i + 1;
+    let width = 0;
+    while (j < format.length && format[j]! >= "0" && format[j]! <= "9")
+      width = width * 10 + Number(format[j++]);
+    const parsed = parseFieldRef(format, j, table);
+    if (!parsed) throw new FalcoCompileError(`invalid formatting token ${format.slice(i + 1)}`);
+    tokens.push({ field: { ...parsed.field, width } });
+    i = parsed.end;
+  }
+  if (lit) tokens.push({ text: lit });
+  const fieldTokens = tokens.filter((t) => t.field);
+  const fieldKeys = [...new Set(fieldTokens.map((t) => t.field!.key))];
+  return {
+    tokens,
+    fieldKeys,
+    render(ev) {
+      let text = "";
+      const fields: Record<string, unknown> = {};
+      for (const t of tokens) {
+        if (t.text !== undefined) {
+          text += t.text;
+          continue;
+        }
+        const f = t.field!;
+        const v = f.get(ev);
+        let s = renderValue(v);
+        if (f.width > 0) s = s.length > f.width ? s.slice(0, f.width) : s.padEnd(f.width, " ");
+        text += s;
+        if (!(f.key in fields)) fields[f.key] = jsonValue(v, f.numeric, f.isList);
+      }
+      return { text, fields };
+    },
+  };
+}
+
+interface ParsedRef {
+  field: Omit<NonNullable<OutputToken["field"]>, "width">;
+  end: number;
+}
+
+/** Parses `field[arg]` or `transformer(…)` at `start`; undefined if nothing valid is there. */
+function parseFieldRef(s: string, start: number, table: FieldTable): ParsedRef | undefined {
+  for (const tr of TRANSFORMERS) {
+    if (!s.startsWith(tr + "(", start)) continue;
+    const inner = parseFieldRef(s, start + tr.length + 1, table);
+    if (!inner || s[inner.end] !== ")") return undefined;
+    const g = inner.field.get;
+    const fn = (x: Scalar): Scalar => {
+      const t = scalarToText(x);
+      switch (tr) {
+        case "tolower":
+          return asciiLower(t);
+        case "toupper":
+          return asciiUpper(t);
+        case "b64":
+          return Buffer.from(t, "base64").toString("latin1");
+        case "basename":
+          return t.slice(t.lastIndexOf("/") + 1);
+        default:
+          return BigInt(Buffer.byteLength(t, "latin1"));
+      }
+    };
+    return {
+      field: {
+        key: inner.field.key,
+        numeric: tr === "len",
+        isList: inner.field.isList && tr !== "len",
+        get: (ev) => {
+          const v = g(ev);
+          if (tr === "len" && inner.field.isList)
+            return BigInt(v === undefined ? 0 : Array.isArray(v) ? v.length : 1);
+          if (v === undefined) return undefined;
+          return Array.isArray(v) ? v.map(fn) : fn(v);
+        },
+      },
+      end: inner.end + 1,
+    };
+  }
+  FIELD_RE.lastIndex = start;
+  const m = FIELD_RE.exec(s);
+  if (!m) return undefined;
+  const name = longestField(m[0], table);
+  if (!name) return undefined;
+  const def = table.lookup(name)!;
+  let end = start + name.length;
+  let arg: string | undefined;
+  if (s[end] === "[" && def.arg) {
+    const close = s.indexOf("]", end);
+    if (close < 0) return undefined;
+    arg = s.slice(end + 1, close);
+    end = close + 1;
+  } else if (def.arg?.required) return undefined;
+  const key = name + (arg !== undefined ? `[${arg}]` : "");
+  const a = arg;
+  const numeric =
+    def.type !== "string" && def.type !== "bytebuf" && def.type !== "ipaddr" && def.type !== "ipnet";
+  return {
+    field: {
+      key,
+      numeric: numeric && def.type !== "bool",
+      isList: !!def.isList,
+      get: (ev) => def.extract(ev, a),
+    },
+    end,
+  };
+}

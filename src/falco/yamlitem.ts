@@ -1,0 +1,136 @@
+// Reading rules-file items from YAML nodes with positions and Falco's decode_val messages.
+import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
+
+export class LoadError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly line: number,
+    readonly col: number,
+  ) {
+    super(message);
+    this.name = "LoadError";
+  }
+}
+
+export interface Loc {
+  line: number;
+  col: number;
+}
+
+const BOOL_TRUE = new Set(["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"]);
+const BOOL_FALSE = new Set(["false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"]);
+
+/** One mapping item of a rules file. */
+export class Item {
+  constructor(
+    readonly map: YAMLMap,
+    readonly lc: LineCounter,
+  ) {}
+
+  loc(node?: Node | null): Loc {
+    const off = node?.range?.[0] ?? this.map.range?.[0] ?? 0;
+    const p = this.lc.linePos(off);
+    return { line: p.line, col: p.col };
+  }
+
+  keys(): string[] {
+    return this.map.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key));
+  }
+
+  pair(key: string): Pair | undefined {
+    return this.map.items.find((p) => isScalar(p.key) && String(p.key.value) === key) as Pair | undefined;
+  }
+
+  has(key: string): boolean {
+    return this.pair(key) !== undefined;
+  }
+
+  node(key: string): Node | undefined {
+    const v = this.pair(key)?.value;
+    return (v ?? undefined) as Node | undefined;
+  }
+
+  keyLoc(key: string): Loc {
+    const p = this.pair(key);
+    return this.loc((p?.key as Node) ?? null);
+  }
+
+  fail(code: string, message: string, at?: Loc): never {
+    const l = at ?? this.loc();
+    throw new LoadError(code, message, l.line, l.col);
+  }
+
+  /** The text of a scalar, as written (numbers keep their text). */
+  scalarText(key: string, required: boolean): string | undefined {
+    const p = this.pair(key);
+    if (!p) {
+      if (required) this.fail("LOAD_ERR_YAML_VALIDATE", `Item has no mapping for key '${key}'`);
+      return undefined;
+    }
+    const v = p.value as Node | null;
+    if (v === null || (isScalar(v) && v.value === null)) {
+      this.fail("LOAD_ERR_YAML_VALIDATE", `Mapping for key '${key}' is empty`, this.keyLoc(key));
+    }
+    if (!isScalar(v)) this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value", this.loc(v));
+    const text = scalarString(v);
+    if (text === "") this.fail("LOAD_ERR_YAML_VALIDATE", "Value must be non-empty", this.loc(v));
+    return text;
+  }
+
+  /** A scalar that may be empty or null (e.g. `source:`); undefined when absent. */
+  scalarTextOrEmpty(key: string): string | undefined {
+    const p = this.pair(key);
+    if (!p) return undefined;
+    const v = p.value as Node | null;
+    if (v === null || (isScalar(v) && v.value === null)) return "";
+    if (!isScalar(v)) this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value", this.loc(v));
+    return scalarString(v);
+  }
+
+  bool(key: string, required = false): boolean | undefined {
+    const t = this.scalarText(key, required);
+    if (t === undefined) return undefined;
+    if (BOOL_TRUE.has(t)) return true;
+    if (BOOL_FALSE.has(t)) return false;
+    this.fail("LOAD_ERR_YAML_VALIDATE", "Can't decode YAML scalar value", this.loc(this.node(key)));
+  }
+
+  uint(key: string): number | undefined {
+    const t = this.scalarText(key, false);
+    if (t === undefined) return undefined;
+    if (!/^\d+$/.test(t))
+      this.fail("LOAD_ERR_YAML_VALIDATE", "Can't decode YAML scalar value", this.loc(this.node(key)));
+    return Number(t);
+  }
+
+  /** A sequence of scalars (tags, list items). */
+  scalarSeq(key: string, required: boolean): string[] | undefined {
+    const p = this.pair(key);
+    if (!p) {
+      if (required) this.fail("LOAD_ERR_YAML_VALIDATE", `Item has no mapping for key '${key}'`);
+      return undefined;
+    }
+    const v = p.value as Node | null;
+    if (v === null || (isScalar(v) && v.value === null)) return [];
+    if (!isSeq(v)) this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a sequence", this.loc(v));
+    return v.items.map((x) => {
+      if (!isScalar(x))
+        this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value", this.loc(x as Node));
+      return scalarString(x);
+    });
+  }
+}
+
+/** Scalar text: strings as they are, other plain scalars as written in the file. */
+export function scalarString(n: Node): string {
+  if (!isScalar(n)) return "";
+  if (typeof n.value === "string") return n.value;
+  if (n.value === null) return "";
+  const src = (n as { source?: string }).source;
+  return typeof src === "string" ? src : String(n.value);
+}
+
+export function nodeIsMap(n: unknown): n is YAMLMap {
+  return isMap(n);
+}
