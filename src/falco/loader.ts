@@ -394,11 +394,26 @@ class Loader {
 
   private readItem(item: Item): void {
     this.ordinal++;
-    if (item.has("required_engine_version")) return this.readEngineVersion(item);
-    if (item.has("required_plugin_versions")) return this.readPluginVersions(item);
-    if (item.has("list")) return this.readList(item);
-    if (item.has("macro")) return this.readMacro(item);
-    if (item.has("rule")) return this.readRule(item);
+    if (item.has("required_engine_version")) {
+      this.readEngineVersion(item);
+      return;
+    }
+    if (item.has("required_plugin_versions")) {
+      this.readPluginVersions(item);
+      return;
+    }
+    if (item.has("list")) {
+      this.readList(item);
+      return;
+    }
+    if (item.has("macro")) {
+      this.readMacro(item);
+      return;
+    }
+    if (item.has("rule")) {
+      this.readRule(item);
+      return;
+    }
     this.warn("LOAD_UNKNOWN_ITEM", "Unknown top level item", this.origin(item));
   }
 
@@ -1098,9 +1113,10 @@ function readExceptionValues(ex: Item, fields: string | string[] | undefined): E
   if (!ex.has("values") || n === undefined || (isScalar(n) && n.value === null)) return [];
   if (!isSeq(n)) ex.fail("LOAD_ERR_YAML_VALIDATE", "Rule exception values must be a sequence");
   if (!Array.isArray(fields)) {
-    return n.items.map((v) => {
-      if (isScalar(v)) return scalarString(v);
-      ex.fail("LOAD_ERR_YAML_VALIDATE", "Expected values array to contain a list of strings");
+    return n.items.map((v): string => {
+      if (!isScalar(v))
+        ex.fail("LOAD_ERR_YAML_VALIDATE", "Expected values array to contain a list of strings");
+      return scalarString(v);
     });
   }
   return n.items.map((tuple) => {
