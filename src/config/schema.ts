@@ -58,6 +58,8 @@ export const configSchema = z.object({
       concurrency: intish.min(1).default(16),
       /** Seconds to finish queued work on SIGTERM. */
       shutdown_timeout_seconds: intish.min(0).default(30),
+      /** An action running longer than this is aborted and reported as a failure. */
+      action_timeout_seconds: intish.min(1).default(600),
       nats: z
         .object({
           url: z.string().default(""),

@@ -99,6 +99,11 @@ export interface Actionner<S extends z.ZodType = z.ZodType> {
   parameters: S;
   /** Once per category in use, at startup. */
   init?(env: Omit<PluginEnv, "signal">): Promise<void>;
+  /**
+   * True when the action acts on the event's node rather than its pod (cordon, drain,
+   * node-level labels): such actions are serialised per node.
+   */
+  nodeLevel?(parameters: z.output<S>): boolean;
   /** Pre-flight checks against the event (e.g. the pod exists). Throws on failure. */
   checks(input: ActionInput<z.output<S>>): Promise<void>;
   run(input: ActionInput<z.output<S>>): Promise<ActionResult>;

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { Deduplicator } from "./dedup.js";
 import { KeyedMutex, KeyedQueue } from "./keyed.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe("KeyedQueue", () => {
   it("runs one key in arrival order and other keys concurrently", async () => {
@@ -69,7 +69,9 @@ describe("KeyedQueue", () => {
     const q = new KeyedQueue<number>({
       capacity: 1,
       concurrency: 1,
-      handler: () => sleep(200),
+      handler: async () => {
+        await sleep(200);
+      },
       onError: () => {},
     });
     q.push("k", 1);

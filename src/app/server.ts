@@ -1,0 +1,174 @@
+/**
+ * `falco-talon server`: wires config, logs, metrics, rules (with hot reload), the
+ * pipeline and the HTTP intake, and shuts down gracefully on SIGTERM/SIGINT.
+ */
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { actionnerName, findActionner } from "../actionners/registry.js";
+import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { createKubeClient, type KubeClient } from "../kube/client.js";
+import { createLogger } from "../logging/logger.js";
+import { Metrics } from "../metrics/metrics.js";
+import { findOutput, outputName } from "../outputs/registry.js";
+import { Pipeline } from "../pipeline/pipeline.js";
+import type { PluginEnv } from "../plugins/types.js";
+import type { RuleSet } from "../rules/types.js";
+import { createIntakeServer } from "../server/http.js";
+import { loadValidRules, watchRules } from "./rules.js";
+
+export interface ServerOptions {
+  /** -c; undefined means the default path (a missing default file is only a warning). */
+  configFile?: string;
+  /** -r; overrides rules_files when non-empty. */
+  rulesFiles?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Install SIGTERM/SIGINT handlers that stop and exit (the CLI does; tests don't). */
+  handleSignals?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  config: Config;
+  port: number;
+  pipeline: Pipeline;
+  metrics: Metrics;
+  logger: Logger;
+  rules(): RuleSet;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+/** A lazily created Kubernetes client, shared by all plug-ins of this engine. */
+function lazyKube(config: Config): () => KubeClient {
+  let client: KubeClient | undefined;
+  return () => {
+    if (!client) {
+      try {
+        client = createKubeClient(config.kubeconfig);
+      } catch (err) {
+        throw new Error(
+          `no Kubernetes cluster configured (kubeconfig or in-cluster): ${(err as Error).message}`,
+        );
+      }
+    }
+    return client;
+  };
+}
+
+/** Runs each used category's `init` once, and each used output's `init` once. */
+async function initPlugins(
+  ruleset: RuleSet,
+  env: Omit<PluginEnv, "signal">,
+  done: Set<string>,
+): Promise<void> {
+  for (const rule of ruleset.rules) {
+    for (const action of rule.actions) {
+      const actionner = findActionner(action.actionner);
+      if (actionner?.init) {
+        const key = `actionner-category:${actionner.info.category}`;
+        if (!done.has(key)) {
+          done.add(key);
+          await actionner.init(env);
+        }
+      } else if (actionner) done.add(`actionner:${actionnerName(actionner)}`);
+      const output = action.output ? findOutput(action.output.target) : undefined;
+      if (output?.init) {
+        const key = `output:${outputName(output)}`;
+        if (!done.has(key)) {
+          done.add(key);
+          await output.init(env);
+        }
+      }
+    }
+  }
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const env = opts.env ?? process.env;
+  const { config, warnings } = loadConfig({
+    file: opts.configFile ?? DEFAULT_CONFIG_PATH,
+    fileIsDefault: opts.configFile === undefined,
+    env,
+  });
+  const logger = opts.logger ?? createLogger(config.log_format, config.log_level);
+  for (const w of warnings) logger.warn({ warning: w }, "init");
+  if (config.deduplication.leader_election) {
+    logger.warn("deduplication.leader_election is ignored: use queue.nats.url for several replicas");
+  }
+  const metrics = new Metrics();
+  const kube = lazyKube(config);
+  const pluginEnv = { config, logger, kube };
+
+  const files = opts.rulesFiles && opts.rulesFiles.length > 0 ? opts.rulesFiles : config.rules_files;
+  const loaded = await loadValidRules(files, pluginEnv);
+  for (const w of loaded.warnings) logger.warn({ warning: w }, "rules");
+  if (!loaded.ruleset) {
+    for (const e of loaded.errors) logger.error({ error: e }, "rules");
+    throw new StartupError("invalid rules");
+  }
+  let ruleset: RuleSet = loaded.ruleset;
+  const initialised = new Set<string>();
+  await initPlugins(ruleset, pluginEnv, initialised);
+  const n = ruleset.rules.length;
+  logger.info({ rules: n }, `${n} ${n === 1 ? "rule has" : "rules have"} been successfully loaded`);
+
+  const stopWatching = config.watch_rules
+    ? watchRules({
+        files,
+        logger,
+        load: (f) => loadValidRules(f, pluginEnv),
+        onReload: async (next) => {
+          await initPlugins(next, pluginEnv, initialised);
+          ruleset = next;
+        },
+      })
+    : () => {};
+
+  const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube });
+  const server = createIntakeServer({
+    logger,
+    metrics,
+    maxBodyBytes: config.max_body_bytes,
+    accept: (event) => pipeline.accept(event),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.listen_port, config.listen_address, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ address: config.listen_address, port }, "Falco Talon is up and listening");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info("shutting down: intake stopped, finishing queued work");
+      stopWatching();
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      const finished = await pipeline.stop(config.queue.shutdown_timeout_seconds * 1000);
+      if (!finished)
+        logger.warn({ left: pipeline.queued }, "shutdown timeout reached, unfinished work aborted");
+      server.closeAllConnections();
+      await closed;
+      logger.info("stopped");
+      logger.flush?.();
+    })();
+    return stopping;
+  };
+
+  if (opts.handleSignals) {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, "signal received");
+      void stop().then(() => process.exit(0));
+    };
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.once("SIGINT", () => onSignal("SIGINT"));
+  }
+
+  return { config, port, pipeline, metrics, logger, rules: () => ruleset, stop };
+}

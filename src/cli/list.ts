@@ -1,0 +1,145 @@
+/**
+ * `actionners list`, `outputs list`, `notifiers list` (talon.md §10): generated from
+ * each plug-in's `info` and zod parameter schema, as YAML (Talon's layout) or JSON
+ * (with each parameter's JSON schema).
+ */
+import { stringify } from "yaml";
+import { z } from "zod";
+import { actionnerName, actionners } from "../actionners/registry.js";
+import { notifiers } from "../notifiers/registry.js";
+import { outputName, outputs } from "../outputs/registry.js";
+
+type JsonSchema = {
+  properties?: Record<string, JsonSchema & { default?: unknown; description?: string }>;
+  required?: string[];
+  [k: string]: unknown;
+};
+
+export function parameterSchema(schema: z.ZodType): JsonSchema {
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+}
+
+/** Talon's display: each parameter with its default, `(required)` suffixed when required. */
+export function parameterDisplay(schema: z.ZodType): Record<string, unknown> {
+  const js = parameterSchema(schema);
+  const required = new Set(js.required ?? []);
+  const out: Record<string, unknown> = {};
+  for (const [key, prop] of Object.entries(js.properties ?? {})) {
+    const name = required.has(key) && prop.default === undefined ? `${key} (required)` : key;
+    out[name] = prop.default ?? defaultFor(prop);
+  }
+  return out;
+}
+
+function defaultFor(prop: JsonSchema): unknown {
+  switch (prop.type) {
+    case "array":
+      return [];
+    case "object":
+      return {};
+    case "boolean":
+      return false;
+    case "integer":
+    case "number":
+      return 0;
+    default:
+      return "";
+  }
+}
+
+export type ListFormat = "yaml" | "json";
+
+export function listActionners(format: ListFormat): string {
+  const items = actionners.map((a) => ({
+    full_name: actionnerName(a),
+    name: a.info.name,
+    category: a.info.category,
+    description: a.info.description,
+    source: a.info.source,
+    permissions: a.info.permissions,
+    example: a.info.example,
+    required_output_fields: a.info.requiredOutputFields,
+    continue: a.info.continue,
+    use_context: a.info.useContext,
+    allow_output: a.info.allowOutput,
+    require_output: a.info.requireOutput,
+    parameters: a.parameters,
+  }));
+  if (format === "json") {
+    return JSON.stringify(
+      items.map(({ parameters, ...rest }) => ({
+        ...rest,
+        parameters: parameterDisplay(parameters),
+        parameters_schema: parameterSchema(parameters),
+      })),
+      null,
+      2,
+    );
+  }
+  return items
+    .map(({ full_name, parameters, ...rest }) =>
+      section(full_name, { parameters: parameterDisplay(parameters), ...rest }),
+    )
+    .join("");
+}
+
+export function listOutputs(format: ListFormat): string {
+  const items = outputs.map((o) => ({
+    full_name: outputName(o),
+    name: o.info.name,
+    category: o.info.category,
+    description: o.info.description,
+    parameters: o.parameters,
+    permissions: o.info.permissions,
+    example: o.info.example,
+  }));
+  if (format === "json") {
+    return JSON.stringify(
+      items.map((i) => ({
+        ...i,
+        parameters: parameterDisplay(i.parameters),
+        parameters_schema: parameterSchema(i.parameters),
+      })),
+      null,
+      2,
+    );
+  }
+  return items
+    .map(({ full_name, parameters, ...rest }) =>
+      section(full_name, {
+        name: rest.name,
+        category: rest.category,
+        description: rest.description,
+        parameters: parameterDisplay(parameters),
+        permissions: rest.permissions,
+        example: rest.example,
+      }),
+    )
+    .join("");
+}
+
+export function listNotifiers(format: ListFormat): string {
+  const items = notifiers.map((n) => ({
+    name: n.info.name,
+    description: n.info.description,
+    parameters: n.parameters,
+    permissions: n.info.permissions,
+    example: n.info.example,
+  }));
+  if (format === "json") {
+    return JSON.stringify(
+      items.map((i) => ({
+        ...i,
+        parameters: parameterDisplay(i.parameters),
+        parameters_schema: parameterSchema(i.parameters),
+      })),
+      null,
+      2,
+    );
+  }
+  return items.map((i) => section(i.name, { ...i, parameters: parameterDisplay(i.parameters) })).join("");
+}
+
+function section(title: string, body: Record<string, unknown>): string {
+  return `--- ${title} ---\n${stringify(body, { lineWidth: 0 })}\n`;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+/**
+ * The `falco-talon` command line (talon.md §10), with commander.
+ */
+import { Command, Option } from "commander";
+import { ConfigError, loadConfig } from "../config/load.js";
+import { formatProblem, loadRules, printRules } from "../rules/index.js";
+import { BUILD } from "../version.js";
+import { type ListFormat, listActionners, listNotifiers, listOutputs } from "./list.js";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const rulesOption = () =>
+  new Option("-r, --rules <file>", "rules file (repeatable; overrides rules_files)")
+    .argParser(collect)
+    .default([]);
+const formatOption = () =>
+  new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml");
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** Rules files: -r when given, else `rules_files` from the config (file and env). */
+function rulesFilesFrom(rules: string[], configFile: string | undefined): string[] {
+  if (rules.length > 0) return rules;
+  return loadConfig({ file: configFile, env: process.env }).config.rules_files;
+}
+
+export function buildProgram(): Command {
+  const program = new Command("falco-talon")
+    .description("Falco Talon: a response engine for Falco, in TypeScript")
+    .showHelpAfterError();
+
+  program
+    .command("server")
+    .description("start the server")
+    .option("-c, --config <file>", "config file (default /etc/falco-talon/config.yaml)")
+    .addOption(rulesOption())
+    .action(async (opts: { config?: string; rules: string[] }) => {
+      const { startServer, StartupError } = await import("../app/server.js");
+      try {
+        await startServer({ configFile: opts.config, rulesFiles: opts.rules, handleSignals: true });
+      } catch (err) {
+        if (err instanceof StartupError || err instanceof ConfigError) {
+          console.error(`fatal: ${err.message}`);
+          process.exit(1);
+        }
+        throw err;
+      }
+    });
+
+  const rules = program.command("rules").description("manage rules");
+  rules
+    .command("check")
+    .description("check the rules files; every problem is printed as file:line:col: message")
+    .option("-c, --config <file>", "config file")
+    .addOption(rulesOption())
+    .action(async (opts: { config?: string; rules: string[] }) => {
+      const files = rulesFilesFrom(opts.rules, opts.config);
+      const { loadValidRules } = await import("../app/rules.js");
+      const result = await loadValidRules(files);
+      for (const w of result.warnings) out(`warning: ${w}`);
+      if (!result.ruleset) {
+        for (const e of result.errors) out(e);
+        out("invalid rules");
+        process.exitCode = 1;
+        return;
+      }
+      out("rules file valid");
+    });
+  rules
+    .command("print")
+    .description("print the merged rules")
+    .option("-c, --config <file>", "config file")
+    .addOption(rulesOption())
+    .action((opts: { config?: string; rules: string[] }) => {
+      const loaded = loadRules(rulesFilesFrom(opts.rules, opts.config));
+      if (!loaded.ruleset || loaded.problems.length > 0) {
+        for (const p of loaded.problems) out(formatProblem(p));
+        process.exitCode = 1;
+        return;
+      }
+      out(printRules(loaded.ruleset));
+    });
+
+  for (const [name, list] of [
+    ["actionners", listActionners],
+    ["outputs", listOutputs],
+    ["notifiers", listNotifiers],
+  ] as const) {
+    program
+      .command(name)
+      .description(`manage the ${name}`)
+      .command("list")
+      .description(`list the available ${name}`)
+      .option("-c, --config <file>", "accepted for compatibility, unused")
+      .addOption(formatOption())
+      .action((opts: { output: ListFormat }) => out(list(opts.output)));
+  }
+
+  program
+    .command("version")
+    .description("print the version information")
+    .action(() => {
+      const width = Math.max(...Object.keys(BUILD).map((k) => k.length)) + 2;
+      for (const [k, v] of Object.entries(BUILD)) out(`${`${k}:`.padEnd(width)}${v}`);
+    });
+
+  return program;
+}
+
+const isMain =
+  process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop()!);
+if (isMain) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err) => {
+      console.error(`fatal: ${(err as Error).message}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,528 @@
+/**
+ * The response pipeline, top to bottom:
+ *   intake (accept) → dedup → queue (per-target order) → match → flow control
+ *   → actionner (contexts, checks, run) → output → notifiers.
+ * Everything else (HTTP, rules loading, plug-ins) plugs into this module.
+ */
+import type { Logger } from "pino";
+import { findActionner } from "../actionners/registry.js";
+import type { Config } from "../config/schema.js";
+import { findContext } from "../contexts/registry.js";
+import type { FalcoEvent } from "../events/event.js";
+import {
+  getNamespace,
+  getPodName,
+  getTargetName,
+  getTargetNamespace,
+  getTargetResource,
+} from "../events/fields.js";
+import type { KubeClient } from "../kube/client.js";
+import { Metrics } from "../metrics/metrics.js";
+import { findNotifier } from "../notifiers/registry.js";
+import { findOutput } from "../outputs/registry.js";
+import type {
+  ActionInput,
+  Actionner,
+  ActionResult,
+  Notification,
+  OutputResult,
+  PluginEnv,
+} from "../plugins/types.js";
+import { Deduplicator, dedupKey } from "../queue/dedup.js";
+import { KeyedMutex, KeyedQueue } from "../queue/keyed.js";
+import { matchingRules } from "../rules/match.js";
+import type { Action, Rule, RuleSet } from "../rules/types.js";
+import { buildVars } from "../templating/substitute.js";
+
+export interface PipelineDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  /** The rules in force now (hot reload swaps them). */
+  rules: () => RuleSet;
+  kube: () => KubeClient;
+}
+
+export type AcceptResult = "queued" | "duplicate" | "full" | "stopped";
+
+/** Outcome of one action, for flow control. */
+interface ActionOutcome {
+  failed: boolean;
+}
+
+/** The queue key: events acting on the same target run in arrival order. */
+export function targetKey(event: FalcoEvent): string {
+  const pod = getPodName(event);
+  if (pod) return `pod:${getNamespace(event)}/${pod}`;
+  const resource = getTargetResource(event);
+  const name = getTargetName(event);
+  if (resource && name) return `k8s:${resource}/${getTargetNamespace(event)}/${name}`;
+  return `event:${event.id}`;
+}
+
+function nodeKey(event: FalcoEvent): string {
+  const node = event.output_fields["k8s.node.name"];
+  return `node:${typeof node === "string" && node !== "" ? node : event.hostname}`;
+}
+
+function titleCase(objects: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(objects)) out[k.charAt(0).toUpperCase() + k.slice(1)] = v;
+  return out;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const boolText = (b: boolean | undefined) => (b === undefined ? undefined : b ? "true" : "false");
+
+/** Talon's context keys (talon.md §2.5), added to a shallow copy of the event. */
+function withTalonContext(event: FalcoEvent, rule: Rule, action: Action): FalcoEvent {
+  const context: Record<string, unknown> = {
+    ...event.context,
+    "falco-talon.rule": rule.name,
+    "falco-talon.action": action.name,
+    "falco-talon.actionner": action.actionner,
+    "falco-talon.action.parameters": JSON.stringify(action.parameters),
+  };
+  const optional: Record<string, string | undefined> = {
+    "falco-talon.rule.continue": boolText(rule.continue),
+    "falco-talon.rule.dry_run": rule.dryRun === "server" ? "server" : boolText(rule.dryRun),
+    "falco-talon.action.continue": boolText(action.continue),
+    "falco-talon.action.ignore_errors": boolText(action.ignoreErrors),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) context[k] = v;
+  return { ...event, context };
+}
+
+export class Pipeline {
+  private readonly dedup: Deduplicator;
+  private readonly queue: KeyedQueue<FalcoEvent>;
+  private readonly nodeLocks = new KeyedMutex();
+  private readonly pendingNotifications = new Set<Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly parsedParameters = new WeakMap<object, unknown>();
+  private stopping = false;
+
+  constructor(private readonly deps: PipelineDeps) {
+    const { config } = deps;
+    this.dedup = new Deduplicator(config.deduplication.time_window_seconds * 1000);
+    this.queue = new KeyedQueue<FalcoEvent>({
+      capacity: config.queue.capacity,
+      concurrency: config.queue.concurrency,
+      handler: async (event) => {
+        try {
+          await this.process(event);
+        } finally {
+          deps.metrics.queueDepth.dec();
+        }
+      },
+      onError: (err, event) =>
+        deps.logger.error(
+          { error: errorText(err), rule: event.rule, trace_id: event.id },
+          "recovered from panic while processing event",
+        ),
+    });
+  }
+
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  // ── Intake ────────────────────────────────────────────────────────────────
+  accept(event: FalcoEvent): AcceptResult {
+    const { metrics, logger, config } = this.deps;
+    metrics.events.inc({ event: event.rule, priority: event.priority, source: event.source, ...scope() });
+    if (config.print_all_events) logger.info(eventFields(event), "event");
+    if (this.stopping) return "stopped";
+    const key = dedupKey(event);
+    if (this.dedup.isDuplicate(key)) {
+      metrics.deduplicated.inc();
+      logger.debug(eventFields(event), "event deduplicated");
+      return "duplicate";
+    }
+    if (!this.queue.push(targetKey(event), event)) {
+      this.dedup.forget(key);
+      return "full";
+    }
+    metrics.queueDepth.inc();
+    return "queued";
+  }
+
+  // ── Match and flow control ───────────────────────────────────────────────
+  async process(event: FalcoEvent): Promise<void> {
+    const { logger, metrics, config } = this.deps;
+    const matched = matchingRules(this.deps.rules().rules, event);
+    if (matched.length === 0) return;
+    if (!config.print_all_events) logger.info(eventFields(event), "event");
+
+    for (const rule of matched) {
+      logger.info({ ...eventFields(event), rule: rule.name }, "match");
+      metrics.matches.inc({
+        rule: rule.name,
+        event: event.rule,
+        priority: event.priority,
+        source: event.source,
+        ...scope(),
+      });
+      for (const action of rule.actions) {
+        const actionner = findActionner(action.actionner);
+        const outcome = await this.runAction(event, rule, action);
+        if (outcome.failed && action.ignoreErrors !== true) break;
+        if (!(action.continue ?? actionner?.info.continue ?? true)) break;
+      }
+      if (rule.continue === false) break;
+    }
+  }
+
+  // ── One action: contexts → checks → run → output → notifiers ─────────────
+  private async runAction(original: FalcoEvent, rule: Rule, action: Action): Promise<ActionOutcome> {
+    const { logger, config } = this.deps;
+    const actionner = findActionner(action.actionner);
+    const base = { rule: rule.name, action: action.name, actionner: action.actionner, trace_id: original.id };
+    if (!actionner) {
+      logger.error({ ...base, error: `unknown actionner '${action.actionner}'` }, "action");
+      return { failed: true };
+    }
+    const category = actionner.info.category;
+    const event = withTalonContext(original, rule, action);
+    const timeout = AbortSignal.timeout(config.queue.action_timeout_seconds * 1000);
+    const env: PluginEnv = {
+      config,
+      logger,
+      kube: this.deps.kube,
+      dryRun: rule.dryRun === "server" ? "server" : undefined,
+      signal: AbortSignal.any([this.shutdown.signal, timeout]),
+    };
+
+    if (actionner.info.useContext && action.additionalContexts.length > 0) {
+      await this.addContexts(event, action, env, base);
+    }
+
+    if (rule.dryRun === true) {
+      logger.info(
+        { ...base, category, status: "success", output: "no action, dry-run is enabled" },
+        "action",
+      );
+      return { failed: false };
+    }
+
+    let parameters: unknown;
+    try {
+      parameters = this.parameters(actionner, action);
+    } catch (err) {
+      logger.error({ ...base, category, error: errorText(err) }, "action");
+      return { failed: true };
+    }
+    const input: ActionInput<unknown> = {
+      event,
+      parameters,
+      vars: buildVars(event),
+      rule: rule.name,
+      action: action.name,
+      env,
+    };
+
+    const execute = async (): Promise<ActionOutcome> => {
+      try {
+        await abortable(actionner.checks(input), env.signal);
+      } catch (err) {
+        // Talon: a failed check is logged, with no metric and no notification.
+        logger.error({ ...base, category, stage: "checks", error: errorText(err) }, "action");
+        return { failed: true };
+      }
+      logger.info({ ...base, category, status: "in_progress" }, "action");
+      const started = performance.now();
+      let result: ActionResult;
+      try {
+        result = await abortable(actionner.run(input), env.signal);
+      } catch (err) {
+        result = { status: "failure", error: errorText(err), objects: {} };
+      }
+      if (result.status === "failure" && !result.error) result.error = "action failed";
+      this.deps.metrics.actionSeconds.observe(
+        { actionner: action.actionner, status: result.status },
+        (performance.now() - started) / 1000,
+      );
+      const printedArtifact = !action.output && result.data ? result.data.bytes.toString("utf8") : undefined;
+      this.reportAction(event, rule, action, actionner, result, printedArtifact);
+      if (result.status === "failure") return { failed: true };
+      return this.runOutput(event, rule, action, actionner, result, env);
+    };
+
+    const nodeLevel = actionner.nodeLevel?.(parameters as never) ?? false;
+    return nodeLevel ? this.nodeLocks.run(nodeKey(event), execute) : execute();
+  }
+
+  private async addContexts(
+    event: FalcoEvent,
+    action: Action,
+    env: PluginEnv,
+    base: Record<string, string>,
+  ): Promise<void> {
+    for (const name of action.additionalContexts) {
+      try {
+        const provider = findContext(name);
+        if (!provider) throw new Error(`unknown context '${name}'`);
+        const values = await abortable(provider.fetch(event, env), env.signal);
+        for (const [k, v] of Object.entries(values)) if (v !== "") event.context[k] = v;
+        this.deps.logger.debug({ ...base, context: name }, "context");
+      } catch (err) {
+        this.deps.logger.error({ ...base, context: name, error: errorText(err) }, "context");
+        // Talon: a context error stops the context loop, but the action still runs.
+        if (action.ignoreErrors !== true) break;
+      }
+    }
+  }
+
+  private parameters(actionner: Actionner, action: Action): unknown {
+    let parsed = this.parsedParameters.get(action.parameters);
+    if (parsed === undefined) {
+      parsed = actionner.parameters.parse(action.parameters);
+      this.parsedParameters.set(action.parameters, parsed);
+    }
+    return parsed;
+  }
+
+  private async runOutput(
+    event: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    actionner: Actionner,
+    result: ActionResult,
+    env: PluginEnv,
+  ): Promise<ActionOutcome> {
+    const { requireOutput, allowOutput } = actionner.info;
+    if (!requireOutput && !(allowOutput && action.output && result.data)) return { failed: false };
+    const target = action.output?.target ?? "";
+    const fail = (error: string, category = ""): ActionOutcome => {
+      this.reportOutput(event, rule, action, target, category, { status: "failure", error, objects: {} });
+      return { failed: true };
+    };
+    if (!action.output) return fail("an output is required");
+    if (!result.data || result.data.bytes.length === 0) return fail("empty output");
+    const output = findOutput(target);
+    if (!output) return fail(`unknown output target '${target}'`);
+    let outcome: OutputResult;
+    try {
+      const parameters = output.parameters.parse(action.output.parameters);
+      await abortable(output.checks(parameters, env), env.signal);
+      outcome = await abortable(output.run({ artifact: result.data, parameters, env }), env.signal);
+    } catch (err) {
+      outcome = { status: "failure", error: errorText(err), objects: {} };
+    }
+    this.reportOutput(event, rule, action, target, output.info.category, outcome);
+    return { failed: outcome.status === "failure" };
+  }
+
+  // ── Reporting: logs, metrics, notifications ──────────────────────────────
+  private reportAction(
+    event: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    actionner: Actionner,
+    result: ActionResult,
+    printedArtifact: string | undefined,
+  ): void {
+    const { logger, metrics } = this.deps;
+    const output = printedArtifact ?? result.output;
+    const fields = {
+      rule: rule.name,
+      event: event.output,
+      priority: event.priority,
+      source: event.source,
+      action: action.name,
+      actionner: action.actionner,
+      category: actionner.info.category,
+      status: result.status,
+      ...(output ? { output } : {}),
+      ...(result.result ? { result: result.result } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      trace_id: event.id,
+      ...result.objects,
+    };
+    if (result.status === "failure") logger.error(fields, "action");
+    else logger.info(fields, "action");
+    metrics.actions.inc({
+      rule: rule.name,
+      event: event.rule,
+      action: action.name,
+      actionner: action.actionner,
+      status: result.status,
+      ...scope(),
+    });
+    this.notify(rule, {
+      time: new Date().toISOString(),
+      message: "action",
+      status: result.status,
+      rule: rule.name,
+      event: event.output,
+      priority: event.priority,
+      source: event.source,
+      action: action.name,
+      actionner: action.actionner,
+      category: actionner.info.category,
+      output: result.output,
+      result: result.result,
+      error: result.error,
+      trace_id: event.id,
+      objects: titleCase(result.objects),
+    });
+  }
+
+  private reportOutput(
+    event: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    target: string,
+    category: string,
+    outcome: OutputResult,
+  ): void {
+    const { logger, metrics } = this.deps;
+    const fields = {
+      rule: rule.name,
+      action: action.name,
+      actionner: action.actionner,
+      output_target: target,
+      category,
+      status: outcome.status,
+      ...(outcome.output ? { output: outcome.output } : {}),
+      ...(outcome.error ? { error: outcome.error } : {}),
+      trace_id: event.id,
+      ...outcome.objects,
+    };
+    if (outcome.status === "failure") logger.error(fields, "output");
+    else logger.info(fields, "output");
+    metrics.outputs.inc({
+      rule: rule.name,
+      action: action.name,
+      status: outcome.status,
+      category,
+      target,
+      ...scope(),
+    });
+    this.notify(rule, {
+      time: new Date().toISOString(),
+      message: "output",
+      status: outcome.status,
+      rule: rule.name,
+      event: event.output,
+      priority: event.priority,
+      source: event.source,
+      action: action.name,
+      actionner: action.actionner,
+      category,
+      output: outcome.output,
+      output_target: target,
+      error: outcome.error,
+      trace_id: event.id,
+      objects: titleCase(outcome.objects),
+    });
+  }
+
+  /** Fires notifications without blocking the pipeline; failures are logged and counted. */
+  private notify(rule: Rule, notification: Notification): void {
+    const { config, logger, metrics } = this.deps;
+    const names = [...new Set([...config.default_notifiers, ...rule.notifiers].map((n) => n.toLowerCase()))];
+    for (const name of names) {
+      const notifier = findNotifier(name);
+      if (!notifier) {
+        logger.warn({ notifier: name, rule: rule.name }, "unknown notifier");
+        continue;
+      }
+      const labels = {
+        rule: notification.rule,
+        action: notification.action,
+        actionner: notification.actionner,
+        notifier: name,
+        target: notification.output_target ?? "",
+        ...scope(),
+      };
+      const env: PluginEnv = {
+        config,
+        logger,
+        kube: this.deps.kube,
+        signal: this.shutdown.signal,
+      };
+      const send = (async () => {
+        try {
+          const settings = notifier.parameters.parse(config.notifiers[name] ?? {});
+          await notifier.send(notification, settings, env);
+          metrics.notifications.inc({ ...labels, status: "success" });
+          logger.info(
+            { notifier: name, rule: rule.name, action: notification.action, status: "success" },
+            "notification",
+          );
+        } catch (err) {
+          metrics.notifications.inc({ ...labels, status: "failure" });
+          logger.error(
+            {
+              notifier: name,
+              rule: rule.name,
+              action: notification.action,
+              status: "failure",
+              error: errorText(err),
+            },
+            "notification",
+          );
+        }
+      })();
+      this.pendingNotifications.add(send);
+      void send.finally(() => this.pendingNotifications.delete(send));
+    }
+  }
+
+  // ── Shutdown ─────────────────────────────────────────────────────────────
+  /** Stops intake, finishes queued work and notifications up to the timeout, then aborts the rest. */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.stopping = true;
+    const started = Date.now();
+    const drained = await this.queue.drain(timeoutMs);
+    const left = Math.max(0, timeoutMs - (Date.now() - started));
+    const notified = await Promise.race([
+      Promise.allSettled([...this.pendingNotifications]).then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), left).unref()),
+    ]);
+    this.shutdown.abort(new Error("shutting down"));
+    return drained && notified;
+  }
+}
+
+/** Talon's constant OTel scope labels. */
+const scope = () => Metrics.scope;
+
+function eventFields(event: FalcoEvent) {
+  return {
+    event: event.output,
+    priority: event.priority,
+    source: event.source,
+    falco_rule: event.rule,
+    trace_id: event.id,
+  };
+}
+
+/** Rejects when the signal aborts (timeout or shutdown), so a stuck plug-in never blocks a lane forever. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason;
+  if (reason instanceof Error && reason.name === "TimeoutError") return new Error("action timed out");
+  return reason instanceof Error ? reason : new Error("aborted");
+}

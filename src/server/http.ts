@@ -1,0 +1,138 @@
+/**
+ * HTTP intake (talon.md §1): every path except /healthz, /metrics and /k8s-audit is the
+ * Falco event intake, with Talon's status codes and texts. Bodies are size-limited and a
+ * bad event gets a 4xx whose second line says why.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { decodeEvent, EventDecodeError } from "../events/decode.js";
+import type { FalcoEvent } from "../events/event.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { AcceptResult } from "../pipeline/pipeline.js";
+
+export interface IntakeHandlers {
+  logger: Logger;
+  metrics: Metrics;
+  maxBodyBytes: number;
+  accept(event: FalcoEvent): AcceptResult;
+  /** POST /k8s-audit: returns the number of alerts raised, or throws BadRequest. */
+  k8sAudit?(body: string): { accepted: number; rejected: number };
+}
+
+export class BadRequest extends Error {}
+
+class BodyTooLarge extends Error {}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body = "",
+  contentType = "text/plain; charset=utf-8",
+): void {
+  if (body === "") {
+    res.writeHead(status);
+    res.end();
+    return;
+  }
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+    req.on("aborted", () => reject(new Error("request aborted")));
+  });
+}
+
+export function createIntakeServer(h: IntakeHandlers): Server {
+  const server = createServer((req, res) => {
+    handle(h, req, res).catch((err) => {
+      h.logger.error({ error: (err as Error).message }, "http handler error");
+      if (!res.headersSent) send(res, 500, "Internal Server Error\n");
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  if (path === "/healthz") {
+    send(res, 200, '{"status": "ok"}', "application/json");
+    return;
+  }
+  if (path === "/metrics") {
+    const text = await h.metrics.registry.metrics();
+    send(res, 200, text, h.metrics.registry.contentType);
+    return;
+  }
+  if (req.method !== "POST") {
+    h.metrics.rejected.inc({ reason: "method" });
+    send(res, 400, "Please send with POST http method\n");
+    req.resume();
+    return;
+  }
+  let body: string;
+  try {
+    body = await readBody(req, h.maxBodyBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLarge) {
+      h.metrics.rejected.inc({ reason: "too_large" });
+      res.setHeader("Connection", "close");
+      send(res, 413, `Request body too large\nthe limit is ${h.maxBodyBytes} bytes\n`);
+      return;
+    }
+    throw err;
+  }
+
+  if (path === "/k8s-audit" && h.k8sAudit) {
+    try {
+      const r = h.k8sAudit(body);
+      send(res, 200, JSON.stringify(r), "application/json");
+    } catch (err) {
+      if (!(err instanceof BadRequest)) throw err;
+      h.metrics.rejected.inc({ reason: "bad_audit_event" });
+      send(res, 400, `${err.message}\n`);
+    }
+    return;
+  }
+
+  let event: FalcoEvent;
+  try {
+    event = decodeEvent(body);
+  } catch (err) {
+    if (!(err instanceof EventDecodeError)) throw err;
+    h.metrics.rejected.inc({ reason: "bad_body" });
+    send(res, 400, `Please send a valid request body\n${err.message}\n`);
+    return;
+  }
+  const result = h.accept(event);
+  if (result === "full") {
+    h.metrics.rejected.inc({ reason: "queue_full" });
+    send(res, 503, "Service Unavailable\nthe event queue is full, retry later\n");
+    return;
+  }
+  if (result === "stopped") {
+    send(res, 503, "Service Unavailable\nthe server is shutting down\n");
+    return;
+  }
+  send(res, 200);
+}
