@@ -1,0 +1,143 @@
+/**
+ * S3 plumbing shared by aws:s3 and minio:s3: client construction from the config (memoised per
+ * config object, so one connection pool per target instead of one per upload), multipart
+ * uploads through lib-storage, and prefix/key handling without Talon's leading-`/` bug.
+ */
+import { HeadBucketCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { Config } from "../config/schema.js";
+import type { Artifact } from "../plugins/types.js";
+import { contentTypeFor } from "./key.js";
+
+/** `a/b/` from `/a/b/`, `a/b` or `a/b//`; "" stays "" (never a leading `/` in keys). */
+export function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+  return trimmed === "" ? "" : `${trimmed}/`;
+}
+
+const clients = new WeakMap<Config, Map<string, S3Client>>();
+
+function memoClient(config: Config, id: string, build: () => S3Client): S3Client {
+  let byId = clients.get(config);
+  if (byId === undefined) {
+    byId = new Map();
+    clients.set(config, byId);
+  }
+  let client = byId.get(id);
+  if (client === undefined) {
+    client = build();
+    byId.set(id, client);
+  }
+  return client;
+}
+
+/**
+ * AWS settings as Talon reads them: static credentials only when access key, secret key and
+ * region are all set (otherwise the SDK default chain: env, IRSA, Pod Identity, IMDS), then an
+ * optional AssumeRole with ExternalId. `aws.endpoint` targets S3-compatible servers (tests).
+ */
+export function awsS3Client(config: Config, regionOverride = ""): S3Client {
+  const aws = config.aws;
+  const region = regionOverride || aws.region || undefined;
+  return memoClient(config, `aws ${region ?? ""}`, () => {
+    const base: S3ClientConfig = { region };
+    if (aws.access_key !== "" && aws.secret_key !== "" && aws.region !== "") {
+      base.credentials = { accessKeyId: aws.access_key, secretAccessKey: aws.secret_key };
+    }
+    if (aws.endpoint !== "") {
+      base.endpoint = aws.endpoint;
+      base.forcePathStyle = true;
+    }
+    if (aws.role_arn !== "") {
+      const sts = new STSClient({ region: region ?? "us-east-1", credentials: base.credentials });
+      // The SDK memoises this provider and calls it again shortly before `expiration`.
+      base.credentials = async () => {
+        const out = await sts.send(
+          new AssumeRoleCommand({
+            RoleArn: aws.role_arn,
+            RoleSessionName: "falco-talon",
+            ExternalId: aws.external_id || undefined,
+          }),
+        );
+        const c = out.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey)
+          throw new Error(`AssumeRole '${aws.role_arn}' gave no credentials`);
+        return {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        };
+      };
+    }
+    return new S3Client(base);
+  });
+}
+
+/** `http(s)://host:port` from `minio.endpoint`, which may omit the scheme (minio-go style). */
+export function minioEndpointUrl(endpoint: string, useSsl: boolean): string {
+  if (/^https?:\/\//i.test(endpoint)) return endpoint.replace(/\/+$/, "");
+  return `${useSsl ? "https" : "http"}://${endpoint.replace(/\/+$/, "")}`;
+}
+
+export function minioS3Client(config: Config): S3Client {
+  const m = config.minio;
+  if (m.endpoint === "") throw new Error("minio.endpoint is not configured");
+  return memoClient(config, "minio", () => {
+    return new S3Client({
+      endpoint: minioEndpointUrl(m.endpoint, m.use_ssl),
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: m.access_key, secretAccessKey: m.secret_key },
+    });
+  });
+}
+
+/** Throws `the bucket '<b>' does not exist` when HeadBucket says so, else a clear error. */
+export async function checkBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+    if (e.name === "NotFound" || e.name === "NoSuchBucket" || e.$metadata?.httpStatusCode === 404) {
+      throw new Error(`the bucket '${bucket}' does not exist`);
+    }
+    throw new Error(`can't check the bucket '${bucket}': ${e.message || e.name}`);
+  }
+}
+
+/** Multipart above 8 MiB; parts of 8 MiB, two in flight. Aborts with the signal. */
+export async function uploadArtifact(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  artifact: Artifact,
+  signal: AbortSignal,
+): Promise<void> {
+  const upload = new Upload({
+    client,
+    params: {
+      Bucket: bucket,
+      Key: key,
+      Body: artifact.bytes,
+      ContentType: artifact.contentType ?? contentTypeFor(artifact.name),
+    },
+    partSize: 8 * 1024 * 1024,
+    queueSize: 2,
+    leavePartsOnError: false,
+  });
+  const onAbort = () => void upload.abort().catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await upload.done();
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** A readable message from SDK errors (some only carry a name). */
+export function s3ErrorText(err: unknown): string {
+  const e = err as Error & { Code?: string };
+  return e.message && e.message !== "UnknownError" ? e.message : (e.Code ?? e.name ?? String(err));
+}
