@@ -286,10 +286,11 @@ describe("loadRules: items and structure", () => {
   });
 
   test("syntax errors: position and file, other files still checked", () => {
-    const out = problems("- rule: R\n  description: [\n", "- rule: S\n  actions: []\n");
+    // Item checks still run on the other files; cross-item checks (here: no action) do not.
+    const out = problems("- rule: R\n  description: [\n", "- rule: S\n  continue: maybe\n  actions: []\n");
     assert.equal(out.length, 2);
     assert.match(out[0]!, /^f1\.yaml:3:1: wrong syntax for the rule file 'f1\.yaml': /);
-    assert.equal(out[1], "f2.yaml:2:12: no action specified");
+    assert.equal(out[1], "f2.yaml:2:13: 'continue' setting can be 'true' or 'false' only");
     assert.match(
       problems("a: 1\na: 2\n")[0]!,
       /^f1\.yaml:2:1: wrong syntax for the rule file 'f1\.yaml': Map keys/,
@@ -297,6 +298,26 @@ describe("loadRules: items and structure", () => {
     assert.deepEqual(problems("rule: x\n"), [
       "f1.yaml:1:1: wrong syntax for the rule file 'f1.yaml': expected a list of actions and rules",
     ]);
+  });
+
+  test("an item with schema problems is reported once, not again through its references", () => {
+    assert.deepEqual(
+      problems(`- action: A
+  actionner: kubernetes:terminate
+  continue: maybe
+- rule: R
+  actions: [{action: A}]
+- rule: S
+  dry_run: later
+  actions: [{action: A}]
+- rule: S
+  description: override without actions
+`),
+      [
+        "f1.yaml:3:13: 'continue' setting can be 'true' or 'false' only",
+        "f1.yaml:7:12: 'dry_run' setting can be 'true', 'false' or 'server' only",
+      ],
+    );
   });
 
   test("an empty file holds no rule", () => {

@@ -80,9 +80,12 @@ export function loadRulesFromSources(sources: RulesSource[]): LoadResult {
   const problem: Report = (pos, message, context) => problems.push({ pos, message, ...context });
   const warn: Warn = (pos, message) => warnings.push({ pos, message });
 
-  const defs: ItemAction[] = [];
-  const rules: ItemRule[] = [];
-  for (const source of sources) readSource(source, defs, rules, problem);
+  const items: Items = { defs: [], rules: [], brokenActions: new Set(), brokenRules: new Set() };
+  let unreadable = false;
+  for (const source of sources) if (!readSource(source, items, problem)) unreadable = true;
+  // Cross-item checks on a partial set of items would only add confusing problems.
+  if (unreadable) return { problems: sortByPosition(problems, sources), warnings };
+  const { defs, rules } = items;
 
   const mergedDefs = mergeActionDefinitions(defs, warn);
   const mergedRules = mergeRules(rules);
@@ -96,14 +99,20 @@ export function loadRulesFromSources(sources: RulesSource[]): LoadResult {
   for (const r of mergedRules) {
     const ruleContext = r.name ? { rule: r.name } : {};
     if (!r.name) problem(r.namePos ?? r.pos, "all rules must have a name");
-    if (r.actions.length === 0) problem(r.actionsPos ?? r.pos, "no action specified", ruleContext);
+    // A same-name rule item with schema problems may have carried the actions.
+    if (r.actions.length === 0 && !(r.name && items.brokenRules.has(r.name))) {
+      problem(r.actionsPos ?? r.pos, "no action specified", ruleContext);
+    }
     const actions: Action[] = [];
     for (const ref of r.actions) {
       const def = ref.name ? defByName.get(ref.name) : undefined;
       const a = resolveReference(ref, def, warn);
-      checkAction(a, def !== undefined, (pos, message) =>
-        problem(pos, message, { ...ruleContext, action: a.name, actionner: a.actionner }),
-      );
+      // A definition with schema problems is already reported; its references are not.
+      if (!(ref.name && items.brokenActions.has(ref.name))) {
+        checkAction(a, def !== undefined, (pos, message) =>
+          problem(pos, message, { ...ruleContext, action: a.name, actionner: a.actionner }),
+        );
+      }
       actions.push(toAction(a));
     }
     out.push(toRule(r, actions));
@@ -144,7 +153,17 @@ function checkAction(a: ItemAction, hasDefinition: boolean, problem: Report): vo
   }
 }
 
-function readSource(source: RulesSource, defs: ItemAction[], rules: ItemRule[], problem: Report): void {
+/** The items read from every file, in order. */
+interface Items {
+  defs: ItemAction[];
+  rules: ItemRule[];
+  /** Names of items left out because of schema problems. */
+  brokenActions: Set<string>;
+  brokenRules: Set<string>;
+}
+
+/** Reads one file's items; false when the file is not readable as a list of items. */
+function readSource(source: RulesSource, items: Items, problem: Report): boolean {
   const { file } = source;
   const lineCounter = new LineCounter();
   // merge: `<<` keys work as in Talon's yaml.v3; duplicate keys are errors (yaml's default).
@@ -154,16 +173,16 @@ function readSource(source: RulesSource, defs: ItemAction[], rules: ItemRule[], 
     problem(pos, `wrong syntax for the rule file '${file}': ${detail}`);
   if (doc.errors.length > 0) {
     for (const e of doc.errors) syntax(posAt(src, e.pos[0]), e.message);
-    return;
+    return false;
   }
-  if (doc.contents === null) return; // an empty file holds no item
+  if (doc.contents === null) return true; // an empty file holds no item
   const start: SourcePos = { file, line: 1, col: 1 };
   if (!isSeq(doc.contents)) {
     syntax(buildLocated(src, doc.contents, start).pos, "expected a list of actions and rules");
-    return;
+    return false;
   }
   const root = buildLocated(src, doc.contents, start);
-  if (root.kind !== "list") return;
+  if (root.kind !== "list") return false;
   for (const item of root.items) {
     if (item.kind !== "map") {
       problem(item.pos, "an item must be a map with an 'action' or a 'rule' key");
@@ -175,14 +194,22 @@ function readSource(source: RulesSource, defs: ItemAction[], rules: ItemRule[], 
       problem(item.pos, "an item cannot have both an 'action' and a 'rule' key");
     } else if (isAction) {
       const raw = parseItem(rawActionSchema, item, problem);
-      if (raw) defs.push(itemAction(raw, item));
+      if (raw) items.defs.push(itemAction(raw, item));
+      else items.brokenActions.add(nameOf(item, "action"));
     } else if (isRule) {
       const raw = parseItem(rawRuleSchema, item, problem);
-      if (raw) rules.push(itemRule(raw, item));
+      if (raw) items.rules.push(itemRule(raw, item));
+      else items.brokenRules.add(nameOf(item, "rule"));
     } else {
       problem(item.pos, "an item must have an 'action' or a 'rule' key");
     }
   }
+  return true;
+}
+
+function nameOf(item: LocatedMap, key: string): string {
+  const v = entry(item, key);
+  return v?.kind === "scalar" ? String(v.value) : "";
 }
 
 /** Schema check of one item; each issue is reported at the node its path names. */
