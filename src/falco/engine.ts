@@ -1,0 +1,175 @@
+// Evaluation engine: rules indexed by source, `first`/`all` rule matching, alert formatting.
+
+import { formatAlertTime, formatEvtTime, formatIso8601 } from "./fields/generic.js";
+import { K8S_AUDIT_SOURCE, SYSCALL_SOURCE } from "./fields/index.js";
+import type { FalcoEventCtx } from "./fields/types.js";
+import { type LoadedRule, PRIORITIES, type Priority } from "./loader.js";
+
+export interface FalcoAlert {
+  time: string;
+  rule: string;
+  priority: string;
+  source: string;
+  output: string;
+  output_fields: Record<string, unknown>;
+  tags: string[];
+  hostname: string;
+}
+
+export class FalcoInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FalcoInputError";
+  }
+}
+
+export interface EngineOptions {
+  hostname?: string;
+  /** Falco's `rule_matching`: `first` (default) stops at the first matching rule per event */
+  ruleMatching?: "first" | "all";
+  /** `time_format_iso_8601`: prefix text alerts with the ISO time instead of HH:MM:SS.ns (local) */
+  timeFormatIso8601?: boolean;
+  /** only rules with at least this priority are evaluated (default Debug = all) */
+  minPriority?: Priority;
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$/;
+
+/** RFC3339(Nano) → ns since the epoch. */
+export function parseRfc3339Nano(s: string): bigint | undefined {
+  const m = RFC3339.exec(s);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  if (Number.isNaN(ms)) return undefined;
+  let ns = BigInt(ms) * 1_000_000n + BigInt((m[7] ?? "").padEnd(9, "0") || "0");
+  const tz = m[8]!;
+  if (tz !== "Z" && tz !== "z") {
+    const sign = tz[0] === "-" ? -1n : 1n;
+    const mins = BigInt(Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6)));
+    ns -= sign * mins * 60_000_000_000n;
+  }
+  return ns;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Splits a k8s audit webhook body (Event, EventList, or an array of those) into events. */
+export function splitAuditEvents(body: unknown): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const visit = (v: unknown, depth: number): boolean => {
+    if (Array.isArray(v) && depth === 0) return v.every((x) => visit(x, 1));
+    if (!isObj(v)) return false;
+    if (v.kind === "Event") {
+      out.push(v);
+      return true;
+    }
+    if (v.kind === "EventList" && Array.isArray(v.items)) {
+      for (const it of v.items) {
+        if (!isObj(it)) return false;
+        out.push(it);
+      }
+      return true;
+    }
+    return false;
+  };
+  if (!visit(body, 0)) throw new FalcoInputError("data not recognized as a k8s audit event");
+  return out;
+}
+
+export class Engine {
+  private readonly bySource = new Map<string, LoadedRule[]>();
+  private num = 0n;
+  private readonly hostname: string;
+  private readonly all: boolean;
+  private readonly iso: boolean;
+
+  constructor(
+    private readonly rules: LoadedRule[],
+    opts: EngineOptions = {},
+  ) {
+    this.hostname = opts.hostname ?? "";
+    this.all = opts.ruleMatching === "all";
+    this.iso = !!opts.timeFormatIso8601;
+    const min = PRIORITIES.indexOf(opts.minPriority ?? "Debug");
+    const sorted = [...rules].sort((a, b) => a.ordinal - b.ordinal);
+    for (const r of sorted) {
+      if (!r.enabled || PRIORITIES.indexOf(r.priority) > min) continue;
+      let list = this.bySource.get(r.source);
+      if (!list) {
+        list = [];
+        this.bySource.set(r.source, list);
+      }
+      list.push(r);
+    }
+  }
+
+  ruleCount(): number {
+    return this.rules.length;
+  }
+
+  enabledRuleCount(source?: string): number {
+    if (source) return this.bySource.get(source)?.length ?? 0;
+    let n = 0;
+    for (const l of this.bySource.values()) n += l.length;
+    return n;
+  }
+
+  processK8sAudit(body: unknown): FalcoAlert[] {
+    const events = splitAuditEvents(body);
+    const alerts: FalcoAlert[] = [];
+    for (const ev of events) {
+      const ts = ev.stageTimestamp;
+      const ns = typeof ts === "string" ? parseRfc3339Nano(ts) : undefined;
+      if (ns === undefined) throw new FalcoInputError("can't read stageTimestamp");
+      alerts.push(...this.evaluate(K8S_AUDIT_SOURCE, ev, ns));
+    }
+    return alerts;
+  }
+
+  processJson(event: unknown, source: string): FalcoAlert[] {
+    if (source === K8S_AUDIT_SOURCE && isObj(event)) {
+      const ts = event.stageTimestamp;
+      const ns = typeof ts === "string" ? parseRfc3339Nano(ts) : undefined;
+      return this.evaluate(source, event, ns ?? BigInt(Date.now()) * 1_000_000n);
+    }
+    let ns = BigInt(Date.now()) * 1_000_000n;
+    if (source === SYSCALL_SOURCE && isObj(event)) {
+      const t = event["evt.rawtime"];
+      if (typeof t === "number" || typeof t === "bigint") ns = BigInt(t);
+      else if (typeof t === "string" && /^\d+$/.test(t)) ns = BigInt(t);
+    }
+    return this.evaluate(source, event, ns);
+  }
+
+  private evaluate(source: string, payload: unknown, timeNs: bigint): FalcoAlert[] {
+    const rules = this.bySource.get(source);
+    this.num++;
+    if (!rules) return [];
+    const ctx: FalcoEventCtx = { source, timeNs, payload, num: this.num, hostname: this.hostname };
+    const alerts: FalcoAlert[] = [];
+    for (const r of rules) {
+      if (!r.evaluate(ctx)) continue;
+      alerts.push(this.alert(r, ctx));
+      if (!this.all) break;
+    }
+    return alerts;
+  }
+
+  private alert(r: LoadedRule, ctx: FalcoEventCtx): FalcoAlert {
+    const { text, fields } = r.output.render(ctx);
+    const timeKey = this.iso ? "evt.time.iso8601" : "evt.time";
+    const prefix = this.iso ? formatIso8601(ctx.timeNs) : formatEvtTime(ctx.timeNs);
+    return {
+      time: formatAlertTime(ctx.timeNs),
+      rule: r.name,
+      priority: r.priority,
+      source: r.source,
+      output: `${prefix}: ${r.priority} ${text}`,
+      // ns precision of the time field is lost above 2^53; exact text is in `time`
+      output_fields: { [timeKey]: Number(ctx.timeNs), ...fields },
+      tags: r.tags,
+      hostname: this.hostname,
+    };
+  }
+}
