@@ -24,7 +24,10 @@ import type {
   ActionInput,
   Actionner,
   ActionResult,
+  ContextProvider,
   Notification,
+  Notifier,
+  Output,
   OutputResult,
   PluginEnv,
 } from "../plugins/types.js";
@@ -41,7 +44,18 @@ export interface PipelineDeps {
   /** The rules in force now (hot reload swaps them). */
   rules: () => RuleSet;
   kube: () => KubeClient;
+  /** Plug-in lookup; defaults to the built-in registries (tests pass stubs). */
+  plugins?: PluginLookup;
 }
+
+export interface PluginLookup {
+  findActionner(fullName: string): Actionner | undefined;
+  findOutput(fullName: string): Output | undefined;
+  findNotifier(name: string): Notifier | undefined;
+  findContext(name: string): ContextProvider | undefined;
+}
+
+const builtinPlugins: PluginLookup = { findActionner, findOutput, findNotifier, findContext };
 
 export type AcceptResult = "queued" | "duplicate" | "full" | "stopped";
 
@@ -104,9 +118,11 @@ export class Pipeline {
   private readonly shutdown = new AbortController();
   private readonly parsedParameters = new WeakMap<object, unknown>();
   private stopping = false;
+  private readonly plugins: PluginLookup;
 
   constructor(private readonly deps: PipelineDeps) {
     const { config } = deps;
+    this.plugins = deps.plugins ?? builtinPlugins;
     this.dedup = new Deduplicator(config.deduplication.time_window_seconds * 1000);
     this.queue = new KeyedQueue<FalcoEvent>({
       capacity: config.queue.capacity,
@@ -167,7 +183,7 @@ export class Pipeline {
         ...scope(),
       });
       for (const action of rule.actions) {
-        const actionner = findActionner(action.actionner);
+        const actionner = this.plugins.findActionner(action.actionner);
         const outcome = await this.runAction(event, rule, action);
         if (outcome.failed && action.ignoreErrors !== true) break;
         if (!(action.continue ?? actionner?.info.continue ?? true)) break;
@@ -179,7 +195,7 @@ export class Pipeline {
   // ── One action: contexts → checks → run → output → notifiers ─────────────
   private async runAction(original: FalcoEvent, rule: Rule, action: Action): Promise<ActionOutcome> {
     const { logger, config } = this.deps;
-    const actionner = findActionner(action.actionner);
+    const actionner = this.plugins.findActionner(action.actionner);
     const base = { rule: rule.name, action: action.name, actionner: action.actionner, trace_id: original.id };
     if (!actionner) {
       logger.error({ ...base, error: `unknown actionner '${action.actionner}'` }, "action");
@@ -263,7 +279,7 @@ export class Pipeline {
   ): Promise<void> {
     for (const name of action.additionalContexts) {
       try {
-        const provider = findContext(name);
+        const provider = this.plugins.findContext(name);
         if (!provider) throw new Error(`unknown context '${name}'`);
         const values = await abortable(provider.fetch(event, env), env.signal);
         for (const [k, v] of Object.entries(values)) if (v !== "") event.context[k] = v;
@@ -302,7 +318,7 @@ export class Pipeline {
     };
     if (!action.output) return fail("an output is required");
     if (!result.data || result.data.bytes.length === 0) return fail("empty output");
-    const output = findOutput(target);
+    const output = this.plugins.findOutput(target);
     if (!output) return fail(`unknown output target '${target}'`);
     let outcome: OutputResult;
     try {
@@ -426,7 +442,7 @@ export class Pipeline {
     const { config, logger, metrics } = this.deps;
     const names = [...new Set([...config.default_notifiers, ...rule.notifiers].map((n) => n.toLowerCase()))];
     for (const name of names) {
-      const notifier = findNotifier(name);
+      const notifier = this.plugins.findNotifier(name);
       if (!notifier) {
         logger.warn({ notifier: name, rule: rule.name }, "unknown notifier");
         continue;
