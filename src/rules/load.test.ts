@@ -99,8 +99,18 @@ describe("loadRules: conformance (talon.md §11)", () => {
 
   test("an unreadable file and an empty file list are problems", () => {
     assert.deepEqual(loadRules([]).problems.map(formatProblem), ["no rule file is provided"]);
-    const r = loadRules(["/nonexistent/rules.yaml"]);
+    // The readable file is still checked item by item, but its reference to an action
+    // that may live in the missing file is not reported.
+    const [other] = tmpFiles({
+      "other.yaml": "- rule: R\n  continue: maybe\n  actions: [{action: Elsewhere}]\n",
+    });
+    const r = loadRules(["/nonexistent/rules.yaml", other!]);
+    assert.equal(r.problems.length, 2);
     assert.match(formatProblem(r.problems[0]!), /^\/nonexistent\/rules\.yaml: cannot read the rule file/);
+    assert.equal(
+      formatProblem(r.problems[1]!),
+      `${other}:2:13: 'continue' setting can be 'true' or 'false' only`,
+    );
   });
 });
 

@@ -68,20 +68,22 @@ export function loadRules(files: string[]): LoadResult {
       });
     }
   }
-  const result = loadRulesFromSources(sources);
-  if (problems.length === 0) return result;
-  return { problems: [...problems, ...result.problems], warnings: result.warnings };
+  return loadSources(sources, problems);
 }
 
 /** Loads rules from in-memory sources (same checks as {@link loadRules}). */
 export function loadRulesFromSources(sources: RulesSource[]): LoadResult {
-  const problems: RuleProblem[] = [];
+  return loadSources(sources, []);
+}
+
+/** `problems` holds the read failures, if any (which also stop the cross-item checks). */
+function loadSources(sources: RulesSource[], problems: RuleProblem[]): LoadResult {
   const warnings: RuleProblem[] = [];
   const problem: Report = (pos, message, context) => problems.push({ pos, message, ...context });
   const warn: Warn = (pos, message) => warnings.push({ pos, message });
 
   const items: Items = { defs: [], rules: [], brokenActions: new Set(), brokenRules: new Set() };
-  let unreadable = false;
+  let unreadable = problems.length > 0;
   for (const source of sources) if (!readSource(source, items, problem)) unreadable = true;
   // Cross-item checks on a partial set of items would only add confusing problems.
   if (unreadable) return { problems: sortByPosition(problems, sources), warnings };

@@ -115,6 +115,20 @@ describe("merging action definitions", () => {
     assert.deepEqual(rs.actions[1]!.output, { target: "aws:s3", parameters: { bucket: "b" } });
   });
 
+  test("the first occurrence absorbs every later one, across files, in order", () => {
+    const rs = ok(
+      "- action: A\n  actionner: kubernetes:label\n  parameters: {list: [1], n: 1}\n",
+      "- action: A\n  parameters: {list: [2], n: 2}\n- action: B\n  actionner: kubernetes:terminate\n",
+      "- action: A\n  description: third\n  parameters: {list: [3]}\n" + RULE_USING_A,
+    );
+    assert.deepEqual(
+      rs.actions.map((a) => a.name),
+      ["A", "B"],
+    );
+    assert.deepEqual(rs.actions[0]!.parameters, { list: [1, 2, 3], n: 2 });
+    assert.equal(rs.actions[0]!.description, "third");
+  });
+
   test("additional_contexts are appended without duplicates", () => {
     const rs = ok(
       "- action: A\n  actionner: kubernetes:exec\n  additional_contexts: [k8snode]\n",
