@@ -3,9 +3,10 @@ import type { Notifier } from "../plugins/types.js";
 import elasticsearch from "./elasticsearch/index.js";
 import loki from "./loki/index.js";
 import slack from "./slack/index.js";
+import smtp from "./smtp/index.js";
 import webhook from "./webhook/index.js";
 
-export const notifiers: Notifier[] = [slack, loki, elasticsearch, webhook];
+export const notifiers: Notifier[] = [slack, loki, elasticsearch, smtp, webhook];
 
 export function findNotifier(name: string): Notifier | undefined {
   return notifiers.find((n) => n.info.name === name.toLowerCase());
