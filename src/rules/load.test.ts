@@ -330,6 +330,26 @@ describe("loadRules: items and structure", () => {
     );
   });
 
+  test("unknown keys are ignored with a warning", () => {
+    const r = load(`- action: A
+  actionner: kubernetes:exec
+  contexts: [k8snode]
+- rule: R
+  dryrun: true
+  match: {rule: [x]}
+  actions:
+    - action: A
+      output: {target: local:file, parameters: {destination: /tmp}, extra: 1}
+`);
+    assert.deepEqual(r.problems, []);
+    assert.deepEqual(r.warnings.map(formatProblem), [
+      "f1.yaml:3:13: unknown key 'contexts' in an action is ignored (did you mean 'additional_contexts'?)",
+      "f1.yaml:5:11: unknown key 'dryrun' in a rule is ignored (did you mean 'dry_run'?)",
+      "f1.yaml:6:17: unknown key 'rule' in a match is ignored",
+      "f1.yaml:9:76: unknown key 'extra' in an output is ignored",
+    ]);
+  });
+
   test("an empty file holds no rule", () => {
     assert.deepEqual(ok("", "# only a comment\n").rules, []);
   });

@@ -25,7 +25,7 @@ import {
   resolveReference,
   type Warn,
 } from "./merge.js";
-import { type RawAction, type RawRule, rawActionSchema, rawRuleSchema } from "./schema.js";
+import { type RawAction, type RawRule, rawActionSchema, rawMatchSchema, rawRuleSchema } from "./schema.js";
 import type { Action, LocatedValue, Rule, RuleProblem, RuleSet, SourcePos } from "./types.js";
 
 export interface LoadResult {
@@ -84,7 +84,7 @@ function loadSources(sources: RulesSource[], problems: RuleProblem[]): LoadResul
 
   const items: Items = { defs: [], rules: [], brokenActions: new Set(), brokenRules: new Set() };
   let unreadable = problems.length > 0;
-  for (const source of sources) if (!readSource(source, items, problem)) unreadable = true;
+  for (const source of sources) if (!readSource(source, items, problem, warn)) unreadable = true;
   // Cross-item checks on a partial set of items would only add confusing problems.
   if (unreadable) return { problems: sortByPosition(problems, sources), warnings };
   const { defs, rules } = items;
@@ -165,7 +165,7 @@ interface Items {
 }
 
 /** Reads one file's items; false when the file is not readable as a list of items. */
-function readSource(source: RulesSource, items: Items, problem: Report): boolean {
+function readSource(source: RulesSource, items: Items, problem: Report, warn: Warn): boolean {
   const { file } = source;
   const lineCounter = new LineCounter();
   // merge: `<<` keys work as in Talon's yaml.v3; duplicate keys are errors (yaml's default).
@@ -196,10 +196,12 @@ function readSource(source: RulesSource, items: Items, problem: Report): boolean
       problem(item.pos, "an item cannot have both an 'action' and a 'rule' key");
     } else if (isAction) {
       const raw = parseItem(rawActionSchema, item, problem);
+      warnUnknownKeys(item, "action", warn);
       if (raw) items.defs.push(itemAction(raw, item));
       else items.brokenActions.add(nameOf(item, "action"));
     } else if (isRule) {
       const raw = parseItem(rawRuleSchema, item, problem);
+      warnUnknownKeys(item, "rule", warn);
       if (raw) items.rules.push(itemRule(raw, item));
       else items.brokenRules.add(nameOf(item, "rule"));
     } else {
@@ -207,6 +209,36 @@ function readSource(source: RulesSource, items: Items, problem: Report): boolean
     }
   }
   return true;
+}
+
+const ACTION_KEYS = new Set(Object.keys(rawActionSchema.shape));
+const RULE_KEYS = new Set(Object.keys(rawRuleSchema.shape));
+const MATCH_KEYS = new Set(Object.keys(rawMatchSchema.shape));
+const OUTPUT_KEYS = new Set(["target", "parameters"]);
+const SUGGESTIONS: Record<string, string> = { contexts: "additional_contexts", dryrun: "dry_run" };
+
+/**
+ * Unknown keys are ignored, as in Talon, but reported as warnings: a misspelt key (or the
+ * docs' old `contexts`) would otherwise silently change what a rule does.
+ */
+function warnUnknownKeys(item: LocatedMap, kind: "action" | "rule", warn: Warn): void {
+  const check = (node: LocatedValue | undefined, known: Set<string>, where: string) => {
+    if (node?.kind !== "map") return;
+    for (const [key, v] of node.entries) {
+      if (known.has(key)) continue;
+      const hint = SUGGESTIONS[key] ? ` (did you mean '${SUGGESTIONS[key]}'?)` : "";
+      warn(v.pos, `unknown key '${key}' in ${where} is ignored${hint}`);
+    }
+  };
+  const checkAction = (node: LocatedValue | undefined) => {
+    check(node, ACTION_KEYS, "an action");
+    check(entry(node, "output"), OUTPUT_KEYS, "an output");
+  };
+  if (kind === "action") return checkAction(item);
+  check(item, RULE_KEYS, "a rule");
+  check(entry(item, "match"), MATCH_KEYS, "a match");
+  const actions = entry(item, "actions");
+  if (actions?.kind === "list") for (const a of actions.items) checkAction(a);
 }
 
 function nameOf(item: LocatedMap, key: string): string {
