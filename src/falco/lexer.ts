@@ -76,8 +76,12 @@ export class Scanner {
     return false;
   }
 
+  /** Blanks do not count as the "last token" of error messages. */
   blank(): boolean {
-    return this.re(RE_BLANK);
+    const last = this.lastToken;
+    const found = this.re(RE_BLANK);
+    this.lastToken = last;
+    return found;
   }
   identifier(): boolean {
     return this.re(RE_IDENTIFIER);
