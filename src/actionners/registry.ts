@@ -1,9 +1,13 @@
 /** Every actionner, by `category:name`. Adding one: a folder plus one line here. */
 import type { Actionner } from "../plugins/types.js";
+import calicoNetworkPolicy from "./calico/networkpolicy/index.js";
+import ciliumNetworkPolicy from "./cilium/networkpolicy/index.js";
 import annotation from "./kubernetes/annotation/index.js";
 import cordon from "./kubernetes/cordon/index.js";
 import k8sDelete from "./kubernetes/delete/index.js";
+import drain from "./kubernetes/drain/index.js";
 import label from "./kubernetes/label/index.js";
+import networkPolicy from "./kubernetes/networkpolicy/index.js";
 import terminate from "./kubernetes/terminate/index.js";
 
 export const actionners: Actionner[] = [
@@ -12,6 +16,10 @@ export const actionners: Actionner[] = [
   annotation as Actionner,
   cordon as Actionner,
   k8sDelete as Actionner,
+  networkPolicy as Actionner,
+  drain as Actionner,
+  calicoNetworkPolicy as Actionner,
+  ciliumNetworkPolicy as Actionner,
 ];
 
 export function actionnerName(a: Actionner): string {

@@ -1,0 +1,215 @@
+/**
+ * calico:networkpolicy — a projectcalico.org/v3 NetworkPolicy for the event pod's workload
+ * that denies egress to the event's remote IP and allows the rest (talon.md §4.13). Each
+ * run adds the new IP to the existing denies (deduplicated) and rewrites the allows.
+ */
+import { z } from "zod";
+import { callOptions, dryRunParam, kubeCall, kubeErrorMessage } from "../../../kube/call.js";
+import { nonNegativeInt } from "../../../kube/params.js";
+import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import {
+  allowCidr,
+  allowNamespaces,
+  type CustomObject,
+  createOrUpdate,
+  podWorkload,
+  policyLabels,
+  readOrUndefined,
+  remoteIp,
+  unique,
+  untilAborted,
+  type Workload,
+} from "../../kubernetes/networkpolicy/common.js";
+
+const parameters = z.object({
+  allow_cidr: allowCidr.default([]),
+  allow_namespaces: allowNamespaces.default([]),
+  order: nonNegativeInt.default(0),
+});
+type Params = z.output<typeof parameters>;
+
+export interface CalicoRule {
+  action: string;
+  destination?: { nets?: string[]; namespaceSelector?: string };
+}
+
+export interface CalicoPolicySpec {
+  order?: number;
+  selector?: string;
+  types?: string[];
+  egress?: CalicoRule[];
+}
+
+const API_VERSION = "projectcalico.org/v3";
+const KIND = "NetworkPolicy";
+
+/** Calico selector text for exact label matches, keys sorted: `a == "x" && b == "y"`. */
+export function calicoSelector(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k} == "${labels[k]}"`)
+    .join(" && ");
+}
+
+/** Calico's namespace selector by name (Calico labels every namespace with `projectcalico.org/name`). */
+export function namespaceSelector(namespaces: string[]): string {
+  return `projectcalico.org/name in {${namespaces.map((n) => `'${n}'`).join(", ")}}`;
+}
+
+/** The deny nets already in a policy, in order, deduplicated. */
+export function existingDenies(spec: CalicoPolicySpec | undefined): string[] {
+  return unique(
+    (spec?.egress ?? []).filter((r) => r.action === "Deny").flatMap((r) => r.destination?.nets ?? []),
+  );
+}
+
+/** The wanted spec: one Deny rule (old denies plus `denyCidr`), then the allows. */
+export function buildCalicoSpec(
+  w: Workload,
+  p: Params,
+  denyCidr: string,
+  current?: CalicoPolicySpec,
+): CalicoPolicySpec {
+  const allows: CalicoRule[] = [];
+  const cidrs = unique(p.allow_cidr);
+  const namespaces = unique(p.allow_namespaces);
+  if (cidrs.length === 0 && namespaces.length === 0) {
+    // Everything else, both families (the deny may be IPv6).
+    allows.push({ action: "Allow", destination: { nets: ["0.0.0.0/0"] } });
+    allows.push({ action: "Allow", destination: { nets: ["::/0"] } });
+  }
+  if (cidrs.length > 0) allows.push({ action: "Allow", destination: { nets: cidrs } });
+  if (namespaces.length > 0) {
+    allows.push({ action: "Allow", destination: { namespaceSelector: namespaceSelector(namespaces) } });
+  }
+  return {
+    order: p.order,
+    selector: calicoSelector(w.selector),
+    types: ["Egress"],
+    egress: [
+      { action: "Deny", destination: { nets: unique([...existingDenies(current), denyCidr]) } },
+      ...allows,
+    ],
+  };
+}
+
+const calico: Actionner<typeof parameters> = {
+  info: {
+    category: "calico",
+    name: "networkpolicy",
+    description:
+      "Deny the egress traffic of the pod's workload to the event's remote IP with a Calico NetworkPolicy",
+    source: "syscall",
+    continue: true,
+    useContext: false,
+    allowOutput: false,
+    requireOutput: false,
+    requiredOutputFields: ["k8s.ns.name", "k8s.pod.name", "fd.rip|fd.sip"],
+    permissions: {
+      kubernetes: [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+        {
+          apiGroups: ["apps"],
+          resources: ["replicasets", "deployments", "daemonsets", "statefulsets"],
+          verbs: ["get"],
+        },
+        {
+          apiGroups: ["projectcalico.org"],
+          resources: ["networkpolicies"],
+          verbs: ["get", "create", "update"],
+        },
+      ],
+    },
+    example: `- action: Block the remote IP
+  actionner: calico:networkpolicy
+  parameters:
+    order: 20
+    allow_cidr:
+      - "192.168.1.0/24"
+    allow_namespaces:
+      - "green-ns"
+`,
+  },
+  parameters,
+  async checks({ event, env }) {
+    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+    remoteIp(event);
+  },
+  async run({ event, parameters: p, env }): Promise<ActionResult> {
+    const ref = podRefFromEvent(event);
+    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+    const kube = env.kube();
+    const opts = callOptions(env);
+    const dryRun = dryRunParam(env);
+    try {
+      const { cidr } = remoteIp(event);
+      const pod = await getPod(kube, ref, opts);
+      const workload = await podWorkload(kube, pod, opts);
+      const name = workload.name;
+      const namespace = ref.namespace;
+      objects.caliconetworkpolicy = name;
+      const header = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace } };
+      const what = `calico networkpolicy ${namespace}/${name}`;
+      const outcome = await createOrUpdate<CustomObject<CalicoPolicySpec>>({
+        read: () =>
+          readOrUndefined(() =>
+            kubeCall(
+              `get ${what}`,
+              (s) => untilAborted(kube.objects.read<CustomObject<CalicoPolicySpec>>(header), s),
+              opts,
+            ),
+          ),
+        create: () =>
+          kubeCall(
+            `create ${what}`,
+            (s) =>
+              untilAborted(
+                kube.objects.create(
+                  {
+                    ...header,
+                    metadata: { ...header.metadata, labels: policyLabels(workload) },
+                    spec: buildCalicoSpec(workload, p, cidr),
+                  },
+                  undefined,
+                  dryRun,
+                ),
+                s,
+              ),
+            opts,
+          ),
+        update: (current) =>
+          kubeCall(
+            `update ${what}`,
+            (s) =>
+              untilAborted(
+                kube.objects.replace(
+                  {
+                    ...header,
+                    metadata: {
+                      ...header.metadata,
+                      labels: { ...current.metadata?.labels, ...policyLabels(workload) },
+                      resourceVersion: current.metadata?.resourceVersion,
+                    },
+                    spec: buildCalicoSpec(workload, p, cidr, current.spec),
+                  },
+                  undefined,
+                  dryRun,
+                ),
+                s,
+              ),
+            opts,
+          ),
+      });
+      return {
+        status: "success",
+        output: `the caliconetworkpolicy '${name}' in the namespace '${namespace}' has been ${outcome}`,
+        objects,
+      };
+    } catch (err) {
+      return { status: "failure", error: kubeErrorMessage(err), objects };
+    }
+  },
+};
+
+export default calico;

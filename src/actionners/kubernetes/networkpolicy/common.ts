@@ -1,0 +1,200 @@
+/**
+ * Pieces shared by kubernetes:networkpolicy, calico:networkpolicy and cilium:networkpolicy:
+ * the workload a pod belongs to (named after the Deployment, not its ReplicaSet), the
+ * workload's stable selector labels, CIDR / IP parameters and create-or-update plumbing.
+ */
+import { isIP } from "node:net";
+import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
+import { stringList } from "../../../config/schema.js";
+import type { FalcoEvent } from "../../../events/event.js";
+import { getRemoteIP } from "../../../events/fields.js";
+import {
+  isNotFound,
+  type KubeCallOptions,
+  kubeCall,
+  requestOptions,
+  statusCode,
+} from "../../../kube/call.js";
+import type { KubeClient } from "../../../kube/client.js";
+import { resolveOwner } from "../../../kube/pods.js";
+
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+export const MANAGED_BY_VALUE = "falco-talon";
+
+/** Labels set per revision by controllers: selecting on them would miss the next rollout. */
+const REVISION_LABELS = ["pod-template-hash", "controller-revision-hash", "pod-template-generation"];
+
+/** True when `s` is an IPv4 or IPv6 CIDR with a prefix length valid for its family. */
+export function isCidr(s: string): boolean {
+  const slash = s.lastIndexOf("/");
+  if (slash <= 0) return false;
+  const family = isIP(s.slice(0, slash));
+  const bits = s.slice(slash + 1);
+  if (family === 0 || !/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** `allow_cidr`: a list (or comma string) of CIDRs; a bad one is `wrong CIDR '<c>'`. */
+export const allowCidr = stringList.superRefine((list, ctx) => {
+  for (const c of list) if (!isCidr(c)) ctx.addIssue({ code: "custom", message: `wrong CIDR '${c}'` });
+});
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** `allow_namespaces`: namespace names. */
+export const allowNamespaces = stringList.superRefine((list, ctx) => {
+  for (const n of list)
+    if (!dnsLabel.test(n)) ctx.addIssue({ code: "custom", message: `wrong namespace '${n}'` });
+});
+
+/** Removes duplicates, keeping the first occurrence's position. */
+export function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+export interface Workload {
+  /** Name of the policy: the Deployment/DaemonSet/StatefulSet/ReplicaSet, or the standalone pod. */
+  name: string;
+  kind: string;
+  /** The workload's selector labels without per-revision labels, sorted by key. */
+  selector: Record<string, string>;
+}
+
+function stableLabels(labels: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(labels ?? {}).sort()) {
+    if (!REVISION_LABELS.includes(k)) out[k] = (labels as Record<string, string>)[k] as string;
+  }
+  return out;
+}
+
+/**
+ * The workload the pod belongs to and its selector labels. Owners other than
+ * Deployment, ReplicaSet, DaemonSet and StatefulSet (Job, Node, CRs), and workloads
+ * without matchLabels, fail: `can't find the owner and/or labels for the pod …`.
+ */
+export async function podWorkload(kube: KubeClient, pod: V1Pod, opts: KubeCallOptions): Promise<Workload> {
+  const namespace = pod.metadata?.namespace ?? "";
+  const owner = await resolveOwner(kube, pod, opts);
+  const read = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => kubeCall(what, fn, opts);
+  let labels: Record<string, string> | undefined;
+  const name = owner.name;
+  switch (owner.kind) {
+    case "Deployment":
+      labels = (
+        await read(`get deployment ${namespace}/${name}`, (s) =>
+          kube.apps.readNamespacedDeployment({ name, namespace }, requestOptions(s)),
+        )
+      ).spec?.selector?.matchLabels;
+      break;
+    case "ReplicaSet":
+      labels = (
+        await read(`get replicaset ${namespace}/${name}`, (s) =>
+          kube.apps.readNamespacedReplicaSet({ name, namespace }, requestOptions(s)),
+        )
+      ).spec?.selector?.matchLabels;
+      break;
+    case "DaemonSet":
+      labels = (
+        await read(`get daemonset ${namespace}/${name}`, (s) =>
+          kube.apps.readNamespacedDaemonSet({ name, namespace }, requestOptions(s)),
+        )
+      ).spec?.selector?.matchLabels;
+      break;
+    case "StatefulSet":
+      labels = (
+        await read(`get statefulset ${namespace}/${name}`, (s) =>
+          kube.apps.readNamespacedStatefulSet({ name, namespace }, requestOptions(s)),
+        )
+      ).spec?.selector?.matchLabels;
+      break;
+    case "StandalonePod":
+      labels = pod.metadata?.labels;
+      break;
+    default:
+      labels = undefined;
+  }
+  const selector = stableLabels(labels);
+  if (Object.keys(selector).length === 0) {
+    throw new Error(
+      `can't find the owner and/or labels for the pod '${pod.metadata?.name}' in the namespace '${namespace}'`,
+    );
+  }
+  return { name, kind: owner.kind, selector };
+}
+
+/** The policy's own labels: the selector plus the managed-by marker. */
+export function policyLabels(w: Workload): Record<string, string> {
+  return { ...w.selector, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+}
+
+/** The event's remote IP (`fd.rip`, else `fd.sip`), validated. */
+export function remoteIp(event: FalcoEvent): { ip: string; cidr: string } {
+  const ip = getRemoteIP(event);
+  if (ip === "") throw new Error("missing remote IP (fd.rip or fd.sip)");
+  const family = isIP(ip);
+  if (family === 0) throw new Error(`wrong IP '${ip}'`);
+  return { ip, cidr: `${ip}/${family === 4 ? 32 : 128}` };
+}
+
+/**
+ * Settles with `p`, or rejects as soon as `signal` aborts (KubernetesObjectApi takes no
+ * per-request signal, so the attempt timeout is enforced here).
+ */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export interface Upsert<T> {
+  /** Reads the current object; resolves undefined when it doesn't exist. */
+  read(): Promise<T | undefined>;
+  create(): Promise<unknown>;
+  /** Replaces `current` (whose resourceVersion guards against lost updates). */
+  update(current: T): Promise<unknown>;
+}
+
+/**
+ * Create, or update the existing object. A create that loses a race (409 AlreadyExists)
+ * and an update that hits a conflict (409) re-read and retry, a few times.
+ */
+export async function createOrUpdate<T>(ops: Upsert<T>): Promise<"created" | "updated"> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await ops.read();
+    try {
+      if (current === undefined) {
+        await ops.create();
+        return "created";
+      }
+      await ops.update(current);
+      return "updated";
+    } catch (err) {
+      if (statusCode(err) !== 409 || attempt >= 4) throw err;
+    }
+  }
+}
+
+/** read() for createOrUpdate: 404 is "absent". */
+export async function readOrUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** A custom resource read back through KubernetesObjectApi. */
+export type CustomObject<S> = KubernetesObject & { spec?: S };

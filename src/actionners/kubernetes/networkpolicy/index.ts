@@ -1,0 +1,157 @@
+/**
+ * kubernetes:networkpolicy — isolates the event pod's workload: a networking.k8s.io/v1
+ * NetworkPolicy denying all egress except `allow_cidr` and `allow_namespaces`
+ * (talon.md §4.3, with the real `kubernetes.io/metadata.name` key and named after the
+ * Deployment rather than its ReplicaSet).
+ */
+import type { V1NetworkPolicy, V1NetworkPolicyPeer } from "@kubernetes/client-node";
+import { z } from "zod";
+import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import {
+  allowCidr,
+  allowNamespaces,
+  createOrUpdate,
+  podWorkload,
+  policyLabels,
+  readOrUndefined,
+  unique,
+  type Workload,
+} from "./common.js";
+
+const parameters = z.object({
+  allow_cidr: allowCidr.default([]),
+  allow_namespaces: allowNamespaces.default([]),
+});
+type Params = z.output<typeof parameters>;
+
+/** The wanted policy; the same inputs always give the same object (idempotent updates). */
+export function buildNetworkPolicy(namespace: string, w: Workload, p: Params): V1NetworkPolicy {
+  const to: V1NetworkPolicyPeer[] = [
+    ...unique(p.allow_cidr).map((cidr) => ({ ipBlock: { cidr } })),
+    ...unique(p.allow_namespaces).map((ns) => ({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+    })),
+  ];
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: w.name, namespace, labels: policyLabels(w) },
+    spec: {
+      podSelector: { matchLabels: w.selector },
+      policyTypes: ["Egress"],
+      // No rule at all denies every egress packet (DNS included); one rule allows its peers.
+      egress: to.length > 0 ? [{ to }] : [],
+    },
+  };
+}
+
+const networkpolicy: Actionner<typeof parameters> = {
+  info: {
+    category: "kubernetes",
+    name: "networkpolicy",
+    description: "Deny the egress traffic of the pod's workload with a NetworkPolicy",
+    source: "syscall",
+    continue: true,
+    useContext: false,
+    allowOutput: false,
+    requireOutput: false,
+    requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
+    permissions: {
+      kubernetes: [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+        {
+          apiGroups: ["apps"],
+          resources: ["replicasets", "deployments", "daemonsets", "statefulsets"],
+          verbs: ["get"],
+        },
+        {
+          apiGroups: ["networking.k8s.io"],
+          resources: ["networkpolicies"],
+          verbs: ["get", "create", "update"],
+        },
+      ],
+    },
+    example: `- action: Isolate the pod
+  actionner: kubernetes:networkpolicy
+  parameters:
+    allow_cidr:
+      - "192.168.1.0/24"
+      - "172.17.0.0/16"
+    allow_namespaces:
+      - "green-ns"
+      - "blue-ns"
+`,
+  },
+  parameters,
+  async checks({ event, env }) {
+    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  },
+  async run({ event, parameters: p, env }): Promise<ActionResult> {
+    const ref = podRefFromEvent(event);
+    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+    const kube = env.kube();
+    const opts = callOptions(env);
+    const dryRun = dryRunParam(env);
+    try {
+      const pod = await getPod(kube, ref, opts);
+      const workload = await podWorkload(kube, pod, opts);
+      const name = workload.name;
+      const namespace = ref.namespace;
+      objects.networkpolicy = name;
+      const wanted = buildNetworkPolicy(namespace, workload, p);
+      const outcome = await createOrUpdate<V1NetworkPolicy>({
+        read: () =>
+          readOrUndefined(() =>
+            kubeCall(
+              `get networkpolicy ${namespace}/${name}`,
+              (s) => kube.networking.readNamespacedNetworkPolicy({ name, namespace }, requestOptions(s)),
+              opts,
+            ),
+          ),
+        create: () =>
+          kubeCall(
+            `create networkpolicy ${namespace}/${name}`,
+            (s) =>
+              kube.networking.createNamespacedNetworkPolicy(
+                { namespace, body: wanted, dryRun },
+                requestOptions(s),
+              ),
+            opts,
+          ),
+        update: (current) =>
+          kubeCall(
+            `update networkpolicy ${namespace}/${name}`,
+            (s) =>
+              kube.networking.replaceNamespacedNetworkPolicy(
+                {
+                  name,
+                  namespace,
+                  dryRun,
+                  body: {
+                    ...wanted,
+                    metadata: {
+                      ...wanted.metadata,
+                      labels: { ...current.metadata?.labels, ...wanted.metadata?.labels },
+                      resourceVersion: current.metadata?.resourceVersion,
+                    },
+                  },
+                },
+                requestOptions(s),
+              ),
+            opts,
+          ),
+      });
+      return {
+        status: "success",
+        output: `the networkpolicy '${name}' in the namespace '${namespace}' has been ${outcome}`,
+        objects,
+      };
+    } catch (err) {
+      return { status: "failure", error: kubeErrorMessage(err), objects };
+    }
+  },
+};
+
+export default networkpolicy;
