@@ -14,7 +14,9 @@ import { findOutput, outputName } from "../outputs/registry.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { PluginEnv } from "../plugins/types.js";
 import type { RuleSet } from "../rules/types.js";
-import { createIntakeServer } from "../server/http.js";
+import { BadRequest, createIntakeServer } from "../server/http.js";
+import { StartupError } from "./errors.js";
+import { loadFalcoEngine } from "./falco.js";
 import { loadValidRules, watchRules } from "./rules.js";
 
 export interface ServerOptions {
@@ -22,6 +24,8 @@ export interface ServerOptions {
   configFile?: string;
   /** -r; overrides rules_files when non-empty. */
   rulesFiles?: string[];
+  /** --falco-rules; overrides falco.rules_files when non-empty. */
+  falcoRulesFiles?: string[];
   env?: NodeJS.ProcessEnv;
   /** Install SIGTERM/SIGINT handlers that stop and exit (the CLI does; tests don't). */
   handleSignals?: boolean;
@@ -38,7 +42,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export class StartupError extends Error {}
+export { StartupError };
 
 /** A lazily created Kubernetes client, shared by all plug-ins of this engine. */
 function lazyKube(config: Config): () => KubeClient {
@@ -126,12 +130,29 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       })
     : () => {};
 
+  const falcoFiles =
+    opts.falcoRulesFiles && opts.falcoRulesFiles.length > 0 ? opts.falcoRulesFiles : config.falco.rules_files;
+  const detector = falcoFiles.length > 0 ? loadFalcoEngine(falcoFiles, logger) : undefined;
+
   const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube });
   const server = createIntakeServer({
     logger,
     metrics,
     maxBodyBytes: config.max_body_bytes,
     accept: (event) => pipeline.accept(event),
+    k8sAudit: detector
+      ? (body) => {
+          const r = detector.processAudit(body);
+          if (r.error) throw new BadRequest(r.error);
+          let accepted = 0;
+          let rejected = 0;
+          for (const event of r.events) {
+            if (pipeline.accept(event) === "full") rejected++;
+            else accepted++;
+          }
+          return { accepted, rejected };
+        }
+      : undefined,
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -36,10 +36,20 @@ export function buildProgram(): Command {
     .description("start the server")
     .option("-c, --config <file>", "config file (default /etc/falco-talon/config.yaml)")
     .addOption(rulesOption())
-    .action(async (opts: { config?: string; rules: string[] }) => {
+    .addOption(
+      new Option("--falco-rules <file>", "Falco rules file for built-in detection (repeatable)")
+        .argParser(collect)
+        .default([]),
+    )
+    .action(async (opts: { config?: string; rules: string[]; falcoRules: string[] }) => {
       const { startServer, StartupError } = await import("../app/server.js");
       try {
-        await startServer({ configFile: opts.config, rulesFiles: opts.rules, handleSignals: true });
+        await startServer({
+          configFile: opts.config,
+          rulesFiles: opts.rules,
+          falcoRulesFiles: opts.falcoRules,
+          handleSignals: true,
+        });
       } catch (err) {
         if (err instanceof StartupError || err instanceof ConfigError) {
           console.error(`fatal: ${err.message}`);
@@ -55,7 +65,18 @@ export function buildProgram(): Command {
     .description("check the rules files; every problem is printed as file:line:col: message")
     .option("-c, --config <file>", "config file")
     .addOption(rulesOption())
-    .action(async (opts: { config?: string; rules: string[] }) => {
+    .option("--falco", "the files are Falco rules files (falco.rules_files when no -r)")
+    .action(async (opts: { config?: string; rules: string[]; falco?: boolean }) => {
+      if (opts.falco) {
+        const files =
+          opts.rules.length > 0
+            ? opts.rules
+            : loadConfig({ file: opts.config, env: process.env }).config.falco.rules_files;
+        const { runFalcoRulesCheck } = await import("../falco/index.js");
+        process.exitCode = runFalcoRulesCheck(files, out);
+        if (process.exitCode === 0) out("rules file valid");
+        return;
+      }
       const files = rulesFilesFrom(opts.rules, opts.config);
       const { loadValidRules } = await import("../app/rules.js");
       const result = await loadValidRules(files);
@@ -97,6 +118,16 @@ export function buildProgram(): Command {
       .addOption(formatOption())
       .action((opts: { output: ListFormat }) => out(list(opts.output)));
   }
+
+  program
+    .command("detect")
+    .description("replay Kubernetes audit events through Falco rules; print alerts as Falco JSON lines")
+    .addOption(rulesOption())
+    .requiredOption("-e, --events <file>", "audit events: one JSON value per line, or an EventList")
+    .action(async (opts: { rules: string[]; events: string }) => {
+      const { runDetect } = await import("../falco/index.js");
+      process.exitCode = await runDetect({ rules: opts.rules, events: opts.events, out });
+    });
 
   program
     .command("version")

@@ -1,0 +1,59 @@
+/**
+ * The built-in Falco rule engine as an event source: audit events in, Talon events out.
+ * The engine (src/falco) knows nothing of the response side; this adapter does the mapping.
+ */
+import type { Logger } from "pino";
+import { decodeEventValue } from "../events/decode.js";
+import type { FalcoEvent } from "../events/event.js";
+import { type FalcoAlert, FalcoInputError, formatProblem, loadFalcoRules } from "../falco/index.js";
+import { StartupError } from "./errors.js";
+
+export interface AuditDetector {
+  /** Evaluates a request body; `error` is the 400 text for malformed input. */
+  processAudit(body: string): { events: FalcoEvent[]; error?: string };
+  ruleCount(): number;
+}
+
+/** A Falco alert as the Talon event it would be if Falco had POSTed it. */
+export function alertToEvent(alert: FalcoAlert): FalcoEvent {
+  return decodeEventValue({
+    rule: alert.rule,
+    priority: alert.priority,
+    source: alert.source,
+    output: alert.output,
+    output_fields: alert.output_fields,
+    tags: alert.tags,
+    hostname: alert.hostname,
+    time: alert.time,
+  });
+}
+
+export function loadFalcoEngine(files: string[], logger: Logger): AuditDetector {
+  const { engine, problems } = loadFalcoRules(files);
+  for (const p of problems) {
+    if (p.severity === "warning") logger.warn({ warning: formatProblem(p) }, "falco rules");
+    else logger.error({ error: formatProblem(p) }, "falco rules");
+  }
+  if (!engine) throw new StartupError("invalid Falco rules");
+  logger.info(
+    { rules: engine.ruleCount() },
+    `${engine.ruleCount()} Falco rules loaded for k8s_audit detection`,
+  );
+  return {
+    ruleCount: () => engine.ruleCount(),
+    processAudit(body) {
+      let value: unknown;
+      try {
+        value = JSON.parse(body);
+      } catch {
+        return { events: [], error: "data not recognized as a k8s audit event" };
+      }
+      try {
+        return { events: engine.processK8sAudit(value).map(alertToEvent) };
+      } catch (err) {
+        if (err instanceof FalcoInputError) return { events: [], error: err.message };
+        throw err;
+      }
+    },
+  };
+}
