@@ -98,6 +98,8 @@ export const configSchema = z.object({
     .object({
       credentials_path: z.string().default(""),
       region: z.string().default(""),
+      /** Custom Cloud Storage API endpoint (tests with fake-gcs-server, private endpoints). */
+      endpoint: z.string().default(""),
     })
     .prefault({}),
   minio: z
