@@ -5,8 +5,12 @@ import ciliumNetworkPolicy from "./cilium/networkpolicy/index.js";
 import annotation from "./kubernetes/annotation/index.js";
 import cordon from "./kubernetes/cordon/index.js";
 import k8sDelete from "./kubernetes/delete/index.js";
+import download from "./kubernetes/download/index.js";
+import exec from "./kubernetes/exec/index.js";
 import drain from "./kubernetes/drain/index.js";
 import label from "./kubernetes/label/index.js";
+import log from "./kubernetes/log/index.js";
+import script from "./kubernetes/script/index.js";
 import networkPolicy from "./kubernetes/networkpolicy/index.js";
 import terminate from "./kubernetes/terminate/index.js";
 
@@ -16,6 +20,10 @@ export const actionners: Actionner[] = [
   annotation as Actionner,
   cordon as Actionner,
   k8sDelete as Actionner,
+  exec as Actionner,
+  script as Actionner,
+  log as Actionner,
+  download as Actionner,
   networkPolicy as Actionner,
   drain as Actionner,
   calicoNetworkPolicy as Actionner,

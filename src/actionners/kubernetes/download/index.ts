@@ -1,0 +1,99 @@
+/**
+ * kubernetes:download — fetches a file from the event's pod (talon.md §4.7) and hands it to
+ * the output. The path is substituted as plain text and passed as one argv entry of `cat`
+ * (no shell), and stdout is kept as raw bytes, so any file comes back byte-identical.
+ */
+import { z } from "zod";
+import { callOptions, kubeErrorMessage } from "../../../kube/call.js";
+import { execFailure, execInPod, pickContainer } from "../../../kube/exec.js";
+import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import { substitute } from "../../../templating/substitute.js";
+
+const parameters = z.object({
+  file: z.string().trim().min(1, "parameter 'file' is required"),
+  /** The container to read from; default each container in turn until one has the file. */
+  container: z.string().min(1).optional(),
+});
+
+const download: Actionner<typeof parameters> = {
+  info: {
+    category: "kubernetes",
+    name: "download",
+    description: "Download a file from the pod",
+    source: "syscall",
+    continue: true,
+    useContext: false,
+    allowOutput: true,
+    requireOutput: true,
+    requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
+    permissions: {
+      kubernetes: [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
+      ],
+    },
+    example: `- action: Download the modified file
+  actionner: kubernetes:download
+  parameters:
+    file: "\${FD_NAME}"
+  output:
+    target: local:file
+    parameters:
+      destination: /var/lib/falco-talon/downloads
+`,
+  },
+  parameters,
+  async checks({ event, env }) {
+    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  },
+  async run({ event, parameters: p, vars, env }): Promise<ActionResult> {
+    const ref = podRefFromEvent(event);
+    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+    try {
+      const file = substitute(p.file, vars, { mode: "raw" });
+      if (file.trim() === "") throw new Error(`the file path '${p.file}' is empty after substitution`);
+      objects["file"] = file;
+      const kube = env.kube();
+      const pod = await getPod(kube, ref, callOptions(env));
+      const containers =
+        p.container !== undefined
+          ? [pickContainer(pod, p.container)]
+          : (pod.spec?.containers ?? []).map((c) => c.name);
+      const errors: string[] = [];
+      for (const container of containers) {
+        const result = await execInPod(kube, {
+          namespace: ref.namespace,
+          pod: ref.name,
+          container,
+          command: ["cat", "--", file],
+          signal: env.signal,
+        });
+        const error = execFailure(result);
+        if (error) {
+          errors.push(`${container}: ${error}`);
+          continue;
+        }
+        return {
+          status: "success",
+          output: `the file '${file}' has been downloaded`,
+          objects: { ...objects, container },
+          data: {
+            name: file,
+            objects: { pod: ref.name, namespace: ref.namespace, file },
+            bytes: result.stdout,
+          },
+        };
+      }
+      return {
+        status: "failure",
+        error: `can't download the file '${file}': ${errors.join("; ") || "no containers"}`,
+        objects,
+      };
+    } catch (err) {
+      return { status: "failure", error: kubeErrorMessage(err), objects };
+    }
+  },
+};
+
+export default download;

@@ -1,0 +1,105 @@
+/**
+ * kubernetes:log — the last `tail_lines` log lines of one container or of every container of
+ * the event's pod (talon.md §4.6). Returned as the `log` artifact: printed in the action's log
+ * line when no output is set, else handed to the output.
+ */
+import { z } from "zod";
+import { callOptions, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { pickContainer } from "../../../kube/exec.js";
+import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import type { Actionner, ActionResult } from "../../../plugins/types.js";
+
+// Talon: any value ≤ 0 means the default, 20.
+const tailLines = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*-?\d+\s*$/, "expected an integer")
+      .transform(Number),
+  ])
+  .pipe(z.number().int())
+  .transform((n) => (n <= 0 ? 20 : n));
+
+const parameters = z.object({
+  tail_lines: tailLines.default(20),
+  /** One container; default every container of the pod. */
+  container: z.string().min(1).optional(),
+});
+
+const log: Actionner<typeof parameters> = {
+  info: {
+    category: "kubernetes",
+    name: "log",
+    description: "Get the logs of the pod's containers",
+    source: "syscall",
+    continue: true,
+    useContext: false,
+    allowOutput: true,
+    requireOutput: false,
+    requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
+    permissions: {
+      kubernetes: [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+      ],
+    },
+    example: `- action: Get logs of the pod
+  actionner: kubernetes:log
+  parameters:
+    tail_lines: 200
+  output:
+    target: local:file
+    parameters:
+      destination: /var/lib/falco-talon/logs
+`,
+  },
+  parameters,
+  async checks({ event, env }) {
+    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  },
+  async run({ event, parameters: p, env }): Promise<ActionResult> {
+    const ref = podRefFromEvent(event);
+    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+    try {
+      const kube = env.kube();
+      const pod = await getPod(kube, ref, callOptions(env));
+      const containers =
+        p.container !== undefined
+          ? [pickContainer(pod, p.container)]
+          : (pod.spec?.containers ?? []).map((c) => c.name);
+      if (containers.length === 0) throw new Error(`the pod '${ref.name}' has no containers`);
+      const parts: string[] = [];
+      for (const container of containers) {
+        const text = await kubeCall(
+          `get logs ${ref.namespace}/${ref.name}/${container}`,
+          (signal) =>
+            kube.core.readNamespacedPodLog(
+              { name: ref.name, namespace: ref.namespace, container, tailLines: p.tail_lines },
+              requestOptions(signal),
+            ),
+          callOptions(env),
+        );
+        const body = String(text ?? "");
+        // With several containers each block is headed by its container's name.
+        parts.push(containers.length > 1 ? `==> ${container} <==\n${body}` : body);
+      }
+      if (p.container !== undefined) objects["container"] = p.container;
+      return {
+        status: "success",
+        output: `the logs for the pod '${ref.name}' in the namespace '${ref.namespace}' have been downloaded`,
+        objects,
+        data: {
+          name: "log",
+          objects: { pod: ref.name, namespace: ref.namespace },
+          bytes: Buffer.from(parts.join(parts.length > 1 ? "\n" : ""), "utf8"),
+          contentType: "text/plain; charset=utf-8",
+        },
+      };
+    } catch (err) {
+      return { status: "failure", error: kubeErrorMessage(err), objects };
+    }
+  },
+};
+
+export default log;
