@@ -115,6 +115,8 @@ interface RuleInfo {
   ordinal: number;
   origin: Origin;
   condOrigin: Origin;
+  /** where the condition text starts when it is a one-line plain/quoted scalar (for exact error columns) */
+  condStart?: Loc;
   condition: string;
   output: string;
   desc: string;
@@ -741,6 +743,7 @@ class Loader {
       ordinal: existing?.ordinal ?? this.ordinal,
       origin: this.origin(item),
       condOrigin: this.origin(item, "condition"),
+      condStart: inlineStart(item, "condition"),
       condition,
       output,
       desc,
@@ -762,6 +765,7 @@ class Loader {
     switch (key) {
       case "condition":
         r.condition = r.condition + " " + item.scalarText("condition", true)!;
+        r.condStart = undefined;
         break;
       case "output":
         r.output = (r.output + " " + item.scalarText("output", true)!).trim();
@@ -783,6 +787,7 @@ class Loader {
       case "condition":
         r.condition = item.scalarText("condition", true)!;
         r.condOrigin = this.origin(item, "condition");
+        r.condStart = inlineStart(item, "condition");
         break;
       case "output":
         r.output = item.scalarText("output", true)!.trim();
@@ -1093,11 +1098,20 @@ class Loader {
 
   /** Position of an offset in the rule condition: exact only when the text was not rewritten. */
   private condPosition(r: RuleInfo, offset: number, finalCond: string): Origin {
-    if (finalCond === "(" + r.condition + ")" && !r.condition.includes("\n") && offset >= 0) {
-      return { file: r.condOrigin.file, loc: { line: r.condOrigin.loc.line, col: r.condOrigin.loc.col } };
+    if (r.condStart && finalCond === "(" + r.condition + ")" && offset >= 0 && offset <= r.condition.length) {
+      return { file: r.condOrigin.file, loc: { line: r.condStart.line, col: r.condStart.col + offset } };
     }
     return r.condOrigin;
   }
+}
+
+/** Start of the text of a one-line plain or quoted scalar value. */
+function inlineStart(item: Item, key: string): Loc | undefined {
+  const n = item.node(key);
+  if (!n || !isScalar(n) || typeof n.value !== "string" || n.value.includes("\n")) return undefined;
+  if (n.type !== "PLAIN" && n.type !== "QUOTE_DOUBLE" && n.type !== "QUOTE_SINGLE") return undefined;
+  const l = item.loc(n);
+  return { line: l.line, col: l.col + (n.type === "PLAIN" ? 0 : 1) };
 }
 
 function readStrOrList(ex: Item, key: string): string | string[] | undefined {

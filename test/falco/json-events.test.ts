@@ -33,7 +33,10 @@ test("Terminal shell in container fires on a syscall-style JSON event", () => {
   assert.equal(alerts.length, 1);
   assert.equal(alerts[0]!.rule, "Terminal shell in container");
   assert.equal(alerts[0]!.priority, "Notice");
-  assert.match(alerts[0]!.output, /^2023-11-14T22:13:20\.000000000\+0000: Notice A shell was spawned in a container/);
+  assert.match(
+    alerts[0]!.output,
+    /^2023-11-14T22:13:20\.000000000\+0000: Notice A shell was spawned in a container/,
+  );
   assert.equal(alerts[0]!.output_fields["proc.tty"], 34816);
   assert.equal(alerts[0]!.hostname, "node-1");
   // same event on the host (container.id = host) does not match
@@ -65,5 +68,8 @@ test("a JSON plugin source evaluates json.* fields", () => {
   assert.equal(alerts.length, 1);
   assert.match(alerts[0]!.output, /: Critical root login from 198\.51\.100\.7$/);
   assert.deepEqual(engine.processJson({ userIdentity: { type: "IAMUser" } }, "aws_cloudtrail"), []);
-  assert.deepEqual(engine.processJson({ userIdentity: { type: "Root" }, eventName: "ConsoleLogin" }, "syscall"), []);
+  assert.deepEqual(
+    engine.processJson({ userIdentity: { type: "Root" }, eventName: "ConsoleLogin" }, "syscall"),
+    [],
+  );
 });

@@ -149,7 +149,10 @@ test("runFalcoRulesCheck prints problems with positions and fails on errors", ()
     1,
   );
   assert.equal(out.length, 1);
-  assert.match(out[0]!, /^.*bad\.yaml:3:3: error LOAD_ERR_COMPILE_CONDITION: /);
+  assert.match(
+    out[0]!,
+    /^.*bad\.yaml:3:34: error LOAD_ERR_COMPILE_CONDITION: expected blank or '\(' after 'and'$/,
+  );
   const okOut: string[] = [];
   assert.equal(
     runFalcoRulesCheck([RULES], (l) => okOut.push(l)),
