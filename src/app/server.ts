@@ -141,13 +141,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     maxBodyBytes: config.max_body_bytes,
     accept: (event) => pipeline.accept(event),
     k8sAudit: detector
-      ? (body) => {
+      ? async (body) => {
           const r = detector.processAudit(body);
           if (r.error) throw new BadRequest(r.error);
           let accepted = 0;
           let rejected = 0;
           for (const event of r.events) {
-            if (pipeline.accept(event) === "full") rejected++;
+            if ((await pipeline.accept(event)) === "full") rejected++;
             else accepted++;
           }
           return { accepted, rejected };

@@ -119,7 +119,7 @@ function harness(rulesYaml: string, configOverrides: Record<string, unknown> = {
     info: { name: "recorder", description: "", permissions: {}, example: "" },
     parameters: z.object({ fail: z.boolean().default(false) }),
     send: async (n, settings) => {
-      if (settings.fail) throw new Error("receiver down");
+      if ((settings as { fail: boolean }).fail) throw new Error("receiver down");
       notifications.push(n);
     },
   };
@@ -188,7 +188,7 @@ describe("flow control (talon.md §2.5)", () => {
     - action: l
       actionner: tests:label
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.deepEqual(h.calls, ["checks:terminate", "run:terminate"]);
   });
@@ -203,7 +203,7 @@ describe("flow control (talon.md §2.5)", () => {
     - action: l
       actionner: tests:label
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.deepEqual(h.calls, ["checks:terminate", "run:terminate", "checks:label", "run:label"]);
   });
@@ -237,7 +237,7 @@ describe("flow control (talon.md §2.5)", () => {
     - action: l
       actionner: tests:label
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.deepEqual(h.calls, ["checks:badcheck"]);
     assert.equal(h.notifications.length, 0);
@@ -258,7 +258,7 @@ describe("flow control (talon.md §2.5)", () => {
     - action: t
       actionner: tests:terminate
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.deepEqual(h.calls, ["checks:label", "run:label"]);
   });
@@ -271,7 +271,7 @@ describe("flow control (talon.md §2.5)", () => {
     - action: t
       actionner: tests:terminate
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.deepEqual(h.calls, []);
     assert.equal(h.notifications.length, 0);
@@ -287,7 +287,7 @@ describe("flow control (talon.md §2.5)", () => {
     - action: t
       actionner: tests:terminate
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.deepEqual(h.calls, []);
     assert.equal(h.logs.filter((l) => l.message === "event").length, 0);
@@ -305,7 +305,7 @@ describe("actions, outputs and notifications", () => {
       parameters:
         n: 2
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     const input = h.inputs[0]!;
     assert.equal(input.event.context["falco-talon.rule"], "r");
@@ -329,7 +329,7 @@ describe("actions, outputs and notifications", () => {
     - action: i
       actionner: tests:ignore
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.equal(h.notifications[0]!.status, "ignored");
     const text = await h.metrics.registry.getSingleMetricAsString("falcosecurity_falco_talon_actions_total");
@@ -349,7 +349,7 @@ describe("actions, outputs and notifications", () => {
     - action: l
       actionner: tests:label
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.deepEqual(h.calls, ["checks:capture", "run:capture"]);
     const out = h.notifications.find((n) => n.message === "output");
@@ -370,7 +370,7 @@ describe("actions, outputs and notifications", () => {
         parameters:
           destination: ${dir}
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     const files = readdirSync(dir);
     assert.equal(files.length, 1);
@@ -397,7 +397,7 @@ describe("actions, outputs and notifications", () => {
       h.pipeline as unknown as { deps: { rules: () => { rules: { actions: { output?: unknown }[] }[] } } }
     ).deps.rules();
     delete rules.rules[0]!.actions[0]!.output;
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     assert.equal(h.notifications.find((n) => n.message === "output")?.error, "an output is required");
   });
@@ -410,7 +410,7 @@ describe("actions, outputs and notifications", () => {
       actionner: tests:ctx
       additional_contexts: [testctx]
 `);
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     const input = h.inputs[0]!;
     assert.equal(input.event.context["node.hostname"], "node-1");
@@ -428,7 +428,7 @@ describe("actions, outputs and notifications", () => {
 `,
       { notifiers: { recorder: { fail: true } } },
     );
-    h.pipeline.accept(event());
+    await h.pipeline.accept(event());
     await h.done();
     const text = await h.metrics.registry.getSingleMetricAsString(
       "falcosecurity_falco_talon_notifications_total",
@@ -446,8 +446,8 @@ describe("intake: dedup and queue", () => {
     - action: t
       actionner: tests:terminate
 `);
-    assert.equal(h.pipeline.accept(event()), "queued");
-    assert.equal(h.pipeline.accept(event()), "duplicate");
+    assert.equal(await h.pipeline.accept(event()), "queued");
+    assert.equal(await h.pipeline.accept(event()), "duplicate");
     await h.done();
     assert.deepEqual(h.calls, ["checks:terminate", "run:terminate"]);
     const text = await h.metrics.registry.getSingleMetricAsString("falcosecurity_falco_talon_events_total");
@@ -461,8 +461,8 @@ describe("intake: dedup and queue", () => {
     - action: l
       actionner: tests:label
 `);
-    assert.equal(h.pipeline.accept(event()), "queued");
-    assert.equal(h.pipeline.accept(event({ rule: "Another rule" })), "queued");
+    assert.equal(await h.pipeline.accept(event()), "queued");
+    assert.equal(await h.pipeline.accept(event({ rule: "Another rule" })), "queued");
     await h.done();
     assert.equal(h.calls.filter((c) => c === "run:label").length, 2);
   });
@@ -477,8 +477,8 @@ describe("intake: dedup and queue", () => {
 `,
       { deduplication: { time_window_seconds: 0 } },
     );
-    h.pipeline.accept(event());
-    assert.equal(h.pipeline.accept(event()), "queued");
+    await h.pipeline.accept(event());
+    assert.equal(await h.pipeline.accept(event()), "queued");
     await h.done();
   });
 
@@ -502,8 +502,12 @@ describe("intake: dedup and queue", () => {
       order.push(pod);
       return run(input);
     };
-    h.pipeline.accept(event({ output: "a", output_fields: { "k8s.pod.name": "slow", "k8s.ns.name": "d" } }));
-    h.pipeline.accept(event({ output: "b", output_fields: { "k8s.pod.name": "fast", "k8s.ns.name": "d" } }));
+    await h.pipeline.accept(
+      event({ output: "a", output_fields: { "k8s.pod.name": "slow", "k8s.ns.name": "d" } }),
+    );
+    await h.pipeline.accept(
+      event({ output: "b", output_fields: { "k8s.pod.name": "fast", "k8s.ns.name": "d" } }),
+    );
     await h.done();
     assert.deepEqual(order, ["fast", "slow"]);
   });
@@ -516,6 +520,6 @@ describe("intake: dedup and queue", () => {
       actionner: tests:label
 `);
     await h.done();
-    assert.equal(h.pipeline.accept(event()), "stopped");
+    assert.equal(await h.pipeline.accept(event()), "stopped");
   });
 });

@@ -9,13 +9,6 @@ import { findActionner } from "../actionners/registry.js";
 import type { Config } from "../config/schema.js";
 import { findContext } from "../contexts/registry.js";
 import type { FalcoEvent } from "../events/event.js";
-import {
-  getNamespace,
-  getPodName,
-  getTargetName,
-  getTargetNamespace,
-  getTargetResource,
-} from "../events/fields.js";
 import type { KubeClient } from "../kube/client.js";
 import { Metrics } from "../metrics/metrics.js";
 import { findNotifier } from "../notifiers/registry.js";
@@ -31,8 +24,10 @@ import type {
   OutputResult,
   PluginEnv,
 } from "../plugins/types.js";
-import { Deduplicator, dedupKey } from "../queue/dedup.js";
-import { KeyedMutex, KeyedQueue } from "../queue/keyed.js";
+import { KeyedMutex } from "../queue/keyed.js";
+import { MemoryEventQueue } from "../queue/memory.js";
+import { nodeKey } from "../queue/target.js";
+import type { EventQueue } from "../queue/types.js";
 import { matchingRules } from "../rules/match.js";
 import type { Action, Rule, RuleSet } from "../rules/types.js";
 import { buildVars } from "../templating/substitute.js";
@@ -44,6 +39,8 @@ export interface PipelineDeps {
   /** The rules in force now (hot reload swaps them). */
   rules: () => RuleSet;
   kube: () => KubeClient;
+  /** Where accepted events wait; defaults to the in-process queue. */
+  queue?: EventQueue;
   /** Plug-in lookup; defaults to the built-in registries (tests pass stubs). */
   plugins?: PluginLookup;
 }
@@ -62,21 +59,6 @@ export type AcceptResult = "queued" | "duplicate" | "full" | "stopped";
 /** Outcome of one action, for flow control. */
 interface ActionOutcome {
   failed: boolean;
-}
-
-/** The queue key: events acting on the same target run in arrival order. */
-export function targetKey(event: FalcoEvent): string {
-  const pod = getPodName(event);
-  if (pod) return `pod:${getNamespace(event)}/${pod}`;
-  const resource = getTargetResource(event);
-  const name = getTargetName(event);
-  if (resource && name) return `k8s:${resource}/${getTargetNamespace(event)}/${name}`;
-  return `event:${event.id}`;
-}
-
-function nodeKey(event: FalcoEvent): string {
-  const node = event.output_fields["k8s.node.name"];
-  return `node:${typeof node === "string" && node !== "" ? node : event.hostname}`;
 }
 
 function titleCase(objects: Record<string, string>): Record<string, string> {
@@ -111,8 +93,7 @@ function withTalonContext(event: FalcoEvent, rule: Rule, action: Action): FalcoE
 }
 
 export class Pipeline {
-  private readonly dedup: Deduplicator;
-  private readonly queue: KeyedQueue<FalcoEvent>;
+  private readonly queue: EventQueue;
   private readonly nodeLocks = new KeyedMutex();
   private readonly pendingNotifications = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
@@ -123,23 +104,27 @@ export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {
     const { config } = deps;
     this.plugins = deps.plugins ?? builtinPlugins;
-    this.dedup = new Deduplicator(config.deduplication.time_window_seconds * 1000);
-    this.queue = new KeyedQueue<FalcoEvent>({
-      capacity: config.queue.capacity,
-      concurrency: config.queue.concurrency,
-      handler: async (event) => {
+    this.queue =
+      deps.queue ??
+      new MemoryEventQueue({
+        capacity: config.queue.capacity,
+        concurrency: config.queue.concurrency,
+        dedupWindowMs: config.deduplication.time_window_seconds * 1000,
+      });
+    this.queue.start(
+      async (event) => {
         try {
           await this.process(event);
         } finally {
-          deps.metrics.queueDepth.dec();
+          deps.metrics.queueDepth.set(this.queue.size - 1);
         }
       },
-      onError: (err, event) =>
+      (err, event) =>
         deps.logger.error(
           { error: errorText(err), rule: event.rule, trace_id: event.id },
           "recovered from panic while processing event",
         ),
-    });
+    );
   }
 
   get queued(): number {
@@ -147,23 +132,19 @@ export class Pipeline {
   }
 
   // ── Intake ────────────────────────────────────────────────────────────────
-  accept(event: FalcoEvent): AcceptResult {
+  async accept(event: FalcoEvent): Promise<AcceptResult> {
     const { metrics, logger, config } = this.deps;
     metrics.events.inc({ event: event.rule, priority: event.priority, source: event.source, ...scope() });
     if (config.print_all_events) logger.info(eventFields(event), "event");
     if (this.stopping) return "stopped";
-    const key = dedupKey(event);
-    if (this.dedup.isDuplicate(key)) {
+    const result = await this.queue.push(event);
+    if (result === "duplicate") {
       metrics.deduplicated.inc();
       logger.debug(eventFields(event), "event deduplicated");
-      return "duplicate";
+    } else if (result === "queued") {
+      metrics.queueDepth.set(this.queue.size);
     }
-    if (!this.queue.push(targetKey(event), event)) {
-      this.dedup.forget(key);
-      return "full";
-    }
-    metrics.queueDepth.inc();
-    return "queued";
+    return result;
   }
 
   // ── Match and flow control ───────────────────────────────────────────────
@@ -501,6 +482,7 @@ export class Pipeline {
       new Promise<boolean>((r) => setTimeout(() => r(false), left).unref()),
     ]);
     this.shutdown.abort(new Error("shutting down"));
+    await this.queue.close();
     return drained && notified;
   }
 }

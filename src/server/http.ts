@@ -14,9 +14,9 @@ export interface IntakeHandlers {
   logger: Logger;
   metrics: Metrics;
   maxBodyBytes: number;
-  accept(event: FalcoEvent): AcceptResult;
+  accept(event: FalcoEvent): Promise<AcceptResult>;
   /** POST /k8s-audit: returns the number of alerts raised, or throws BadRequest. */
-  k8sAudit?(body: string): { accepted: number; rejected: number };
+  k8sAudit?(body: string): Promise<{ accepted: number; rejected: number }>;
 }
 
 export class BadRequest extends Error {}
@@ -105,7 +105,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
 
   if (path === "/k8s-audit" && h.k8sAudit) {
     try {
-      const r = h.k8sAudit(body);
+      const r = await h.k8sAudit(body);
       send(res, 200, JSON.stringify(r), "application/json");
     } catch (err) {
       if (!(err instanceof BadRequest)) throw err;
@@ -124,7 +124,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
     send(res, 400, `Please send a valid request body\n${err.message}\n`);
     return;
   }
-  const result = h.accept(event);
+  const result = await h.accept(event);
   if (result === "full") {
     h.metrics.rejected.inc({ reason: "queue_full" });
     send(res, 503, "Service Unavailable\nthe event queue is full, retry later\n");
