@@ -4,10 +4,10 @@
  * uploads through lib-storage, and prefix/key handling without Talon's leading-`/` bug.
  */
 import { HeadBucketCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Config } from "../config/schema.js";
 import type { Artifact } from "../plugins/types.js";
+import { awsSdkConfig } from "./aws/sdk.js";
 import { contentTypeFor } from "./key.js";
 
 /** `a/b/` from `/a/b/`, `a/b` or `a/b//`; "" stays "" (never a leading `/` in keys). */
@@ -32,45 +32,12 @@ function memoClient(config: Config, id: string, build: () => S3Client): S3Client
   return client;
 }
 
-/**
- * AWS settings as Talon reads them: static credentials only when access key, secret key and
- * region are all set (otherwise the SDK default chain: env, IRSA, Pod Identity, IMDS), then an
- * optional AssumeRole with ExternalId. `aws.endpoint` targets S3-compatible servers (tests).
- */
+/** The S3 client for aws:s3 (settings from {@link awsSdkConfig}; path-style with a custom endpoint). */
 export function awsS3Client(config: Config, regionOverride = ""): S3Client {
-  const aws = config.aws;
-  const region = regionOverride || aws.region || undefined;
-  return memoClient(config, `aws ${region ?? ""}`, () => {
-    const base: S3ClientConfig = { region };
-    if (aws.access_key !== "" && aws.secret_key !== "" && aws.region !== "") {
-      base.credentials = { accessKeyId: aws.access_key, secretAccessKey: aws.secret_key };
-    }
-    if (aws.endpoint !== "") {
-      base.endpoint = aws.endpoint;
-      base.forcePathStyle = true;
-    }
-    if (aws.role_arn !== "") {
-      const sts = new STSClient({ region: region ?? "us-east-1", credentials: base.credentials });
-      // The SDK memoises this provider and calls it again shortly before `expiration`.
-      base.credentials = async () => {
-        const out = await sts.send(
-          new AssumeRoleCommand({
-            RoleArn: aws.role_arn,
-            RoleSessionName: "falco-talon",
-            ExternalId: aws.external_id || undefined,
-          }),
-        );
-        const c = out.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey)
-          throw new Error(`AssumeRole '${aws.role_arn}' gave no credentials`);
-        return {
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-          expiration: c.Expiration,
-        };
-      };
-    }
+  const region = regionOverride || config.aws.region;
+  return memoClient(config, `aws ${region}`, () => {
+    const base: S3ClientConfig = awsSdkConfig(config, regionOverride);
+    if (base.endpoint !== undefined) base.forcePathStyle = true;
     return new S3Client(base);
   });
 }
