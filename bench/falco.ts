@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { loadFalcoRules } from "../src/falco/index.js";
 
-const RULES = "/work/shared/conformance/rules/k8s_audit_rules.yaml";
+const RULES = new URL("../../shared/conformance/rules/k8s_audit_rules.yaml", import.meta.url).pathname;
 const FIX = new URL("../test/falco/fixtures/", import.meta.url).pathname;
 const seconds = Number(process.argv[2] ?? 3);
 

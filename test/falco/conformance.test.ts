@@ -17,7 +17,7 @@ import { parseCondition } from "../../src/falco/parser.js";
 import { applyTransformer } from "../../src/falco/transformers.js";
 import { conditionWarnings } from "../../src/falco/warnings.js";
 
-const CASES = "/work/shared/conformance/parser-cases.json";
+const CASES = new URL("../../../shared/conformance/parser-cases.json", import.meta.url).pathname;
 
 interface Row {
   id: string;

@@ -4,10 +4,13 @@ import { test } from "node:test";
 import { loadFalcoRules, loadFalcoRulesFromStrings } from "../../src/falco/index.js";
 
 test("Terminal shell in container fires on a syscall-style JSON event", () => {
-  const { engine, problems } = loadFalcoRules(["/work/shared/conformance/rules/falco_rules.yaml"], {
-    hostname: "node-1",
-    timeFormatIso8601: true,
-  });
+  const { engine, problems } = loadFalcoRules(
+    [new URL("../../../shared/conformance/rules/falco_rules.yaml", import.meta.url).pathname],
+    {
+      hostname: "node-1",
+      timeFormatIso8601: true,
+    },
+  );
   assert.ok(engine, problems.map((p) => p.message).join("\n"));
   const ev = {
     "evt.rawtime": "1700000000000000000",

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { FalcoInputError, loadFalcoRules, runDetect, runFalcoRulesCheck } from "../../src/falco/index.js";
 
-const RULES = "/work/shared/conformance/rules/k8s_audit_rules.yaml";
+const RULES = new URL("../../../shared/conformance/rules/k8s_audit_rules.yaml", import.meta.url).pathname;
 const FIX = new URL("./fixtures/", import.meta.url).pathname;
 const fixture = (name: string) => JSON.parse(readFileSync(FIX + name, "utf8"));
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { formatProblem, loadFalcoRules } from "../../src/falco/index.js";
 
-const DIR = "/work/shared/conformance/rules/";
+const DIR = new URL("../../../shared/conformance/rules/", import.meta.url).pathname;
 
 // Add-on files (incubating, sandbox, deprecated, gke) are loaded after their base ruleset, as Falco does.
 const SETS: { files: string[]; rules: number }[] = [

@@ -13,7 +13,12 @@ const ctx = (payload: unknown, source = "k8s_audit"): FalcoEventCtx => ({
 });
 
 test("json plugin cases (json-plugin-cases.json)", () => {
-  const data = JSON.parse(readFileSync("/work/shared/conformance/json-plugin-cases.json", "utf8"));
+  const data = JSON.parse(
+    readFileSync(
+      new URL("../../../../shared/conformance/json-plugin-cases.json", import.meta.url).pathname,
+      "utf8",
+    ),
+  );
   const t = fieldTableFor("anything");
   const get = (field: string, payload: unknown) => {
     const m = /^([a-z.]+)(?:\[(.*)\])?/.exec(field)!;
