@@ -30,7 +30,7 @@ const EVENT = JSON.stringify({
   output_fields: {
     "container.id": "abc123",
     "container.name": "nginx",
-    "evt.time": 1795435200123456789,
+    "evt.time": 1795435200123,
     "k8s.ns.name": "default",
     "k8s.pod.name": "nginx",
     "proc.cmdline": "bash -i",
