@@ -1,5 +1,6 @@
 /** Every actionner, by `category:name`. Adding one: a folder plus one line here. */
 import type { Actionner } from "../plugins/types.js";
+import awsLambda from "./aws/lambda/index.js";
 import calicoNetworkPolicy from "./calico/networkpolicy/index.js";
 import ciliumNetworkPolicy from "./cilium/networkpolicy/index.js";
 import annotation from "./kubernetes/annotation/index.js";
@@ -28,6 +29,7 @@ export const actionners: Actionner[] = [
   drain as Actionner,
   calicoNetworkPolicy as Actionner,
   ciliumNetworkPolicy as Actionner,
+  awsLambda as Actionner,
 ];
 
 export function actionnerName(a: Actionner): string {

@@ -1,0 +1,122 @@
+/**
+ * aws:lambda — invokes a Lambda function with the event (talon.md §4.15).
+ * Unlike Talon, a function error or a non-2xx status is reported as a failure.
+ */
+import { GetFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { z } from "zod";
+import type { Config } from "../../../config/schema.js";
+import type { FalcoEvent } from "../../../events/event.js";
+import { stringifyJsonExact } from "../../../events/json.js";
+import { awsSdkConfig, checkAwsIdentity } from "../../../outputs/aws/sdk.js";
+import type { Actionner, ActionResult } from "../../../plugins/types.js";
+
+const parameters = z.object({
+  aws_lambda_name: z.string().min(1, "aws_lambda_name is required"),
+  aws_lambda_alias_or_version: z.string().min(1).default("$LATEST"),
+  aws_lambda_invocation_type: z.enum(["RequestResponse", "Event", "DryRun"]).default("RequestResponse"),
+});
+
+/** One client (and connection pool) per configuration. */
+const clients = new WeakMap<Config, LambdaClient>();
+
+function lambdaClient(config: Config): LambdaClient {
+  let client = clients.get(config);
+  if (client === undefined) {
+    client = new LambdaClient(awsSdkConfig(config));
+    clients.set(config, client);
+  }
+  return client;
+}
+
+/** The payload Talon sends: the event with its context and trace id (exact numbers kept). */
+export function lambdaPayload(event: FalcoEvent): string {
+  return stringifyJsonExact({
+    output: event.output,
+    priority: event.priority,
+    rule: event.rule,
+    hostname: event.hostname,
+    time: event.time,
+    source: event.source,
+    output_fields: event.output_fields,
+    context: event.context,
+    tags: event.tags,
+    trace_id: event.trace_id,
+  });
+}
+
+function sdkError(err: unknown): string {
+  const e = err as Error;
+  return e.message && e.message !== "UnknownError" ? e.message : e.name;
+}
+
+const lambda: Actionner<typeof parameters> = {
+  info: {
+    category: "aws",
+    name: "lambda",
+    description: "Invoke an AWS Lambda function forwarding the Falco event payload",
+    source: "any",
+    continue: true,
+    useContext: true,
+    allowOutput: false,
+    requireOutput: false,
+    requiredOutputFields: [],
+    permissions: {
+      cloud: ["sts:GetCallerIdentity", "lambda:GetFunction", "lambda:InvokeFunction"],
+    },
+    example: `- action: Invoke Lambda function
+  actionner: aws:lambda
+  additional_contexts:
+    - aws
+  parameters:
+    aws_lambda_name: sample-function
+    aws_lambda_alias_or_version: $LATEST
+    aws_lambda_invocation_type: RequestResponse
+`,
+  },
+  parameters,
+  async init(env) {
+    await checkAwsIdentity(env.config);
+  },
+  async checks({ parameters: p, env }) {
+    try {
+      await lambdaClient(env.config).send(
+        new GetFunctionCommand({ FunctionName: p.aws_lambda_name, Qualifier: p.aws_lambda_alias_or_version }),
+        { abortSignal: env.signal },
+      );
+    } catch (err) {
+      throw new Error(`the function '${p.aws_lambda_name}' can't be found: ${sdkError(err)}`);
+    }
+  },
+  async run({ event, parameters: p, env }): Promise<ActionResult> {
+    const objects = { name: p.aws_lambda_name, version: p.aws_lambda_alias_or_version };
+    try {
+      const res = await lambdaClient(env.config).send(
+        new InvokeCommand({
+          FunctionName: p.aws_lambda_name,
+          Qualifier: p.aws_lambda_alias_or_version,
+          InvocationType: p.aws_lambda_invocation_type,
+          Payload: Buffer.from(lambdaPayload(event)),
+        }),
+        { abortSignal: env.signal },
+      );
+      const payload = res.Payload ? Buffer.from(res.Payload).toString("utf8") : "";
+      const status = res.StatusCode ?? 0;
+      if (res.FunctionError) {
+        return { status: "failure", error: `function error (${res.FunctionError}): ${payload}`, objects };
+      }
+      if (status < 200 || status > 299) {
+        return { status: "failure", error: `unexpected status ${status}`, result: payload, objects };
+      }
+      return {
+        status: "success",
+        output: `the lambda '${p.aws_lambda_name}' has been invoked`,
+        result: payload,
+        objects,
+      };
+    } catch (err) {
+      return { status: "failure", error: sdkError(err), objects };
+    }
+  },
+};
+
+export default lambda;
