@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, RULES_FILES: "" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const tmp = mkdtempSync(join(tmpdir(), "cli-"));
+
+describe("falco-talon CLI", () => {
+  it("version prints tab-aligned build information", () => {
+    const r = cli("version");
+    assert.equal(r.code, 0);
+    assert.match(r.out, /^GitVersion:\s+\S+/m);
+    assert.match(r.out, /^Platform:\s+linux\//m);
+  });
+
+  it("notifiers list has a named header for each notifier (§11 test 3)", () => {
+    const r = cli("notifiers", "list");
+    assert.equal(r.code, 0);
+    assert.ok(!r.out.includes("---  ---"));
+    for (const n of ["slack", "loki", "elasticsearch", "webhook"])
+      assert.ok(r.out.includes(`--- ${n} ---`), n);
+  });
+
+  it("actionners list as YAML marks required parameters, and as JSON carries JSON schemas", () => {
+    const yaml = cli("actionners", "list");
+    assert.equal(yaml.code, 0);
+    assert.match(yaml.out, /--- kubernetes:terminate ---/);
+    const section = yaml.out.split("--- kubernetes:label ---")[1]!.split("\n--- ")[0]!;
+    const label = parse(section);
+    assert.ok("labels (required)" in label.parameters);
+    assert.equal(label.category, "kubernetes");
+    const json = JSON.parse(cli("actionners", "list", "-o", "json").out) as {
+      full_name: string;
+      parameters_schema: { type: string; properties: Record<string, unknown> };
+    }[];
+    const terminate = json.find((a) => a.full_name === "kubernetes:terminate")!;
+    assert.equal(terminate.parameters_schema.type, "object");
+    assert.ok("grace_period_seconds" in terminate.parameters_schema.properties);
+  });
+
+  it("outputs list as JSON", () => {
+    const json = JSON.parse(cli("outputs", "list", "-o", "json").out) as { full_name: string }[];
+    assert.ok(json.some((o) => o.full_name === "local:file"));
+  });
+
+  it("rules check prints every problem as file:line:col and exits 1", () => {
+    const bad = join(tmp, "bad.yaml");
+    writeFileSync(
+      bad,
+      `- rule: r
+  match:
+    priority: ">=Info"
+  actions:
+    - action: a
+      actionner: tests:missing
+`,
+    );
+    const r = cli("rules", "check", "-r", bad);
+    assert.equal(r.code, 1);
+    assert.match(r.out, new RegExp(`${bad}:3:15: incorrect priority`));
+    assert.match(r.out, /invalid rules/);
+  });
+
+  it("rules check accepts the examples; rules print shows the merged rules", () => {
+    const ok = cli("rules", "check", "-r", "examples/rules.yaml");
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /rules file valid/);
+    const printed = cli("rules", "print", "-r", "examples/rules.yaml");
+    assert.equal(printed.code, 0);
+    assert.ok(printed.out.startsWith("---"));
+    const rules = parse(printed.out.replace(/^---\n/, ""));
+    assert.equal(rules[0].rule, "Terminal shell in container");
+    assert.equal(rules[0].actions[0].actionner, "kubernetes:label");
+  });
+
+  it("server exits 1 on invalid rules", () => {
+    const bad = join(tmp, "bad2.yaml");
+    writeFileSync(bad, "- rule: r\n  actions:\n    - action: a\n      actionner: nope:nope\n");
+    const cfg = join(tmp, "c.yaml");
+    writeFileSync(cfg, "log_format: json\nlisten_port: 0\n");
+    const r = cli("server", "-c", cfg, "-r", bad);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /unknown actionner/);
+  });
+});
