@@ -3,6 +3,7 @@ import type { Actionner } from "../plugins/types.js";
 import awsLambda from "./aws/lambda/index.js";
 import calicoNetworkPolicy from "./calico/networkpolicy/index.js";
 import ciliumNetworkPolicy from "./cilium/networkpolicy/index.js";
+import gcpFunction from "./gcp/function/index.js";
 import annotation from "./kubernetes/annotation/index.js";
 import cordon from "./kubernetes/cordon/index.js";
 import k8sDelete from "./kubernetes/delete/index.js";
@@ -30,6 +31,7 @@ export const actionners: Actionner[] = [
   calicoNetworkPolicy as Actionner,
   ciliumNetworkPolicy as Actionner,
   awsLambda as Actionner,
+  gcpFunction as Actionner,
 ];
 
 export function actionnerName(a: Actionner): string {

@@ -100,6 +100,8 @@ export const configSchema = z.object({
       region: z.string().default(""),
       /** Custom Cloud Storage API endpoint (tests with fake-gcs-server, private endpoints). */
       endpoint: z.string().default(""),
+      /** Custom Cloud Functions API base URL (tests, private endpoints). */
+      functions_endpoint: z.string().default(""),
     })
     .prefault({}),
   minio: z
