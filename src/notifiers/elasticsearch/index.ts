@@ -100,12 +100,23 @@ function requestHeaders(s: ElasticsearchSettings): Record<string, string> {
 }
 
 /**
- * Template creation memo, keyed by `<url> <index>`: a successful check is done once per process;
- * a failed one is forgotten so the next notification tries again.
+ * Template creation memo per configuration, keyed by `<url> <index>`: a successful check is
+ * done once (a reloaded configuration checks again); a failed one is forgotten so the next
+ * notification tries again.
  */
-const templates = new Map<string, Promise<void>>();
+const templatesByConfig = new WeakMap<object, Map<string, Promise<void>>>();
 
-async function ensureTemplate(s: ElasticsearchSettings, base: string, http: HttpOptions): Promise<void> {
+async function ensureTemplate(
+  scope: object,
+  s: ElasticsearchSettings,
+  base: string,
+  http: HttpOptions,
+): Promise<void> {
+  let templates = templatesByConfig.get(scope);
+  if (templates === undefined) {
+    templates = new Map();
+    templatesByConfig.set(scope, templates);
+  }
   const key = `${base} ${s.index}`;
   let pending = templates.get(key);
   if (pending === undefined) {
@@ -153,7 +164,7 @@ const elasticsearch: Notifier<typeof parameters> = {
       attempts: settings.max_attempts,
       signal: env.signal,
     };
-    if (settings.create_index_template) await ensureTemplate(settings, base, http);
+    if (settings.create_index_template) await ensureTemplate(env.config, settings, base, http);
     const index = indexName(settings, new Date());
     await sendHttp(
       {
