@@ -49,95 +49,87 @@ function defaultFor(prop: JsonSchema): unknown {
 
 export type ListFormat = "yaml" | "json";
 
-export function listActionners(format: ListFormat): string {
-  const items = actionners.map((a) => ({
-    full_name: actionnerName(a),
-    name: a.info.name,
-    category: a.info.category,
-    description: a.info.description,
-    source: a.info.source,
-    permissions: a.info.permissions,
-    example: a.info.example,
-    required_output_fields: a.info.requiredOutputFields,
-    continue: a.info.continue,
-    use_context: a.info.useContext,
-    allow_output: a.info.allowOutput,
-    require_output: a.info.requireOutput,
-    parameters: a.parameters,
-  }));
+/**
+ * Renders plug-in descriptions. `fields` gives the keys in Talon's order with `parameters`
+ * holding the zod schema: YAML shows defaults, JSON adds `parameters_schema`.
+ */
+function render(
+  format: ListFormat,
+  items: { title: string; fields: Record<string, unknown> & { parameters: z.ZodType } }[],
+): string {
   if (format === "json") {
     return JSON.stringify(
-      items.map(({ parameters, ...rest }) => ({
-        ...rest,
-        parameters: parameterDisplay(parameters),
-        parameters_schema: parameterSchema(parameters),
+      items.map(({ title, fields }) => ({
+        full_name: title,
+        ...fields,
+        parameters: parameterDisplay(fields.parameters),
+        parameters_schema: parameterSchema(fields.parameters),
       })),
       null,
       2,
     );
   }
   return items
-    .map(({ full_name, parameters, ...rest }) =>
-      section(full_name, { parameters: parameterDisplay(parameters), ...rest }),
+    .map(({ title, fields }) =>
+      section(title, { ...fields, parameters: parameterDisplay(fields.parameters) }),
     )
     .join("");
+}
+
+export function listActionners(format: ListFormat): string {
+  return render(
+    format,
+    actionners.map((a) => ({
+      title: actionnerName(a),
+      fields: {
+        parameters: a.parameters,
+        name: a.info.name,
+        category: a.info.category,
+        description: a.info.description,
+        source: a.info.source,
+        permissions: a.info.permissions,
+        example: a.info.example,
+        required_output_fields: a.info.requiredOutputFields,
+        continue: a.info.continue,
+        use_context: a.info.useContext,
+        allow_output: a.info.allowOutput,
+        require_output: a.info.requireOutput,
+      },
+    })),
+  );
 }
 
 export function listOutputs(format: ListFormat): string {
-  const items = outputs.map((o) => ({
-    full_name: outputName(o),
-    name: o.info.name,
-    category: o.info.category,
-    description: o.info.description,
-    parameters: o.parameters,
-    permissions: o.info.permissions,
-    example: o.info.example,
-  }));
-  if (format === "json") {
-    return JSON.stringify(
-      items.map((i) => ({
-        ...i,
-        parameters: parameterDisplay(i.parameters),
-        parameters_schema: parameterSchema(i.parameters),
-      })),
-      null,
-      2,
-    );
-  }
-  return items
-    .map(({ full_name, parameters, ...rest }) =>
-      section(full_name, {
-        name: rest.name,
-        category: rest.category,
-        description: rest.description,
-        parameters: parameterDisplay(parameters),
-        permissions: rest.permissions,
-        example: rest.example,
-      }),
-    )
-    .join("");
+  return render(
+    format,
+    outputs.map((o) => ({
+      title: outputName(o),
+      fields: {
+        name: o.info.name,
+        category: o.info.category,
+        description: o.info.description,
+        parameters: o.parameters,
+        permissions: o.info.permissions,
+        example: o.info.example,
+      },
+    })),
+  );
 }
 
 export function listNotifiers(format: ListFormat): string {
-  const items = notifiers.map((n) => ({
-    name: n.info.name,
-    description: n.info.description,
-    parameters: n.parameters,
-    permissions: n.info.permissions,
-    example: n.info.example,
-  }));
-  if (format === "json") {
-    return JSON.stringify(
-      items.map((i) => ({
-        ...i,
-        parameters: parameterDisplay(i.parameters),
-        parameters_schema: parameterSchema(i.parameters),
-      })),
-      null,
-      2,
-    );
-  }
-  return items.map((i) => section(i.name, { ...i, parameters: parameterDisplay(i.parameters) })).join("");
+  return render(
+    format,
+    notifiers.map((n) => ({
+      title: n.info.name,
+      fields: {
+        name: n.info.name,
+        description: n.info.description,
+        parameters: n.parameters,
+        permissions: n.info.permissions,
+        example: n.info.example,
+      },
+    })),
+  );
 }
 
 function section(title: string, body: Record<string, unknown>): string {

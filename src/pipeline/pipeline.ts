@@ -322,26 +322,7 @@ export class Pipeline {
     result: ActionResult,
     printedArtifact: string | undefined,
   ): void {
-    const { logger, metrics } = this.deps;
-    const output = printedArtifact ?? result.output;
-    const fields = {
-      rule: rule.name,
-      event: event.output,
-      priority: event.priority,
-      source: event.source,
-      action: action.name,
-      actionner: action.actionner,
-      category: actionner.info.category,
-      status: result.status,
-      ...(output ? { output } : {}),
-      ...(result.result ? { result: result.result } : {}),
-      ...(result.error ? { error: result.error } : {}),
-      trace_id: event.id,
-      ...result.objects,
-    };
-    if (result.status === "failure") logger.error(fields, "action");
-    else logger.info(fields, "action");
-    metrics.actions.inc({
+    this.deps.metrics.actions.inc({
       rule: rule.name,
       event: event.rule,
       action: action.name,
@@ -349,23 +330,15 @@ export class Pipeline {
       status: result.status,
       ...scope(),
     });
-    this.notify(rule, {
-      time: new Date().toISOString(),
-      message: "action",
-      status: result.status,
-      rule: rule.name,
-      event: event.output,
-      priority: event.priority,
-      source: event.source,
-      action: action.name,
-      actionner: action.actionner,
+    const notification: Notification = {
+      ...this.notificationBase(event, rule, action, "action", result.status, result.objects),
       category: actionner.info.category,
       output: result.output,
       result: result.result,
       error: result.error,
-      trace_id: event.id,
-      objects: titleCase(result.objects),
-    });
+    };
+    this.log(notification, result.objects, printedArtifact);
+    this.notify(rule, notification);
   }
 
   private reportOutput(
@@ -376,22 +349,7 @@ export class Pipeline {
     category: string,
     outcome: OutputResult,
   ): void {
-    const { logger, metrics } = this.deps;
-    const fields = {
-      rule: rule.name,
-      action: action.name,
-      actionner: action.actionner,
-      output_target: target,
-      category,
-      status: outcome.status,
-      ...(outcome.output ? { output: outcome.output } : {}),
-      ...(outcome.error ? { error: outcome.error } : {}),
-      trace_id: event.id,
-      ...outcome.objects,
-    };
-    if (outcome.status === "failure") logger.error(fields, "output");
-    else logger.info(fields, "output");
-    metrics.outputs.inc({
+    this.deps.metrics.outputs.inc({
       rule: rule.name,
       action: action.name,
       status: outcome.status,
@@ -399,23 +357,50 @@ export class Pipeline {
       target,
       ...scope(),
     });
-    this.notify(rule, {
+    const notification: Notification = {
+      ...this.notificationBase(event, rule, action, "output", outcome.status, outcome.objects),
+      category,
+      output: outcome.output,
+      output_target: target,
+      error: outcome.error,
+    };
+    this.log(notification, outcome.objects);
+    this.notify(rule, notification);
+  }
+
+  private notificationBase(
+    event: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    message: Notification["message"],
+    status: Notification["status"],
+    objects: Record<string, string>,
+  ): Notification {
+    return {
       time: new Date().toISOString(),
-      message: "output",
-      status: outcome.status,
+      message,
+      status,
       rule: rule.name,
       event: event.output,
       priority: event.priority,
       source: event.source,
       action: action.name,
       actionner: action.actionner,
-      category,
-      output: outcome.output,
-      output_target: target,
-      error: outcome.error,
       trace_id: event.id,
-      objects: titleCase(outcome.objects),
-    });
+      objects: titleCase(objects),
+    };
+  }
+
+  /** Talon's `message=action|output` log line: the notification's non-empty fields plus the objects. */
+  private log(n: Notification, objects: Record<string, string>, outputOverride?: string): void {
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(n)) {
+      if (k !== "objects" && k !== "time" && k !== "message" && v !== undefined && v !== "") fields[k] = v;
+    }
+    if (outputOverride) fields.output = outputOverride;
+    Object.assign(fields, objects);
+    if (n.status === "failure") this.deps.logger.error(fields, n.message);
+    else this.deps.logger.info(fields, n.message);
   }
 
   /** Fires notifications without blocking the pipeline; failures are logged and counted. */
