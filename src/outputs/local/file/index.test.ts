@@ -44,7 +44,6 @@ describe("local:file", () => {
   });
 
   it("expands environment variables in the destination", () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell-style variable
     assert.equal(expandEnv("${BASE}/talon/$SUB", { BASE: "/var", SUB: "x" }), "/var/talon/x");
     assert.equal(destinationFile("/a/b///", "k"), "/a/b/k");
   });
