@@ -38,22 +38,28 @@ function send(
   res.end(body);
 }
 
+/**
+ * Reads the body up to `limit` bytes. Past the limit the rest is discarded (not buffered)
+ * so the 413 answer reaches the client instead of a connection reset.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge());
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(new BodyTooLarge());
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size > limit) chunks.length = 0;
+      else chunks.push(chunk);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => {
+      if (size <= limit) resolve(Buffer.concat(chunks).toString("utf8"));
+      else reject(new BodyTooLarge());
+    });
     req.on("error", reject);
     req.on("aborted", () => reject(new Error("request aborted")));
   });

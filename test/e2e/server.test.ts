@@ -3,7 +3,8 @@
  * a real webhook receiver, the real file system.
  */
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createNamespace, createPod, getTestCluster, type TestCluster, waitFor } from "../support/k8s.js";
@@ -14,7 +15,7 @@ import {
   startServerProcess,
 } from "../support/server.js";
 
-const RULES = (ns: string) => `
+const RULES = (ns: string, artifacts = "/nonexistent") => `
 - action: Label Pod as Suspicious
   actionner: kubernetes:label
   parameters:
@@ -31,6 +32,20 @@ const RULES = (ns: string) => `
   actions:
     - action: Label Pod as Suspicious
 
+- rule: Collect logs
+  match:
+    rules:
+      - Collect evidence
+  actions:
+    - action: Get logs
+      actionner: kubernetes:log
+      parameters:
+        tail_lines: 5
+      output:
+        target: local:file
+        parameters:
+          destination: ${artifacts}
+
 - rule: Rehearse terminate
   match:
     priority: ">=Critical"
@@ -45,12 +60,14 @@ describe("falco-talon server (end to end)", () => {
   let server: ServerProcess;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let ns: string;
+  let artifacts: string;
 
   before(async () => {
     cluster = await getTestCluster();
     ns = await createNamespace(cluster.kube, "e2e");
     await createPod(cluster.kube, ns, "nginx");
     receiver = await startReceiver();
+    artifacts = mkdtempSync(join(tmpdir(), "falco-talon-artifacts-"));
     server = await startServerProcess({
       config: `
 rules_files: [$DIR/rules.yaml]
@@ -60,7 +77,7 @@ notifiers:
   webhook:
     url: ${receiver.url}/hook
 `,
-      rules: { "rules.yaml": RULES(ns) },
+      rules: { "rules.yaml": RULES(ns, artifacts) },
     });
   });
 
@@ -132,6 +149,28 @@ notifiers:
     assert.equal(server.logs.filter((l) => l.message === "action" && l.status === "success").length, 1);
   });
 
+  it("writes the pod's logs through local:file", async () => {
+    const res = await server.post(
+      JSON.stringify({
+        rule: "Collect evidence",
+        priority: "Notice",
+        output: "collect",
+        output_fields: { "k8s.ns.name": ns, "k8s.pod.name": "nginx" },
+      }),
+    );
+    assert.equal(res.status, 200);
+    const line = await server.waitForLog((l) => l.message === "output" && l.rule === "Collect logs");
+    assert.equal(line.status, "success", JSON.stringify(line));
+    const files = readdirSync(artifacts);
+    assert.equal(files.length, 1);
+    assert.match(files[0]!, new RegExp(`^\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2}Z_${ns}_nginx_log$`));
+    assert.match(readFileSync(join(artifacts, files[0]!), "utf8"), /from the fake container/);
+    const hook = await waitFor("the output notification", async () =>
+      receiver.requests.map((r) => JSON.parse(r.body)).find((b) => b.message === "output"),
+    );
+    assert.equal(hook.output_target, "local:file");
+  });
+
   it("dry_run rules only log", async () => {
     await server.post(
       JSON.stringify({
@@ -162,7 +201,7 @@ notifiers:
       server.logs.some((l) => l.message === "rules" && String(l.error).includes("unknown actionner")),
     );
 
-    const renamed = RULES(ns).replace("rule: Label shells", "rule: Label shells v2");
+    const renamed = RULES(ns, artifacts).replace("rule: Label shells", "rule: Label shells v2");
     // Write then rename into place, as editors and ConfigMap updates do.
     writeFileSync(join(server.dir, "rules.yaml.tmp"), renamed);
     const { renameSync } = await import("node:fs");
