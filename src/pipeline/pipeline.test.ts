@@ -114,6 +114,7 @@ function harness(rulesYaml: string, configOverrides: Record<string, unknown> = {
       inputs,
     ),
     stubActionner("ctx", { useContext: true }, calls, inputs),
+    stubActionner("stuck", { run: () => new Promise<ActionResult>(() => {}) }, calls, inputs),
   ];
   const notifier: Notifier = {
     info: { name: "recorder", description: "", permissions: {}, example: "" },
@@ -435,6 +436,24 @@ describe("actions, outputs and notifications", () => {
     );
     assert.match(text, /notifier="recorder".*status="failure"/);
     assert.ok(h.logs.some((l) => l.message === "notification" && l.error === "receiver down"));
+  });
+});
+
+describe("timeouts", () => {
+  it("a stuck action fails after action_timeout_seconds and frees its lane", async () => {
+    const h = harness(
+      `
+- rule: r
+  actions:
+    - action: s
+      actionner: tests:stuck
+`,
+      { queue: { action_timeout_seconds: 1 } },
+    );
+    await h.pipeline.accept(event());
+    await h.done();
+    assert.equal(h.notifications[0]?.status, "failure");
+    assert.equal(h.notifications[0]?.error, "action timed out after 1s");
   });
 });
 

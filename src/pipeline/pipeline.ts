@@ -184,13 +184,13 @@ export class Pipeline {
     }
     const category = actionner.info.category;
     const event = withTalonContext(original, rule, action);
-    const timeout = AbortSignal.timeout(config.queue.action_timeout_seconds * 1000);
+    const deadline = this.actionDeadline(config.queue.action_timeout_seconds * 1000);
     const env: PluginEnv = {
       config,
       logger,
       kube: this.deps.kube,
       dryRun: rule.dryRun === "server" ? "server" : undefined,
-      signal: AbortSignal.any([this.shutdown.signal, timeout]),
+      signal: deadline.signal,
     };
 
     if (actionner.info.useContext && action.additionalContexts.length > 0) {
@@ -198,6 +198,7 @@ export class Pipeline {
     }
 
     if (rule.dryRun === true) {
+      deadline.dispose();
       logger.info(
         { ...base, category, status: "success", output: "no action, dry-run is enabled" },
         "action",
@@ -249,7 +250,34 @@ export class Pipeline {
     };
 
     const nodeLevel = actionner.nodeLevel?.(parameters as never) ?? false;
-    return nodeLevel ? this.nodeLocks.run(nodeKey(event), execute) : execute();
+    try {
+      return await (nodeLevel ? this.nodeLocks.run(nodeKey(event), execute) : execute());
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  /**
+   * An abort signal for one action: fires on the action timeout or on shutdown.
+   * (AbortSignal.any/timeout keep timers and listeners alive until GC on Node 20.)
+   */
+  private actionDeadline(ms: number): { signal: AbortSignal; dispose(): void } {
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      const err = new Error(`action timed out after ${ms / 1000}s`);
+      err.name = "TimeoutError";
+      controller.abort(err);
+    }, ms);
+    timer.unref();
+    const onShutdown = () => controller.abort(this.shutdown.signal.reason);
+    this.shutdown.signal.addEventListener("abort", onShutdown, { once: true });
+    return {
+      signal: controller.signal,
+      dispose: () => {
+        clearTimeout(timer);
+        this.shutdown.signal.removeEventListener("abort", onShutdown);
+      },
+    };
   }
 
   private async addContexts(
@@ -506,6 +534,5 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 function abortError(signal: AbortSignal): Error {
   const reason = signal.reason;
-  if (reason instanceof Error && reason.name === "TimeoutError") return new Error("action timed out");
   return reason instanceof Error ? reason : new Error("aborted");
 }
