@@ -13,6 +13,7 @@ import { Metrics } from "../metrics/metrics.js";
 import { findOutput, outputName } from "../outputs/registry.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { PluginEnv } from "../plugins/types.js";
+import { JetStreamEventQueue, jetStreamOptionsFromConfig } from "../queue/jetstream.js";
 import type { RuleSet } from "../rules/types.js";
 import { BadRequest, createIntakeServer } from "../server/http.js";
 import { StartupError } from "./errors.js";
@@ -134,7 +135,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     opts.falcoRulesFiles && opts.falcoRulesFiles.length > 0 ? opts.falcoRulesFiles : config.falco.rules_files;
   const detector = falcoFiles.length > 0 ? loadFalcoEngine(falcoFiles, logger) : undefined;
 
-  const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube });
+  const queue = config.queue.nats.url
+    ? await JetStreamEventQueue.connect(jetStreamOptionsFromConfig(config, logger))
+    : undefined;
+  logger.info(
+    queue
+      ? { mode: "nats-jetstream", servers: config.queue.nats.url, stream: config.queue.nats.stream }
+      : { mode: "memory" },
+    "event queue",
+  );
+  const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube, queue });
   const server = createIntakeServer({
     logger,
     metrics,

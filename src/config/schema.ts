@@ -62,7 +62,21 @@ export const configSchema = z.object({
       action_timeout_seconds: intish.min(1).default(600),
       nats: z
         .object({
+          /** Comma-separated servers; non-empty switches to the JetStream queue (src/queue/jetstream.ts). */
           url: z.string().default(""),
+          /** JetStream stream holding accepted events (work-queue retention, file storage). */
+          stream: z.string().default("FALCO_TALON_EVENTS"),
+          /** Per-target ordering partitions; every replica must use the same number. */
+          partitions: intish.min(1).max(1024).default(16),
+          /** Stream and KV replicas (1 on a single server, 3 on a 3-node cluster). */
+          replicas: intish.min(1).max(5).default(1),
+          /** An unacked event is redelivered to another replica after this many seconds. */
+          ack_wait_seconds: intish.min(1).default(30),
+          /** How long a handled event id is remembered, to skip it on redelivery. */
+          idempotency_ttl_seconds: intish.min(1).default(3600),
+          user: z.string().default(""),
+          password: z.string().default(""),
+          token: z.string().default(""),
         })
         .prefault({}),
     })
