@@ -15,6 +15,7 @@ import { Pipeline } from "../pipeline/pipeline.js";
 import type { PluginEnv } from "../plugins/types.js";
 import { JetStreamEventQueue, jetStreamOptionsFromConfig } from "../queue/jetstream.js";
 import type { RuleSet } from "../rules/types.js";
+import { securityFromConfig } from "../server/auth.js";
 import { BadRequest, createIntakeServer } from "../server/http.js";
 import { StartupError } from "./errors.js";
 import { loadFalcoEngine } from "./falco.js";
@@ -105,6 +106,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const metrics = new Metrics();
   const kube = lazyKube(config);
   const pluginEnv = { config, logger, kube };
+  let intakeSecurity: ReturnType<typeof securityFromConfig>;
+  try {
+    intakeSecurity = securityFromConfig(config, (error) => logger.error({ error }, "auth"));
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
 
   const files = opts.rulesFiles && opts.rulesFiles.length > 0 ? opts.rulesFiles : config.rules_files;
   const loaded = await loadValidRules(files, pluginEnv);
@@ -146,6 +153,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   );
   const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube, queue });
   const server = createIntakeServer({
+    ...intakeSecurity,
     logger,
     metrics,
     maxBodyBytes: config.max_body_bytes,

@@ -50,6 +50,43 @@ export const configSchema = z.object({
     .prefault({}),
   /** Maximum accepted body size in bytes for the HTTP intake (413 above it). */
   max_body_bytes: intish.min(1).default(1024 * 1024),
+  /** Bearer-token authentication of the HTTP endpoints (src/server/auth.ts). */
+  auth: z
+    .object({
+      /** The token (env AUTH_TOKEN); empty and no token_file = no token required. */
+      token: z.string().default(""),
+      /** A file holding the token (trimmed), re-read when it changes; wins over `token`. */
+      token_file: z.string().default(""),
+      /** Endpoints that need the token (and the client certificate, see tls). */
+      protect: stringList.pipe(z.array(z.enum(["intake", "health", "metrics"]))).default(["intake"]),
+    })
+    .prefault({}),
+  /** HTTPS for the HTTP endpoints when cert_file and key_file are set. */
+  tls: z
+    .object({
+      cert_file: z.string().default(""),
+      key_file: z.string().default(""),
+      /** CA bundle that client certificates are verified against (mTLS). */
+      client_ca_file: z.string().default(""),
+      /** Protected endpoints (auth.protect) need a client certificate signed by client_ca_file. */
+      require_client_cert: boolish.default(false),
+    })
+    .prefault({}),
+  /** Per-source-address token bucket on the intake (429 with Retry-After); 0 = off. */
+  rate_limit: z
+    .object({
+      per_source_per_second: z.coerce.number().min(0).default(0),
+      /** Bucket size; 0 = max(1, per_source_per_second). */
+      burst: intish.min(0).default(0),
+    })
+    .prefault({}),
+  /** Action audit trail: one JSON line per action attempt (src/audit/log.ts). */
+  audit: z
+    .object({
+      /** Appended to (never truncated); empty = off. */
+      file: z.string().default(""),
+    })
+    .prefault({}),
   queue: z
     .object({
       /** Events waiting to be processed before intake answers 503. */

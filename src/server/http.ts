@@ -4,11 +4,13 @@
  * bad event gets a 4xx whose second line says why.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "pino";
 import { decodeEvent, EventDecodeError } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { AcceptResult } from "../pipeline/pipeline.js";
+import { checkRequest, endpointOf, type IntakeSecurity, type TlsFiles } from "./auth.js";
 
 export interface IntakeHandlers {
   logger: Logger;
@@ -17,6 +19,10 @@ export interface IntakeHandlers {
   accept(event: FalcoEvent): Promise<AcceptResult>;
   /** POST /k8s-audit: returns the number of alerts raised, or throws BadRequest. */
   k8sAudit?(body: string): Promise<{ accepted: number; rejected: number }>;
+  /** Token, client-certificate and rate-limit checks (src/server/auth.ts); none when unset. */
+  security?: IntakeSecurity;
+  /** Serve HTTPS with these; plain HTTP when unset. */
+  tls?: TlsFiles;
 }
 
 export class BadRequest extends Error {}
@@ -66,13 +72,26 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
 }
 
 export function createIntakeServer(h: IntakeHandlers): Server {
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(h, req, res).catch((err) => {
       h.logger.error({ error: (err as Error).message }, "http handler error");
       if (!res.headersSent) send(res, 500, "Internal Server Error\n");
       else res.destroy();
     });
-  });
+  };
+  // An https.Server has every http.Server method used here (close, address, timeouts).
+  const server: Server = h.tls
+    ? (createHttpsServer(
+        {
+          cert: h.tls.cert,
+          key: h.tls.key,
+          ca: h.tls.ca,
+          requestCert: h.tls.requestCert,
+          rejectUnauthorized: false,
+        },
+        listener,
+      ) as unknown as Server)
+    : createServer(listener);
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
@@ -80,7 +99,17 @@ export function createIntakeServer(h: IntakeHandlers): Server {
 }
 
 async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0];
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
+  if (h.security) {
+    const refusal = await checkRequest(h.security, endpointOf(path), req);
+    if (refusal) {
+      h.metrics.rejected.inc({ reason: refusal.reason });
+      for (const [k, v] of Object.entries(refusal.headers)) res.setHeader(k, v);
+      send(res, refusal.status, refusal.body);
+      req.resume();
+      return;
+    }
+  }
   if (path === "/healthz") {
     send(res, 200, '{"status": "ok"}', "application/json");
     return;
