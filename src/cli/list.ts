@@ -19,14 +19,53 @@ export function parameterSchema(schema: z.ZodType): JsonSchema {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
 }
 
+export interface ParameterInfo {
+  name: string;
+  type: string;
+  required: boolean;
+  default: unknown;
+  description: string;
+}
+
+type Prop = { type?: unknown; default?: unknown; description?: string; enum?: unknown[]; anyOf?: Prop[] };
+
+function typeOf(p: Prop | undefined): string {
+  if (!p) return "any";
+  if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join(" | ");
+  if (typeof p.type === "string") return p.type;
+  if (p.anyOf) {
+    const types = p.anyOf.filter((a) => Object.keys(a).length > 0).map(typeOf);
+    return types.length > 0 ? [...new Set(types)].join(" | ") : "any";
+  }
+  return "any";
+}
+
+/**
+ * Parameters as documented: required-ness from what a rules file must give (input side),
+ * types and defaults from what the actionner receives (output side, after coercion).
+ */
+export function describeParameters(schema: z.ZodType): ParameterInfo[] {
+  const input = parameterSchema(schema);
+  const output = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as JsonSchema;
+  const required = new Set(input.required ?? []);
+  return Object.entries(input.properties ?? {}).map(([name, prop]) => {
+    const out = output.properties?.[name] as Prop | undefined;
+    const def = prop.default ?? out?.default;
+    return {
+      name,
+      type: typeOf(out) !== "any" ? typeOf(out) : typeOf(prop as Prop),
+      required: required.has(name) && def === undefined,
+      default: def,
+      description: prop.description ?? out?.description ?? "",
+    };
+  });
+}
+
 /** Talon's display: each parameter with its default, `(required)` suffixed when required. */
 export function parameterDisplay(schema: z.ZodType): Record<string, unknown> {
-  const js = parameterSchema(schema);
-  const required = new Set(js.required ?? []);
   const out: Record<string, unknown> = {};
-  for (const [key, prop] of Object.entries(js.properties ?? {})) {
-    const name = required.has(key) && prop.default === undefined ? `${key} (required)` : key;
-    out[name] = prop.default ?? defaultFor(prop);
+  for (const p of describeParameters(schema)) {
+    out[p.required ? `${p.name} (required)` : p.name] = p.default ?? defaultFor({ type: p.type });
   }
   return out;
 }
