@@ -24,6 +24,17 @@ if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 # cache outside the repo and started here; an existing FALCO_TALON_TEST_KUBECONFIG is reused.
 needs_cluster=""
 for f in "${files[@]}"; do case "$f" in test/* | ./test/*) needs_cluster=1 ;; esac; done
+if [ -n "$needs_cluster" ] && ! command -v nats-server >/dev/null 2>&1; then
+  # Debian's nats-server (JetStream) for the distributed-mode tests; installed once, up front,
+  # so parallel test files never race on dpkg.
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null) ||
+      { echo "could not install nats-server" >&2; exit 1; }
+  else
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null) ||
+      { echo "could not install nats-server" >&2; exit 1; }
+  fi
+fi
 if [ -n "$needs_cluster" ] && [ -z "${FALCO_TALON_TEST_KUBECONFIG:-}" ]; then
   k8s_bin=$(bash scripts/k8s/build.sh) || { echo "Kubernetes test binaries failed to build" >&2; exit 1; }
   k8s_run=$(mktemp -d "${TMPDIR:-/tmp}/falco-talon-k8s.XXXXXX")
