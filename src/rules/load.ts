@@ -313,6 +313,7 @@ function itemRule(raw: RawRule, node: LocatedMap): ItemRule {
     description: raw.description,
     continue: raw.continue,
     dryRun: raw.dry_run,
+    cooldownSeconds: raw.cooldown_seconds,
     notifiers: [...new Set(defined(raw.notifiers).filter((n) => n !== ""))],
     match: {
       rules: defined(m?.rules),
@@ -365,6 +366,7 @@ function toRule(r: ItemRule, actions: Action[]): Rule {
   };
   if (r.continue !== undefined) rule.continue = r.continue;
   if (r.dryRun !== undefined) rule.dryRun = r.dryRun;
+  if (r.cooldownSeconds !== undefined) rule.cooldownSeconds = r.cooldownSeconds;
   return rule;
 }
 

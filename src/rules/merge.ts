@@ -15,7 +15,7 @@
  *
  * Two rules with the same name — the first stays and absorbs the later ones; every rule
  * takes part (Talon bounded this loop by the number of actions):
- *  - `continue`, `dry_run`, `description`: the later value wins when set;
+ *  - `continue`, `dry_run`, `cooldown_seconds`, `description`: the later value wins when set;
  *  - `match.priority` and `match.source`: the later value wins *only when set* (Talon
  *    cleared them when an override did not repeat them);
  *  - `notifiers`, `match.rules`: appended, duplicates dropped;
@@ -61,6 +61,7 @@ export interface ItemRule {
   description?: string;
   continue?: boolean;
   dryRun?: boolean | "server";
+  cooldownSeconds?: number;
   notifiers: string[];
   match: Match;
   actions: ItemAction[];
@@ -180,6 +181,7 @@ function absorbRule(first: ItemRule, later: ItemRule): ItemRule {
     description: later.description || first.description,
     continue: later.continue ?? first.continue,
     dryRun: later.dryRun ?? first.dryRun,
+    cooldownSeconds: later.cooldownSeconds ?? first.cooldownSeconds,
     notifiers: appendUnique(first.notifiers, later.notifiers, (n) => n),
     match: {
       rules: appendUnique(m.rules, l.rules, (r) => r),

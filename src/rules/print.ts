@@ -61,6 +61,7 @@ function printedRule(r: Rule): Record<string, unknown> {
     description: r.description || undefined,
     continue: flag(r.continue),
     dry_run: flag(r.dryRun),
+    cooldown_seconds: r.cooldownSeconds,
     notifiers: nonEmpty(r.notifiers),
     actions: r.actions.map(printedAction),
     match: printedMatch(r.match),

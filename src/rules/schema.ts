@@ -45,6 +45,21 @@ export const dryRunSetting = z
   })
   .optional();
 
+/** `cooldown_seconds`: a number of seconds, 0 or more (YAML number or numeric string). */
+const cooldownSetting = z
+  .unknown()
+  .transform((v, ctx): number | undefined => {
+    if (v === undefined || v === null || v === "") return undefined;
+    const n = typeof v === "number" ? v : typeof v === "string" ? Number(v.trim()) : Number.NaN;
+    if (Number.isFinite(n) && n >= 0) return n;
+    ctx.addIssue({
+      code: "custom",
+      message: "'cooldown_seconds' setting must be a number of seconds, 0 or more",
+    });
+    return z.NEVER;
+  })
+  .optional();
+
 /** A scalar read as text (YAML `123` or `true` for a string field is accepted, as in Talon). */
 const textValue = z.unknown().transform((v, ctx): string | undefined => {
   if (v === undefined || v === null) return undefined;
@@ -226,6 +241,7 @@ export const rawRuleSchema = z.object(
     description: text,
     continue: yamlBoolean("continue"),
     dry_run: dryRunSetting,
+    cooldown_seconds: cooldownSetting,
     notifiers: list(text),
     match: rawMatchSchema.nullish().transform((v) => v ?? undefined),
     actions: list(rawActionSchema),

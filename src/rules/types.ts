@@ -79,6 +79,8 @@ export interface Rule {
   continue?: boolean;
   /** true = log only (Talon); "server" = Kubernetes server-side dry run. */
   dryRun?: boolean | "server";
+  /** After this rule acted on a target, its actions are skipped for that target for this long. */
+  cooldownSeconds?: number;
   notifiers: string[];
   match: Match;
   actions: Action[];
