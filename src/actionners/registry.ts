@@ -8,12 +8,13 @@ import annotation from "./kubernetes/annotation/index.js";
 import cordon from "./kubernetes/cordon/index.js";
 import k8sDelete from "./kubernetes/delete/index.js";
 import download from "./kubernetes/download/index.js";
-import exec from "./kubernetes/exec/index.js";
 import drain from "./kubernetes/drain/index.js";
+import exec from "./kubernetes/exec/index.js";
 import label from "./kubernetes/label/index.js";
 import log from "./kubernetes/log/index.js";
-import script from "./kubernetes/script/index.js";
 import networkPolicy from "./kubernetes/networkpolicy/index.js";
+import script from "./kubernetes/script/index.js";
+import tcpdump from "./kubernetes/tcpdump/index.js";
 import terminate from "./kubernetes/terminate/index.js";
 
 export const actionners: Actionner[] = [
@@ -26,6 +27,7 @@ export const actionners: Actionner[] = [
   script as Actionner,
   log as Actionner,
   download as Actionner,
+  tcpdump as Actionner,
   networkPolicy as Actionner,
   drain as Actionner,
   calicoNetworkPolicy as Actionner,

@@ -1,5 +1,7 @@
 /** Helpers for the evidence-collecting actionner tests (exec, script, log, download, tcpdump, sysdig). */
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { V1ContainerState, V1ContainerStatus, V1EphemeralContainer } from "@kubernetes/client-node";
 import type { z } from "zod";
 import type { FalcoEvent } from "../../src/events/event.js";
 import type { KubeClient } from "../../src/kube/client.js";
@@ -48,4 +50,66 @@ export async function createTwoContainerPod(kube: KubeClient, namespace: string,
       },
     },
   });
+}
+
+/**
+ * Plays the kubelet for ephemeral containers (kwok has no support for them): waits for a new
+ * ephemeral container whose name starts with `prefix`, then writes its status through the
+ * pods/status subresource. Returns the container as the actionner created it.
+ */
+export async function driveEphemeralContainer(
+  kube: KubeClient,
+  namespace: string,
+  pod: string,
+  prefix: string,
+  state: V1ContainerState,
+  timeoutMs = 20_000,
+): Promise<V1EphemeralContainer> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const p = await kube.core.readNamespacedPod({ name: pod, namespace });
+    const known = new Set((p.status?.ephemeralContainerStatuses ?? []).map((s) => s.name));
+    const added = (p.spec?.ephemeralContainers ?? []).find(
+      (c) => c.name.startsWith(prefix) && !known.has(c.name),
+    );
+    if (added) {
+      const status: V1ContainerStatus = {
+        name: added.name,
+        image: added.image ?? "",
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        state,
+      };
+      p.status = {
+        ...p.status,
+        ephemeralContainerStatuses: [...(p.status?.ephemeralContainerStatuses ?? []), status],
+      };
+      try {
+        await kube.core.replaceNamespacedPodStatus({ name: pod, namespace, body: p });
+        return added;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+      }
+    }
+    if (Date.now() > deadline)
+      throw new Error(`no ephemeral container '${prefix}*' appeared in ${namespace}/${pod}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * A folder under kwok's exec root holding stand-in commands (`bin/`) and a shell (`sh`) that
+ * puts them first on PATH: passed as the actionner's `shell`, it makes kwok's local exec run the
+ * stand-ins instead of the image's tools, with the production command line unchanged.
+ */
+export function makeStandIns(tools: Record<string, string>): { dir: string; shell: string } {
+  const dir = mkdtempSync(join(clusterRootfs(), "standins-"));
+  mkdirSync(join(dir, "bin"));
+  for (const [name, body] of Object.entries(tools)) {
+    writeFileSync(join(dir, "bin", name), `#!/bin/sh\n${body}`, { mode: 0o755 });
+  }
+  const shell = join(dir, "sh");
+  writeFileSync(shell, `#!/bin/sh\nPATH='${join(dir, "bin")}':"$PATH" exec /bin/sh "$@"\n`, { mode: 0o755 });
+  return { dir, shell };
 }

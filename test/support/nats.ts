@@ -120,8 +120,9 @@ function startProcess(spec: NodeSpec): ChildProcess & { expectExit?: boolean } {
     log = (log + c.toString("utf8")).slice(-4000);
   });
   proc.once("exit", (code, signal) => {
-    if (code !== 0 && code !== null && signal === null)
-      process.stderr.write(`nats-server ${spec.name}: ${log}`);
+    // An exit nobody asked for (bad flags, port taken): show why.
+    if (!proc.expectExit && signal === null)
+      process.stderr.write(`nats-server ${spec.name} exited ${code}: ${log}`);
   });
   return proc;
 }
