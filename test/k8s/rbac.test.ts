@@ -26,6 +26,7 @@ import {
   type TestCluster,
   waitForPodGone,
   waitForPodRunning,
+  waitForRunningPods,
 } from "../support/k8s.js";
 
 const RESPONSE_RULES = `
@@ -71,12 +72,27 @@ const LABEL_ONLY_RULES = `
         labels: {suspicious: "true"}
 `;
 
+const NODE_RULES = `
+- rule: Crypto miner
+  match:
+    rules: [Detect crypto miners]
+  actions:
+    - action: Cordon
+      actionner: kubernetes:cordon
+    - action: Drain
+      actionner: kubernetes:drain
+      parameters:
+        min_healthy_replicas: 0
+        max_wait_period: 10
+`;
+
 const isForbidden = (e: unknown) => (e as { code?: number }).code === 403;
 
 describe("rbac", () => {
   let c: TestCluster;
   let ns: string;
   let dir: string;
+  const drainNode = `rbac-drain-${process.pid}`;
   const clusterScoped: { roles: string[]; bindings: string[] } = { roles: [], bindings: [] };
 
   before(async () => {
@@ -85,6 +101,7 @@ describe("rbac", () => {
     dir = mkdtempSync(join(tmpdir(), "talon-rbac-"));
     writeFileSync(join(dir, "response.yaml"), RESPONSE_RULES);
     writeFileSync(join(dir, "label.yaml"), LABEL_ONLY_RULES);
+    writeFileSync(join(dir, "node.yaml"), NODE_RULES);
   });
   after(async () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -93,6 +110,7 @@ describe("rbac", () => {
       await c.kube.rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
     for (const name of clusterScoped.roles)
       await c.kube.rbac.deleteClusterRole({ name }).catch(() => undefined);
+    await c.kube.core.deleteNode({ name: drainNode }).catch(() => undefined);
     if (ns) await deleteNamespace(c.kube, ns);
   });
 
@@ -241,5 +259,62 @@ describe("rbac", () => {
     assert.match(np.error ?? "", /forbidden/);
     await assert.rejects(saKube.core.deleteNamespacedSecret({ name: "s", namespace: ns }), isForbidden);
     await assert.rejects(saKube.core.deleteNamespacedPod({ name: "target", namespace: ns }), isForbidden);
+  });
+
+  it("cordon and drain succeed under their generated role (evictions, owner reads, node list)", async () => {
+    const loaded = loadRules([join(dir, "node.yaml")]);
+    assert.ok(loaded.ruleset);
+    const saKube = await clientFor(buildClusterRole(loaded.ruleset), "drainer");
+    const taint = "falco-talon.test/rbac";
+    await c.kube.core.createNode({
+      body: {
+        metadata: {
+          name: drainNode,
+          labels: { "kubernetes.io/hostname": drainNode },
+          annotations: { "kwok.x-k8s.io/node": "fake" },
+        },
+        spec: { taints: [{ key: taint, effect: "NoSchedule" }] },
+      },
+    });
+    const podSpec = {
+      nodeSelector: { "kubernetes.io/hostname": drainNode },
+      tolerations: [{ key: taint, operator: "Exists", effect: "NoSchedule" }],
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: "main", image: "registry.local/fake:1" }],
+    };
+    await c.kube.core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { name: "miner" }, spec: { ...podSpec, nodeName: drainNode } },
+    });
+    await c.kube.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: "svc" },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "svc" } },
+          template: { metadata: { labels: { app: "svc" } }, spec: podSpec },
+        },
+      },
+    });
+    await waitForPodRunning(c.kube, ns, "miner");
+    const [svc] = await waitForRunningPods(c.kube, ns, "svc", 1);
+    const env = makePluginEnv(saKube);
+    const event = makeEvent({ "k8s.pod.name": "miner", "k8s.ns.name": ns });
+    const rule = loaded.ruleset.rules[0];
+    assert.ok(rule);
+    for (const action of rule.actions) {
+      const r = await runActionner(
+        findActionner(action.actionner) as Actionner,
+        env,
+        event,
+        action.parameters,
+      );
+      assert.equal(r.status, "success", `${action.actionner}: ${r.error}`);
+    }
+    await waitForPodGone(c.kube, ns, "miner");
+    // The Deployment's pod went through the owner reads and min_healthy_replicas.
+    await waitForPodGone(c.kube, ns, svc?.metadata?.name as string);
+    await assert.rejects(saKube.core.deleteNamespacedPod({ name: "x", namespace: ns }), isForbidden);
   });
 });
