@@ -66,6 +66,9 @@ export interface JetStreamQueueOptions {
   token?: string;
   /** How long an idle pull request waits before it is renewed. */
   pullExpiresMs?: number;
+  /** PubAck wait per attempt (default 3000) and attempts before push fails (default 6). */
+  publishTimeoutMs?: number;
+  publishAttempts?: number;
   logger?: Logger;
 }
 
@@ -264,10 +267,13 @@ export class JetStreamEventQueue implements EventQueue {
       // A node failover leaves the stream without a leader for a moment: retry with the same
       // msgID, so a publish that was stored but whose ack was lost comes back as a duplicate.
       let lastError: unknown;
-      for (let attempt = 0; attempt < 6; attempt++) {
+      for (let attempt = 0; attempt < (this.opts.publishAttempts ?? 6); attempt++) {
         if (attempt > 0) await sleep(250 * attempt);
         try {
-          const ack = await js.publish(subject, payload, { ...(msgID ? { msgID } : {}), timeout: 3000 });
+          const ack = await js.publish(subject, payload, {
+            ...(msgID ? { msgID } : {}),
+            timeout: this.opts.publishTimeoutMs ?? 3000,
+          });
           if (ack.duplicate) {
             this.stats.duplicates++;
             return "duplicate";
@@ -327,7 +333,12 @@ export class JetStreamEventQueue implements EventQueue {
       return;
     }
     this.handling++;
-    const heartbeat = setInterval(() => msg.working(), Math.max(100, this.opts.ackWaitMs / 3));
+    const beat = () => {
+      try {
+        msg.working();
+      } catch {} // connection gone: the message will be redelivered, nothing to do here
+    };
+    const heartbeat = setInterval(beat, Math.max(100, this.opts.ackWaitMs / 3));
     try {
       if (msg.info.redelivered) this.stats.redeliveries++;
       if ((await this.claim(event.id)) === "done") {

@@ -91,6 +91,30 @@ describe("JetStreamEventQueue", () => {
     assert.equal(b.stats.handled, 1);
   });
 
+  test("push fails, never resolves queued, when JetStream cannot store the event", async () => {
+    const own = await startNats();
+    try {
+      const q = await JetStreamEventQueue.connect({
+        servers: [own.url],
+        stream: streamName(),
+        partitions: 1,
+        replicas: 1,
+        ackWaitMs: 30_000,
+        dedupWindowMs: 60_000,
+        idempotencyTtlMs: 600_000,
+        publishTimeoutMs: 500,
+        publishAttempts: 2,
+      });
+      open.push(q);
+      assert.equal(await q.push(event("stored", "p")), "queued");
+      await own.nodes[0]!.kill();
+      await assert.rejects(q.push(event("not stored", "p")), /event not stored in JetStream/);
+      assert.equal(q.stats.published, 1);
+    } finally {
+      await own.stop();
+    }
+  });
+
   test("cross-replica dedup: the same event pushed to two replicas is handled once", async () => {
     const stream = streamName();
     const a = await replica(stream);
