@@ -14,6 +14,7 @@ import label from "./kubernetes/label/index.js";
 import log from "./kubernetes/log/index.js";
 import networkPolicy from "./kubernetes/networkpolicy/index.js";
 import script from "./kubernetes/script/index.js";
+import sysdig from "./kubernetes/sysdig/index.js";
 import tcpdump from "./kubernetes/tcpdump/index.js";
 import terminate from "./kubernetes/terminate/index.js";
 
@@ -28,6 +29,7 @@ export const actionners: Actionner[] = [
   log as Actionner,
   download as Actionner,
   tcpdump as Actionner,
+  sysdig as Actionner,
   networkPolicy as Actionner,
   drain as Actionner,
   calicoNetworkPolicy as Actionner,
