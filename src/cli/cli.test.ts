@@ -85,6 +85,16 @@ describe("falco-talon CLI", () => {
     assert.equal(rules[0].actions[0].actionner, "kubernetes:label");
   });
 
+  it("rbac prints the ClusterRole the rules need", () => {
+    const r = cli("rbac", "-r", "examples/rules.yaml");
+    assert.equal(r.code, 0, r.err);
+    const role = parse(r.out.replace(/^---\n/, ""));
+    assert.equal(role.kind, "ClusterRole");
+    const pods = role.rules.find((x: { resources: string[] }) => x.resources.includes("pods"));
+    assert.ok(pods.verbs.includes("delete"), "terminate deletes pods");
+    assert.ok(!role.rules.some((x: { resources: string[] }) => x.resources.includes("secrets")));
+  });
+
   it("server exits 1 on invalid rules", () => {
     const bad = join(tmp, "bad2.yaml");
     writeFileSync(bad, "- rule: r\n  actions:\n    - action: a\n      actionner: nope:nope\n");

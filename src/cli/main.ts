@@ -120,6 +120,20 @@ export function buildProgram(): Command {
   }
 
   program
+    .command("rbac")
+    .description(
+      "print the minimal ClusterRole for the actionners, outputs, contexts and notifiers the rules use",
+    )
+    .option("-c, --config <file>", "config file (for rules_files and default_notifiers)")
+    .addOption(rulesOption())
+    .action(async (opts: { config?: string; rules: string[] }) => {
+      const { renderRbac } = await import("./rbac.js");
+      const { config } = loadConfig({ file: opts.config, env: process.env });
+      const files = opts.rules.length > 0 ? opts.rules : config.rules_files;
+      out(await renderRbac(files, { notifiers: config.default_notifiers }));
+    });
+
+  program
     .command("detect")
     .description("replay Kubernetes audit events through Falco rules; print alerts as Falco JSON lines")
     .addOption(rulesOption())
