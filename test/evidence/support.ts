@@ -1,13 +1,18 @@
 /** Helpers for the evidence-collecting actionner tests (exec, script, log, download, tcpdump, sysdig). */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { V1ContainerState, V1ContainerStatus, V1EphemeralContainer } from "@kubernetes/client-node";
+import {
+  AdmissionregistrationV1Api,
+  type V1ContainerState,
+  type V1ContainerStatus,
+  type V1EphemeralContainer,
+} from "@kubernetes/client-node";
 import type { z } from "zod";
 import type { FalcoEvent } from "../../src/events/event.js";
 import type { KubeClient } from "../../src/kube/client.js";
 import type { Actionner, ActionResult, PluginEnv } from "../../src/plugins/types.js";
 import { buildVars } from "../../src/templating/substitute.js";
-import { KUBECONFIG_ENV, makeEvent } from "../support/k8s.js";
+import { KUBECONFIG_ENV, makeEvent, type TestCluster, waitFor } from "../support/k8s.js";
 
 /** Like runActionner, but with the event's real substitution variables (as the pipeline builds them). */
 export async function runWithVars<S extends z.ZodType>(
@@ -112,4 +117,66 @@ export function makeStandIns(tools: Record<string, string>): { dir: string; shel
   const shell = join(dir, "sh");
   writeFileSync(shell, `#!/bin/sh\nPATH='${join(dir, "bin")}':"$PATH" exec /bin/sh "$@"\n`, { mode: 0o755 });
   return { dir, shell };
+}
+
+/**
+ * kwok's fast `pod-complete` stage marks a Job's pod Succeeded as soon as it runs, where a real
+ * kubelet would keep its `sleep` running. A ValidatingAdmissionPolicy, scoped to the dedicated
+ * namespace, refuses that status change, so the pod stays Running as on a real node.
+ */
+export async function keepJobPodsRunning(c: TestCluster, namespace: string): Promise<void> {
+  const admission = c.kube.config.makeApiClient(AdmissionregistrationV1Api);
+  const name = `keep-running-${namespace}`;
+  await admission.createValidatingAdmissionPolicy({
+    body: {
+      metadata: { name },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+          resourceRules: [
+            { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods/status"] },
+          ],
+        },
+        validations: [
+          {
+            expression: "!has(object.status.phase) || object.status.phase != 'Succeeded'",
+            message: "test: the job pod keeps running",
+          },
+        ],
+      },
+    },
+  });
+  await admission.createValidatingAdmissionPolicyBinding({
+    body: { metadata: { name }, spec: { policyName: name, validationActions: ["Deny"] } },
+  });
+  // The policy takes effect once the API server has loaded it: probe with a pod of our own.
+  await c.kube.core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name: "probe" },
+      spec: { containers: [{ name: "c", image: "registry.local/fake:1" }] },
+    },
+  });
+  await waitFor("the keep-running policy to be enforced", async () => {
+    const pod = await c.kube.core.readNamespacedPod({ name: "probe", namespace });
+    try {
+      await c.kube.core.replaceNamespacedPodStatus({
+        name: "probe",
+        namespace,
+        body: { ...pod, status: { ...pod.status, phase: "Succeeded" } },
+      });
+      return false;
+    } catch (err) {
+      return /keeps running/.test(String((err as { body?: unknown }).body ?? err));
+    }
+  });
+  await c.kube.core.deleteNamespacedPod({ name: "probe", namespace, gracePeriodSeconds: 0 });
+}
+
+export async function removeKeepRunningPolicy(c: TestCluster, namespace: string): Promise<void> {
+  const admission = c.kube.config.makeApiClient(AdmissionregistrationV1Api);
+  const name = `keep-running-${namespace}`;
+  await admission.deleteValidatingAdmissionPolicyBinding({ name }).catch(() => undefined);
+  await admission.deleteValidatingAdmissionPolicy({ name }).catch(() => undefined);
 }

@@ -7,7 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
-import { AdmissionregistrationV1Api, type V1Job } from "@kubernetes/client-node";
+import type { V1Job } from "@kubernetes/client-node";
 import sysdig from "../../src/actionners/kubernetes/sysdig/index.js";
 import type { ActionResult } from "../../src/plugins/types.js";
 import {
@@ -20,69 +20,13 @@ import {
   waitFor,
   waitForPodRunning,
 } from "../support/k8s.js";
-import { makeStandIns, podEvent, runWithVars } from "./support.js";
-
-/**
- * kwok's fast `pod-complete` stage marks a Job's pod Succeeded as soon as it runs, where a real
- * kubelet would keep its `sleep` running. A ValidatingAdmissionPolicy, scoped to the dedicated
- * namespace, refuses that status change, so the pod stays Running as on a real node.
- */
-async function keepJobPodsRunning(c: TestCluster, namespace: string): Promise<void> {
-  const admission = c.kube.config.makeApiClient(AdmissionregistrationV1Api);
-  const name = `keep-running-${namespace}`;
-  await admission.createValidatingAdmissionPolicy({
-    body: {
-      metadata: { name },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: {
-          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
-          resourceRules: [
-            { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods/status"] },
-          ],
-        },
-        validations: [
-          {
-            expression: "!has(object.status.phase) || object.status.phase != 'Succeeded'",
-            message: "test: the job pod keeps running",
-          },
-        ],
-      },
-    },
-  });
-  await admission.createValidatingAdmissionPolicyBinding({
-    body: { metadata: { name }, spec: { policyName: name, validationActions: ["Deny"] } },
-  });
-  // The policy takes effect once the API server has loaded it: probe with a pod of our own.
-  await c.kube.core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name: "probe" },
-      spec: { containers: [{ name: "c", image: "registry.local/fake:1" }] },
-    },
-  });
-  await waitFor("the keep-running policy to be enforced", async () => {
-    const pod = await c.kube.core.readNamespacedPod({ name: "probe", namespace });
-    try {
-      await c.kube.core.replaceNamespacedPodStatus({
-        name: "probe",
-        namespace,
-        body: { ...pod, status: { ...pod.status, phase: "Succeeded" } },
-      });
-      return false;
-    } catch (err) {
-      return /keeps running/.test(String((err as { body?: unknown }).body ?? err));
-    }
-  });
-  await c.kube.core.deleteNamespacedPod({ name: "probe", namespace, gracePeriodSeconds: 0 });
-}
-
-async function removeKeepRunningPolicy(c: TestCluster, namespace: string): Promise<void> {
-  const admission = c.kube.config.makeApiClient(AdmissionregistrationV1Api);
-  const name = `keep-running-${namespace}`;
-  await admission.deleteValidatingAdmissionPolicyBinding({ name }).catch(() => undefined);
-  await admission.deleteValidatingAdmissionPolicy({ name }).catch(() => undefined);
-}
+import {
+  keepJobPodsRunning,
+  makeStandIns,
+  podEvent,
+  removeKeepRunningPolicy,
+  runWithVars,
+} from "./support.js";
 
 describe("kubernetes:sysdig", () => {
   let c: TestCluster;
