@@ -5,6 +5,7 @@
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { actionnerName, findActionner } from "../actionners/registry.js";
+import { AuditLog } from "../audit/log.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createKubeClient, type KubeClient } from "../kube/client.js";
@@ -107,8 +108,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const kube = lazyKube(config);
   const pluginEnv = { config, logger, kube };
   let intakeSecurity: ReturnType<typeof securityFromConfig>;
+  let audit: AuditLog | undefined;
   try {
     intakeSecurity = securityFromConfig(config, (error) => logger.error({ error }, "auth"));
+    if (config.audit.file)
+      audit = new AuditLog(config.audit.file, (error) => logger.error({ error }, "audit"));
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
@@ -151,7 +155,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       : { mode: "memory" },
     "event queue",
   );
-  const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube, queue });
+  const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube, queue, audit });
   const server = createIntakeServer({
     ...intakeSecurity,
     logger,
@@ -190,6 +194,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const finished = await pipeline.stop(config.queue.shutdown_timeout_seconds * 1000);
+      audit?.close();
       if (!finished)
         logger.warn({ left: pipeline.queued }, "shutdown timeout reached, unfinished work aborted");
       server.closeAllConnections();

@@ -6,6 +6,7 @@
  */
 import type { Logger } from "pino";
 import { findActionner } from "../actionners/registry.js";
+import type { AuditLog } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { findContext } from "../contexts/registry.js";
 import type { FalcoEvent } from "../events/event.js";
@@ -26,7 +27,7 @@ import type {
 } from "../plugins/types.js";
 import { KeyedMutex } from "../queue/keyed.js";
 import { MemoryEventQueue } from "../queue/memory.js";
-import { nodeKey } from "../queue/target.js";
+import { nodeKey, targetKey } from "../queue/target.js";
 import type { EventQueue } from "../queue/types.js";
 import { matchingRules } from "../rules/match.js";
 import type { Action, Rule, RuleSet } from "../rules/types.js";
@@ -43,6 +44,8 @@ export interface PipelineDeps {
   queue?: EventQueue;
   /** Plug-in lookup; defaults to the built-in registries (tests pass stubs). */
   plugins?: PluginLookup;
+  /** Action audit trail (audit.file); every action and output attempt is appended. */
+  audit?: AuditLog;
 }
 
 export interface PluginLookup {
@@ -100,6 +103,9 @@ export class Pipeline {
   private readonly parsedParameters = new WeakMap<object, unknown>();
   private stopping = false;
   private readonly plugins: PluginLookup;
+  /** Per rule+target: when the rule's cooldown ends (epoch ms). */
+  private readonly cooldownUntil = new Map<string, number>();
+  private cooldownPruneAt = 10_000;
 
   constructor(private readonly deps: PipelineDeps) {
     const { config } = deps;
@@ -163,14 +169,74 @@ export class Pipeline {
         source: event.source,
         ...scope(),
       });
-      for (const action of rule.actions) {
-        const actionner = this.plugins.findActionner(action.actionner);
-        const outcome = await this.runAction(event, rule, action);
-        if (outcome.failed && action.ignoreErrors !== true) break;
-        if (!(action.continue ?? actionner?.info.continue ?? true)) break;
+      const coolingSeconds = this.cooldown(rule, event);
+      if (coolingSeconds !== undefined) {
+        for (const action of rule.actions) this.reportCooldown(event, rule, action, coolingSeconds);
+      } else {
+        for (const action of rule.actions) {
+          const actionner = this.plugins.findActionner(action.actionner);
+          const outcome = await this.runAction(event, rule, action);
+          if (outcome.failed && action.ignoreErrors !== true) break;
+          if (!(action.continue ?? actionner?.info.continue ?? true)) break;
+        }
       }
       if (rule.continue === false) break;
     }
+  }
+
+  /**
+   * A rule with `cooldown_seconds` acts on a target at most once per cooldown: returns the
+   * seconds left when it is cooling down, else starts a new cooldown and returns undefined.
+   * (Events of one target are processed in order, so check-then-set does not race.)
+   */
+  private cooldown(rule: Rule, event: FalcoEvent): number | undefined {
+    if (!rule.cooldownSeconds) return undefined;
+    const key = `${rule.name}\u0000${targetKey(event)}`;
+    const now = Date.now();
+    const until = this.cooldownUntil.get(key);
+    if (until !== undefined && until > now) return Math.ceil((until - now) / 1000);
+    this.cooldownUntil.set(key, now + rule.cooldownSeconds * 1000);
+    if (this.cooldownUntil.size > this.cooldownPruneAt) {
+      for (const [k, u] of this.cooldownUntil) if (u <= now) this.cooldownUntil.delete(k);
+      this.cooldownPruneAt = Math.max(10_000, this.cooldownUntil.size * 2);
+    }
+    return undefined;
+  }
+
+  /** A skipped action: logged and audited as `ignored`, counted, no notification. */
+  private reportCooldown(event: FalcoEvent, rule: Rule, action: Action, secondsLeft: number): void {
+    const target = targetKey(event);
+    this.deps.metrics.actions.inc({
+      rule: rule.name,
+      event: event.rule,
+      action: action.name,
+      actionner: action.actionner,
+      status: "ignored",
+      ...scope(),
+    });
+    this.deps.logger.info(
+      {
+        rule: rule.name,
+        action: action.name,
+        actionner: action.actionner,
+        trace_id: event.id,
+        status: "ignored",
+        reason: "cooldown",
+        target,
+        cooldown_left_seconds: secondsLeft,
+      },
+      "action",
+    );
+    this.deps.audit?.record({
+      message: "action",
+      event_id: event.id,
+      rule: rule.name,
+      action: action.name,
+      actionner: action.actionner,
+      target,
+      status: "ignored",
+      reason: "cooldown",
+    });
   }
 
   // ── One action: contexts → checks → run → output → notifiers ─────────────
@@ -366,6 +432,7 @@ export class Pipeline {
       error: result.error,
     };
     this.log(notification, result.objects, printedArtifact);
+    this.audit(event, notification);
     this.notify(rule, notification);
   }
 
@@ -393,6 +460,7 @@ export class Pipeline {
       error: outcome.error,
     };
     this.log(notification, outcome.objects);
+    this.audit(event, notification);
     this.notify(rule, notification);
   }
 
@@ -429,6 +497,21 @@ export class Pipeline {
     Object.assign(fields, objects);
     if (n.status === "failure") this.deps.logger.error(fields, n.message);
     else this.deps.logger.info(fields, n.message);
+  }
+
+  private audit(event: FalcoEvent, n: Notification): void {
+    this.deps.audit?.record({
+      time: n.time,
+      message: n.message,
+      event_id: event.id,
+      rule: n.rule,
+      action: n.action,
+      actionner: n.actionner,
+      target: targetKey(event),
+      output_target: n.output_target,
+      status: n.status,
+      error: n.error,
+    });
   }
 
   /** Fires notifications without blocking the pipeline; failures are logged and counted. */

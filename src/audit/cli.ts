@@ -1,0 +1,111 @@
+/**
+ * `falco-talon audit`: lists the audit trail (audit.file), newest last, with filters.
+ */
+import { createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { AuditEntry } from "./log.js";
+
+export interface AuditListOptions {
+  file: string;
+  /** Exact rule name. */
+  rule?: string;
+  /** success | failure | ignored (any case). */
+  status?: string;
+  /** An RFC 3339 time, or a duration back from now: `90s`, `15m`, `2h`, `7d`. */
+  since?: string;
+  /** Only the last N matching entries. */
+  limit?: number;
+  /** One JSON object per line instead of a table. */
+  json?: boolean;
+}
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** The `since` option as epoch ms, or an error message. */
+export function parseSince(since: string, now = Date.now()): number | string {
+  const rel = /^(\d+(?:\.\d+)?)([smhd])$/.exec(since.trim());
+  if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2]!]!;
+  const t = Date.parse(since);
+  if (/^\d{4}-\d{2}-\d{2}/.test(since.trim()) && Number.isFinite(t)) return t;
+  return `invalid --since '${since}': use an RFC 3339 time (2026-01-02T15:04:05Z) or a duration (30m, 2h, 7d)`;
+}
+
+const COLUMNS = ["TIME", "RULE", "ACTION", "ACTIONNER", "TARGET", "STATUS", "ERROR"] as const;
+
+function row(e: AuditEntry): string[] {
+  const status = e.message === "output" ? `${e.status} (output ${e.output_target ?? ""})` : e.status;
+  return [e.time, e.rule, e.action, e.actionner, e.target, status, e.error ?? e.reason ?? ""];
+}
+
+/** Returns the exit code: 0 listed (possibly nothing), 1 unreadable file, 2 bad options. */
+export async function runAuditList(opts: AuditListOptions, out: (line: string) => void): Promise<number> {
+  let sinceMs: number | undefined;
+  if (opts.since !== undefined && opts.since !== "") {
+    const s = parseSince(opts.since);
+    if (typeof s === "string") {
+      out(`error: ${s}`);
+      return 2;
+    }
+    sinceMs = s;
+  }
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) {
+    out(`error: invalid --limit '${opts.limit}': expected a positive integer`);
+    return 2;
+  }
+  if (!opts.file) {
+    out("error: no audit file: set audit.file in the configuration or pass --file");
+    return 2;
+  }
+  try {
+    await access(opts.file);
+  } catch (err) {
+    out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
+    return 1;
+  }
+  const status = opts.status?.toLowerCase();
+  const kept: AuditEntry[] = [];
+  let malformed = 0;
+  const lines = createInterface({
+    input: createReadStream(opts.file, "utf8"),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  try {
+    for await (const line of lines) {
+      if (line.trim() === "") continue;
+      let e: AuditEntry;
+      try {
+        e = JSON.parse(line) as AuditEntry;
+        if (typeof e !== "object" || e === null || typeof e.time !== "string")
+          throw new Error("not an entry");
+      } catch {
+        // A crash can leave a torn last line; the rest of the file is still good.
+        malformed++;
+        continue;
+      }
+      if (opts.rule !== undefined && e.rule !== opts.rule) continue;
+      if (status !== undefined && String(e.status).toLowerCase() !== status) continue;
+      if (sinceMs !== undefined && !(Date.parse(e.time) >= sinceMs)) continue;
+      kept.push(e);
+      if (opts.limit !== undefined && kept.length > opts.limit) kept.shift();
+    }
+  } catch (err) {
+    out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
+    return 1;
+  }
+  if (opts.json) {
+    for (const e of kept) out(JSON.stringify(e));
+    return 0;
+  }
+  const rows = [COLUMNS.slice() as string[], ...kept.map(row)];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows)
+    out(
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    );
+  if (malformed > 0) out(`(${malformed} malformed ${malformed === 1 ? "line" : "lines"} skipped)`);
+  return 0;
+}

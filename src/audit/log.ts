@@ -1,0 +1,74 @@
+/**
+ * The action audit trail: one JSON line per action attempt, appended to `audit.file`.
+ * Each line is a single write on a file opened for appending, so lines from several
+ * replicas sharing a file do not interleave, and the file survives restarts.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+
+export interface AuditEntry {
+  /** ISO time of the attempt's outcome. */
+  time: string;
+  /** hostname:pid of the engine that ran it. */
+  replica: string;
+  /** `action` for the actionner step, `output` for the artifact upload step. */
+  message: "action" | "output";
+  /** The Falco event's id (the trace id in logs). */
+  event_id: string;
+  rule: string;
+  action: string;
+  actionner: string;
+  /** What the event acts on (`pod:ns/name`, `k8s:resource/ns/name`, `event:<id>`). */
+  target: string;
+  /** The output target (`aws:s3`…), output steps only. */
+  output_target?: string;
+  status: string;
+  error?: string;
+  /** Why an action was not run (e.g. `cooldown`). */
+  reason?: string;
+}
+
+export type AuditRecord = Omit<AuditEntry, "time" | "replica"> & { time?: string };
+
+export function replicaId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
+export class AuditLog {
+  private fd: number | undefined;
+  private readonly replica = replicaId();
+
+  /**
+   * Opens (creating it when missing) the file for appending; throws a clear error when it
+   * cannot. The directory must exist (Node 20's recursive mkdir can spin forever on /proc). Write errors later go to `onError`, never to the caller.
+   */
+  constructor(
+    readonly file: string,
+    private readonly onError: (message: string) => void = () => {},
+  ) {
+    try {
+      this.fd = openSync(file, "a", 0o640);
+    } catch (err) {
+      throw new Error(`audit.file '${file}' cannot be opened: ${(err as Error).message}`);
+    }
+  }
+
+  record(r: AuditRecord): void {
+    if (this.fd === undefined) return;
+    const { time, ...rest } = r;
+    const entry: AuditEntry = { time: time ?? new Date().toISOString(), replica: this.replica, ...rest };
+    for (const k of ["output_target", "error", "reason"] as const) if (!entry[k]) delete entry[k];
+    try {
+      // Synchronous: the line is on disk (in the page cache) before the pipeline moves on.
+      writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    } catch (err) {
+      this.onError(`audit.file '${this.file}': ${(err as Error).message}`);
+    }
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
