@@ -105,7 +105,6 @@ describe("kubernetes:exec and kubernetes:script", () => {
     `$(touch ${marker})`,
     `"; touch ${marker}; "`,
     `line one\ntouch ${marker}\nline three`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a JS template
     "$HOME ${PATH} \\ back\\slash",
   ];
 
@@ -164,7 +163,6 @@ describe("kubernetes:exec and kubernetes:script", () => {
   it("script: runs a file from the engine host", async () => {
     const env = makePluginEnv(c.kube);
     const file = join(scratch, "collect.sh");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a JS template
     writeFileSync(file, 'echo "rule=${RULE}"\necho "pod=${K8S_POD_NAME}"\n');
     const r = await runWithVars(script, env, podEvent("target", ns), { file });
     assert.equal(r.status, "success", r.error);

@@ -54,8 +54,7 @@ type Params = z.output<typeof parameters>;
  */
 export function scriptWrapper(shell: string, size: number): string {
   return [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a JS template
-    'f=$(mktemp "${TMPDIR:-/tmp}/falco-talon-script.XXXXXX") || exit 125',
+    `f=$(mktemp "\${TMPDIR:-/tmp}/falco-talon-script.XXXXXX") || exit 125`,
     `head -c ${size} > "$f" && ${shellQuote(shell)} "$f" </dev/null`,
     "rc=$?",
     'rm -f "$f"',

@@ -64,8 +64,7 @@ function criSocket(pod: V1Pod): string {
 export function captureScript(p: Params, pod: V1Pod): string {
   const filter = p.scope === "pod" ? ` ${shellQuote(podFilter(pod))}` : "";
   return [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a JS template
-    'f=$(mktemp "${TMPDIR:-/tmp}/falco-talon-sysdig.XXXXXX") || exit 125',
+    `f=$(mktemp "\${TMPDIR:-/tmp}/falco-talon-sysdig.XXXXXX") || exit 125`,
     `sysdig --modern-bpf --cri ${criSocket(pod)} -M ${p.duration} -s ${p.buffer_size} -z -w "$f"${filter} >&2 </dev/null`,
     "rc=$?",
     'if [ "$rc" -ne 0 ]; then rm -f "$f"; exit "$rc"; fi',

@@ -57,8 +57,7 @@ export function tcpdumpContainer(name: string, target: string, p: Params): V1Eph
  */
 export function captureScript(p: Params): string {
   return [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a JS template
-    'f=$(mktemp "${TMPDIR:-/tmp}/falco-talon-tcpdump.XXXXXX") || exit 125',
+    `f=$(mktemp "\${TMPDIR:-/tmp}/falco-talon-tcpdump.XXXXXX") || exit 125`,
     `timeout ${p.duration} tcpdump -n -i any -s ${p.snaplen} -U -w "$f" >&2 </dev/null`,
     "rc=$?",
     'case $rc in 0 | 124 | 143) ;; *) rm -f "$f"; exit "$rc" ;; esac',
