@@ -234,7 +234,10 @@ function warnUnknownKeys(item: LocatedMap, kind: "action" | "rule", warn: Warn):
     check(node, ACTION_KEYS, "an action");
     check(entry(node, "output"), OUTPUT_KEYS, "an output");
   };
-  if (kind === "action") return checkAction(item);
+  if (kind === "action") {
+    checkAction(item);
+    return;
+  }
   check(item, RULE_KEYS, "a rule");
   check(entry(item, "match"), MATCH_KEYS, "a match");
   const actions = entry(item, "actions");
