@@ -46,6 +46,15 @@ const RULES = (ns: string, artifacts = "/nonexistent") => `
         parameters:
           destination: ${artifacts}
 
+- rule: Rehearse on the server
+  match:
+    rules:
+      - Rehearse
+  dry_run: server
+  actions:
+    - action: Terminate for real, server-side dry run
+      actionner: kubernetes:terminate
+
 - rule: Rehearse terminate
   match:
     priority: ">=Critical"
@@ -189,6 +198,24 @@ notifiers:
     assert.equal(line.status, "success");
     const pod = await cluster.kube.core.readNamespacedPod({ name: "nginx", namespace: ns });
     assert.equal(pod.metadata?.deletionTimestamp, undefined);
+  });
+
+  it("dry_run: server sends the real request with Kubernetes server-side dry run", async () => {
+    await server.post(
+      JSON.stringify({
+        rule: "Rehearse",
+        priority: "Notice",
+        output: "rehearse",
+        output_fields: { "k8s.ns.name": ns, "k8s.pod.name": "nginx" },
+      }),
+    );
+    const line = await server.waitForLog(
+      (l) => l.message === "action" && l.rule === "Rehearse on the server" && l.status !== "in_progress",
+    );
+    assert.equal(line.status, "success", JSON.stringify(line));
+    assert.equal(line.output, `the pod 'nginx' in the namespace '${ns}' has been terminated`);
+    const pod = await cluster.kube.core.readNamespacedPod({ name: "nginx", namespace: ns });
+    assert.equal(pod.metadata?.deletionTimestamp, undefined, "the pod is still there");
   });
 
   it("hot-reloads valid rules and keeps the old ones when the new ones are invalid", async () => {
