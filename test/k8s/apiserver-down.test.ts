@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { createNamespace, createPod, getTestCluster, type TestCluster, waitFor } from "../support/k8s.js";
 import { type ServerProcess, startServerProcess } from "../support/server.js";
 
-class Proxy {
+class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   constructor(
@@ -48,7 +48,7 @@ async function freePort(): Promise<number> {
 describe("API server outage", () => {
   let cluster: TestCluster;
   let server: ServerProcess;
-  let proxy: Proxy;
+  let proxy: TcpProxy;
   let ns: string;
 
   before(async () => {
@@ -58,7 +58,7 @@ describe("API server outage", () => {
     const original = readFileSync(cluster.kubeconfigPath, "utf8");
     const m = /server: "?https:\/\/127\.0\.0\.1:(\d+)"?/.exec(original);
     assert.ok(m, "kubeconfig server URL");
-    proxy = new Proxy({ host: "127.0.0.1", port: Number(m[1]) }, await freePort());
+    proxy = new TcpProxy({ host: "127.0.0.1", port: Number(m[1]) }, await freePort());
     await proxy.start();
     const kubeconfig = join(tmpdir(), `outage-kubeconfig-${process.pid}`);
     writeFileSync(kubeconfig, original.replace(`127.0.0.1:${m[1]}`, `127.0.0.1:${proxy.port}`));
