@@ -95,6 +95,46 @@ describe("falco-talon CLI", () => {
     assert.ok(!role.rules.some((x: { resources: string[] }) => x.resources.includes("secrets")));
   });
 
+  it("audit lists and filters the audit trail", () => {
+    const file = join(tmp, "audit.jsonl");
+    writeFileSync(
+      file,
+      [
+        {
+          time: "2026-11-23T10:00:00Z",
+          rule: "R1",
+          action: "a",
+          actionner: "kubernetes:label",
+          status: "success",
+        },
+        {
+          time: "2026-11-23T10:01:00Z",
+          rule: "R2",
+          action: "b",
+          actionner: "kubernetes:terminate",
+          status: "failure",
+          error: "boom",
+        },
+      ]
+        .map((l) =>
+          JSON.stringify({ replica: "h:1", message: "action", event_id: "e", target: "pod:ns/p", ...l }),
+        )
+        .join("\n") + "\n",
+    );
+    const all = cli("audit", "--file", file);
+    assert.equal(all.code, 0, all.err);
+    assert.match(all.out, /R1[\s\S]*R2/);
+    const failed = cli("audit", "--file", file, "--status", "failure", "--json");
+    const lines = failed.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.rule),
+      ["R2"],
+    );
+  });
+
   it("server exits 1 on invalid rules", () => {
     const bad = join(tmp, "bad2.yaml");
     writeFileSync(bad, "- rule: r\n  actions:\n    - action: a\n      actionner: nope:nope\n");

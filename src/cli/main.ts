@@ -134,6 +134,35 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("audit")
+    .description("list the action audit trail (audit.file)")
+    .option("-c, --config <file>", "config file")
+    .option("--file <path>", "audit file (default: audit.file from the config)")
+    .option("--rule <name>", "only this rule")
+    .option("--status <status>", "only this status: success, failure or ignored")
+    .option("--since <when>", "RFC3339 time or a duration such as 30m, 2h, 7d")
+    .option("--limit <n>", "the last N entries", Number)
+    .option("--json", "print JSON lines")
+    .action(
+      async (o: {
+        config?: string;
+        file?: string;
+        rule?: string;
+        status?: string;
+        since?: string;
+        limit?: number;
+        json?: boolean;
+      }) => {
+        const { runAuditList } = await import("../audit/cli.js");
+        const file = o.file ?? loadConfig({ file: o.config, env: process.env }).config.audit.file;
+        process.exitCode = await runAuditList(
+          { file, rule: o.rule, status: o.status, since: o.since, limit: o.limit, json: o.json },
+          out,
+        );
+      },
+    );
+
+  program
     .command("detect")
     .description("replay Kubernetes audit events through Falco rules; print alerts as Falco JSON lines")
     .addOption(rulesOption())
