@@ -104,6 +104,16 @@ export function buildProgram(): Command {
       out(printRules(loaded.ruleset));
     });
 
+  rules
+    .command("schema")
+    .description("print a JSON Schema for rules files (editor completion, CI checks)")
+    .action(async () => {
+      const { rulesJsonSchema } = await import("../rules/json-schema.js");
+      const { actionners } = await import("../actionners/registry.js");
+      const { outputs } = await import("../outputs/registry.js");
+      out(JSON.stringify(rulesJsonSchema(actionners, outputs), null, 2));
+    });
+
   for (const [name, list] of [
     ["actionners", listActionners],
     ["outputs", listOutputs],
