@@ -4,21 +4,18 @@
  * run adds the new IP to the existing denies (deduplicated) and rewrites the allows.
  */
 import { z } from "zod";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage } from "../../../kube/call.js";
+import { callOptions, dryRunParam, kubeErrorMessage } from "../../../kube/call.js";
 import { nonNegativeInt } from "../../../kube/params.js";
 import { getPod, podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import {
   allowCidr,
   allowNamespaces,
-  type CustomObject,
-  createOrUpdate,
   podWorkload,
   policyLabels,
-  readOrUndefined,
   remoteIp,
   unique,
-  untilAborted,
+  upsertPolicyObject,
   type Workload,
 } from "../../kubernetes/networkpolicy/common.js";
 
@@ -151,55 +148,14 @@ const calico: Actionner<typeof parameters> = {
       objects.caliconetworkpolicy = name;
       const header = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace } };
       const what = `calico networkpolicy ${namespace}/${name}`;
-      const outcome = await createOrUpdate<CustomObject<CalicoPolicySpec>>({
-        read: () =>
-          readOrUndefined(() =>
-            kubeCall(
-              `get ${what}`,
-              (s) => untilAborted(kube.objects.read<CustomObject<CalicoPolicySpec>>(header), s),
-              opts,
-            ),
-          ),
-        create: () =>
-          kubeCall(
-            `create ${what}`,
-            (s) =>
-              untilAborted(
-                kube.objects.create(
-                  {
-                    ...header,
-                    metadata: { ...header.metadata, labels: policyLabels(workload) },
-                    spec: buildCalicoSpec(workload, p, cidr),
-                  },
-                  undefined,
-                  dryRun,
-                ),
-                s,
-              ),
-            opts,
-          ),
-        update: (current) =>
-          kubeCall(
-            `update ${what}`,
-            (s) =>
-              untilAborted(
-                kube.objects.replace(
-                  {
-                    ...header,
-                    metadata: {
-                      ...header.metadata,
-                      labels: { ...current.metadata?.labels, ...policyLabels(workload) },
-                      resourceVersion: current.metadata?.resourceVersion,
-                    },
-                    spec: buildCalicoSpec(workload, p, cidr, current.spec),
-                  },
-                  undefined,
-                  dryRun,
-                ),
-                s,
-              ),
-            opts,
-          ),
+      const outcome = await upsertPolicyObject<CalicoPolicySpec>({
+        kube,
+        header,
+        labels: policyLabels(workload),
+        buildSpec: (current) => buildCalicoSpec(workload, p, cidr, current),
+        dryRun,
+        opts,
+        what,
       });
       return {
         status: "success",

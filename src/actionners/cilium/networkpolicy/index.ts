@@ -5,20 +5,17 @@
  * rewrites the allows.
  */
 import { z } from "zod";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage } from "../../../kube/call.js";
+import { callOptions, dryRunParam, kubeErrorMessage } from "../../../kube/call.js";
 import { getPod, podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import {
   allowCidr,
   allowNamespaces,
-  type CustomObject,
-  createOrUpdate,
   podWorkload,
   policyLabels,
-  readOrUndefined,
   remoteIp,
   unique,
-  untilAborted,
+  upsertPolicyObject,
   type Workload,
 } from "../../kubernetes/networkpolicy/common.js";
 
@@ -142,55 +139,14 @@ const cilium: Actionner<typeof parameters> = {
       objects.ciliumnetworkpolicy = name;
       const header = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace } };
       const what = `ciliumnetworkpolicy ${namespace}/${name}`;
-      const outcome = await createOrUpdate<CustomObject<CiliumPolicySpec>>({
-        read: () =>
-          readOrUndefined(() =>
-            kubeCall(
-              `get ${what}`,
-              (s) => untilAborted(kube.objects.read<CustomObject<CiliumPolicySpec>>(header), s),
-              opts,
-            ),
-          ),
-        create: () =>
-          kubeCall(
-            `create ${what}`,
-            (s) =>
-              untilAborted(
-                kube.objects.create(
-                  {
-                    ...header,
-                    metadata: { ...header.metadata, labels: policyLabels(workload) },
-                    spec: buildCiliumSpec(workload, p, cidr),
-                  },
-                  undefined,
-                  dryRun,
-                ),
-                s,
-              ),
-            opts,
-          ),
-        update: (current) =>
-          kubeCall(
-            `update ${what}`,
-            (s) =>
-              untilAborted(
-                kube.objects.replace(
-                  {
-                    ...header,
-                    metadata: {
-                      ...header.metadata,
-                      labels: { ...current.metadata?.labels, ...policyLabels(workload) },
-                      resourceVersion: current.metadata?.resourceVersion,
-                    },
-                    spec: buildCiliumSpec(workload, p, cidr, current.spec),
-                  },
-                  undefined,
-                  dryRun,
-                ),
-                s,
-              ),
-            opts,
-          ),
+      const outcome = await upsertPolicyObject<CiliumPolicySpec>({
+        kube,
+        header,
+        labels: policyLabels(workload),
+        buildSpec: (current) => buildCiliumSpec(workload, p, cidr, current),
+        dryRun,
+        opts,
+        what,
       });
       return {
         status: "success",

@@ -198,3 +198,61 @@ export async function readOrUndefined<T>(fn: () => Promise<T>): Promise<T | unde
 
 /** A custom resource read back through KubernetesObjectApi. */
 export type CustomObject<S> = KubernetesObject & { spec?: S };
+
+/**
+ * Create-or-update of a policy custom resource (Calico, Cilium) through KubernetesObjectApi:
+ * on update the existing labels are kept and the spec is rebuilt from the current one.
+ */
+export function upsertPolicyObject<S>(args: {
+  kube: KubeClient;
+  header: { apiVersion: string; kind: string; metadata: { name: string; namespace: string } };
+  labels: Record<string, string>;
+  buildSpec: (current?: S) => S;
+  dryRun: "All" | undefined;
+  opts: KubeCallOptions;
+  what: string;
+}): Promise<"created" | "updated"> {
+  const { kube, header, labels, buildSpec, dryRun, opts, what } = args;
+  return createOrUpdate<CustomObject<S>>({
+    read: () =>
+      readOrUndefined(() =>
+        kubeCall(`get ${what}`, (s) => untilAborted(kube.objects.read<CustomObject<S>>(header), s), opts),
+      ),
+    create: () =>
+      kubeCall(
+        `create ${what}`,
+        (s) =>
+          untilAborted(
+            kube.objects.create(
+              { ...header, metadata: { ...header.metadata, labels }, spec: buildSpec() },
+              undefined,
+              dryRun,
+            ),
+            s,
+          ),
+        opts,
+      ),
+    update: (current) =>
+      kubeCall(
+        `update ${what}`,
+        (s) =>
+          untilAborted(
+            kube.objects.replace(
+              {
+                ...header,
+                metadata: {
+                  ...header.metadata,
+                  labels: { ...current.metadata?.labels, ...labels },
+                  resourceVersion: current.metadata?.resourceVersion,
+                },
+                spec: buildSpec(current.spec),
+              },
+              undefined,
+              dryRun,
+            ),
+            s,
+          ),
+        opts,
+      ),
+  });
+}
