@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { callOptions, kubeErrorMessage } from "../../../kube/call.js";
-import { execFailure, execInPod, pickContainer } from "../../../kube/exec.js";
+import { execFailure, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
 import { getPod, podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import { substitute } from "../../../templating/substitute.js";
@@ -28,10 +28,7 @@ const download: Actionner<typeof parameters> = {
     requireOutput: true,
     requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
     permissions: {
-      kubernetes: [
-        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
-        { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
-      ],
+      kubernetes: POD_EXEC_RULES,
     },
     example: `- action: Download the modified file
   actionner: kubernetes:download

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { callOptions, kubeErrorMessage } from "../../../kube/call.js";
-import { execFailure, execInPod, outputText, pickContainer } from "../../../kube/exec.js";
+import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
 import { getPod, podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import { substitute } from "../../../templating/substitute.js";
@@ -28,11 +28,7 @@ const exec: Actionner<typeof parameters> = {
     requireOutput: false,
     requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
     permissions: {
-      kubernetes: [
-        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
-        // WebSocket exec upgrades a GET, which RBAC checks as `get` (and `create` for SPDY/POST).
-        { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
-      ],
+      kubernetes: POD_EXEC_RULES,
     },
     example: `- action: Print the process tree
   actionner: kubernetes:exec
@@ -61,9 +57,7 @@ const exec: Actionner<typeof parameters> = {
         command: [p.shell, "-c", command],
         signal: env.signal,
       });
-      const error = execFailure(result);
-      if (error) return { status: "failure", error, output: outputText(result.stdout), objects };
-      return { status: "success", output: outputText(result.stdout), objects };
+      return commandOutcome(result, objects);
     } catch (err) {
       return { status: "failure", error: kubeErrorMessage(err), objects };
     }

@@ -7,7 +7,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { callOptions, kubeErrorMessage } from "../../../kube/call.js";
-import { execFailure, execInPod, outputText, pickContainer } from "../../../kube/exec.js";
+import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
 import { getPod, podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import { shellQuote, substitute } from "../../../templating/substitute.js";
@@ -83,10 +83,7 @@ const script: Actionner<typeof parameters> = {
     requireOutput: false,
     requiredOutputFields: ["k8s.ns.name", "k8s.pod.name"],
     permissions: {
-      kubernetes: [
-        { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
-        { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
-      ],
+      kubernetes: POD_EXEC_RULES,
     },
     example: `- action: Collect forensics
   actionner: kubernetes:script
@@ -119,9 +116,7 @@ const script: Actionner<typeof parameters> = {
         stdin: body,
         signal: env.signal,
       });
-      const error = execFailure(result);
-      if (error) return { status: "failure", error, output: outputText(result.stdout), objects };
-      return { status: "success", output: outputText(result.stdout), objects };
+      return commandOutcome(result, objects);
     } catch (err) {
       return { status: "failure", error: kubeErrorMessage(err), objects };
     }
