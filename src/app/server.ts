@@ -5,7 +5,8 @@
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { actionnerName, findActionner } from "../actionners/registry.js";
-import { AuditLog } from "../audit/log.js";
+import { JetStreamAuditLog, natsAuditOptionsFromConfig } from "../audit/jetstream.js";
+import { AuditLog, type AuditSink, combineAuditSinks } from "../audit/log.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { createKubeClient, type KubeClient } from "../kube/client.js";
@@ -108,11 +109,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const kube = lazyKube(config);
   const pluginEnv = { config, logger, kube };
   let intakeSecurity: ReturnType<typeof securityFromConfig>;
-  let audit: AuditLog | undefined;
+  const auditSinks: AuditSink[] = [];
   try {
     intakeSecurity = securityFromConfig(config, (error) => logger.error({ error }, "auth"));
     if (config.audit.file)
-      audit = new AuditLog(config.audit.file, (error) => logger.error({ error }, "audit"));
+      auditSinks.push(new AuditLog(config.audit.file, (error) => logger.error({ error }, "audit")));
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
@@ -155,6 +156,22 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       : { mode: "memory" },
     "event queue",
   );
+  // Distributed mode: the trail also goes to a JetStream stream shared by every replica.
+  if (config.queue.nats.url) {
+    try {
+      auditSinks.push(
+        await JetStreamAuditLog.connect({
+          ...natsAuditOptionsFromConfig(config),
+          onError: (error) => logger.error({ error }, "audit"),
+        }),
+      );
+    } catch (err) {
+      await queue?.close().catch(() => {});
+      for (const sink of auditSinks) await sink.close();
+      throw err;
+    }
+  }
+  const audit = combineAuditSinks(auditSinks);
   const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube, queue, audit });
   const server = createIntakeServer({
     ...intakeSecurity,
@@ -194,7 +211,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const finished = await pipeline.stop(config.queue.shutdown_timeout_seconds * 1000);
-      audit?.close();
+      await audit?.close();
       if (!finished)
         logger.warn({ left: pipeline.queued }, "shutdown timeout reached, unfinished work aborted");
       server.closeAllConnections();

@@ -1,13 +1,17 @@
 /**
- * `falco-talon audit`: lists the audit trail (audit.file), newest last, with filters.
+ * `falco-talon audit`: lists the audit trail (audit.file, or the JetStream audit stream with
+ * `nats`), oldest first, with filters.
  */
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import { type NatsAuditOptions, readAuditStream } from "./jetstream.js";
 import type { AuditEntry } from "./log.js";
 
 export interface AuditListOptions {
   file: string;
+  /** Read the JetStream audit stream instead of `file`. */
+  nats?: NatsAuditOptions;
   /** Exact rule name. */
   rule?: string;
   /** success | failure | ignored (any case). */
@@ -53,45 +57,61 @@ export async function runAuditList(opts: AuditListOptions, out: (line: string) =
     out(`error: invalid --limit '${opts.limit}': expected a positive integer`);
     return 2;
   }
-  if (!opts.file) {
-    out("error: no audit file: set audit.file in the configuration or pass --file");
-    return 2;
-  }
-  try {
-    await access(opts.file);
-  } catch (err) {
-    out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
-    return 1;
-  }
   const status = opts.status?.toLowerCase();
-  const kept: AuditEntry[] = [];
+  let kept: AuditEntry[] = [];
   let malformed = 0;
-  const lines = createInterface({
-    input: createReadStream(opts.file, "utf8"),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  try {
-    for await (const line of lines) {
-      if (line.trim() === "") continue;
-      let e: AuditEntry;
-      try {
-        e = JSON.parse(line) as AuditEntry;
-        if (typeof e !== "object" || e === null || typeof e.time !== "string")
-          throw new Error("not an entry");
-      } catch {
-        // A crash can leave a torn last line; the rest of the file is still good.
-        malformed++;
-        continue;
-      }
-      if (opts.rule !== undefined && e.rule !== opts.rule) continue;
-      if (status !== undefined && String(e.status).toLowerCase() !== status) continue;
-      if (sinceMs !== undefined && !(Date.parse(e.time) >= sinceMs)) continue;
-      kept.push(e);
-      if (opts.limit !== undefined && kept.length > opts.limit) kept.shift();
+  const consider = (line: string) => {
+    if (line.trim() === "") return;
+    let e: AuditEntry;
+    try {
+      e = JSON.parse(line) as AuditEntry;
+      if (typeof e !== "object" || e === null || typeof e.time !== "string") throw new Error("not an entry");
+    } catch {
+      // A crash can leave a torn last line; the rest of the file is still good.
+      malformed++;
+      return;
     }
-  } catch (err) {
-    out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
-    return 1;
+    if (opts.rule !== undefined && e.rule !== opts.rule) return;
+    if (status !== undefined && String(e.status).toLowerCase() !== status) return;
+    if (sinceMs !== undefined && !(Date.parse(e.time) >= sinceMs)) return;
+    kept.push(e);
+    // A file is already in time order: keep memory bounded by the limit.
+    if (!opts.nats && opts.limit !== undefined && kept.length > opts.limit) kept.shift();
+  };
+  if (opts.nats) {
+    try {
+      for await (const line of readAuditStream(opts.nats, { rule: opts.rule, sinceMs })) consider(line);
+    } catch (err) {
+      out(`error: ${(err as Error).message}`);
+      return 1;
+    }
+    // Replicas publish concurrently: order by the entries' own time (stable for equal times).
+    kept = kept
+      .map((e, i) => ({ e, i, t: Date.parse(e.time) }))
+      .sort((a, b) => a.t - b.t || a.i - b.i)
+      .map((x) => x.e);
+    if (opts.limit !== undefined) kept = kept.slice(-opts.limit);
+  } else {
+    if (!opts.file) {
+      out("error: no audit file: set audit.file in the configuration or pass --file");
+      return 2;
+    }
+    try {
+      await access(opts.file);
+    } catch (err) {
+      out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
+      return 1;
+    }
+    const lines = createInterface({
+      input: createReadStream(opts.file, "utf8"),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    try {
+      for await (const line of lines) consider(line);
+    } catch (err) {
+      out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
+      return 1;
+    }
   }
   if (opts.json) {
     for (const e of kept) out(JSON.stringify(e));

@@ -34,7 +34,38 @@ export function replicaId(): string {
   return `${hostname()}:${process.pid}`;
 }
 
-export class AuditLog {
+/**
+ * Where audit entries go: the JSONL file (AuditLog) and/or a JetStream stream
+ * (JetStreamAuditLog). `record` never throws and never waits; errors go to the sink's onError.
+ */
+export interface AuditSink {
+  record(r: AuditRecord): void;
+  /** Flushes what is still buffered (best effort) and releases the file or connection. */
+  close(): Promise<void> | void;
+}
+
+/** The complete entry for a record: time defaults to now, empty optional fields are dropped. */
+export function auditEntry(r: AuditRecord, replica: string): AuditEntry {
+  const { time, ...rest } = r;
+  const entry: AuditEntry = { time: time ?? new Date().toISOString(), replica, ...rest };
+  for (const k of ["output_target", "error", "reason"] as const) if (!entry[k]) delete entry[k];
+  return entry;
+}
+
+/** One sink writing to several (file and stream when both are configured). */
+export function combineAuditSinks(sinks: AuditSink[]): AuditSink | undefined {
+  if (sinks.length <= 1) return sinks[0];
+  return {
+    record: (r) => {
+      for (const s of sinks) s.record(r);
+    },
+    close: async () => {
+      await Promise.all(sinks.map((s) => s.close()));
+    },
+  };
+}
+
+export class AuditLog implements AuditSink {
   private fd: number | undefined;
   private readonly replica = replicaId();
 
@@ -55,9 +86,7 @@ export class AuditLog {
 
   record(r: AuditRecord): void {
     if (this.fd === undefined) return;
-    const { time, ...rest } = r;
-    const entry: AuditEntry = { time: time ?? new Date().toISOString(), replica: this.replica, ...rest };
-    for (const k of ["output_target", "error", "reason"] as const) if (!entry[k]) delete entry[k];
+    const entry = auditEntry(r, this.replica);
     try {
       // Synchronous: the line is on disk (in the page cache) before the pipeline moves on.
       writeSync(this.fd, `${JSON.stringify(entry)}\n`);

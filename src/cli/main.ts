@@ -145,9 +145,13 @@ export function buildProgram(): Command {
 
   program
     .command("audit")
-    .description("list the action audit trail (audit.file)")
+    .description(
+      "list the action audit trail (audit.file, or the JetStream audit stream in distributed mode)",
+    )
     .option("-c, --config <file>", "config file")
     .option("--file <path>", "audit file (default: audit.file from the config)")
+    .option("--nats <url>", "read the JetStream audit stream at these servers (default: queue.nats.url)")
+    .option("--stream <name>", "audit stream (default: audit.nats_stream, else <queue.nats.stream>_AUDIT)")
     .option("--rule <name>", "only this rule")
     .option("--status <status>", "only this status: success, failure or ignored")
     .option("--since <when>", "RFC3339 time or a duration such as 30m, 2h, 7d")
@@ -157,6 +161,8 @@ export function buildProgram(): Command {
       async (o: {
         config?: string;
         file?: string;
+        nats?: string;
+        stream?: string;
         rule?: string;
         status?: string;
         since?: string;
@@ -164,11 +170,31 @@ export function buildProgram(): Command {
         json?: boolean;
       }) => {
         const { runAuditList } = await import("../audit/cli.js");
-        const file = o.file ?? loadConfig({ file: o.config, env: process.env }).config.audit.file;
-        process.exitCode = await runAuditList(
-          { file, rule: o.rule, status: o.status, since: o.since, limit: o.limit, json: o.json },
-          out,
-        );
+        const { natsAuditOptionsFromConfig, splitServers } = await import("../audit/jetstream.js");
+        const filters = { rule: o.rule, status: o.status, since: o.since, limit: o.limit, json: o.json };
+        if (o.file !== undefined) {
+          process.exitCode = await runAuditList({ file: o.file, ...filters }, out);
+          return;
+        }
+        const { config } = loadConfig({ file: o.config, env: process.env });
+        // An explicit --nats/--stream, or a config without audit.file in distributed mode, reads the stream.
+        const useNats =
+          o.nats !== undefined ||
+          o.stream !== undefined ||
+          (!config.audit.file && config.queue.nats.url !== "");
+        const nats = useNats
+          ? {
+              ...natsAuditOptionsFromConfig(config),
+              ...(o.nats !== undefined ? { servers: splitServers(o.nats) } : {}),
+              ...(o.stream !== undefined ? { stream: o.stream } : {}),
+            }
+          : undefined;
+        if (nats && nats.servers.length === 0) {
+          out("error: no NATS server: pass --nats or set queue.nats.url in the configuration");
+          process.exitCode = 2;
+          return;
+        }
+        process.exitCode = await runAuditList({ file: config.audit.file, nats, ...filters }, out);
       },
     );
 

@@ -85,6 +85,8 @@ export const configSchema = z.object({
     .object({
       /** Appended to (never truncated); empty = off. */
       file: z.string().default(""),
+      /** JetStream stream for the trail when queue.nats.url is set; empty = `<queue.nats.stream>_AUDIT`. */
+      nats_stream: z.string().default(""),
     })
     .prefault({}),
   queue: z

@@ -6,7 +6,7 @@
  */
 import type { Logger } from "pino";
 import { findActionner } from "../actionners/registry.js";
-import type { AuditLog } from "../audit/log.js";
+import type { AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { findContext } from "../contexts/registry.js";
 import type { FalcoEvent } from "../events/event.js";
@@ -44,8 +44,8 @@ export interface PipelineDeps {
   queue?: EventQueue;
   /** Plug-in lookup; defaults to the built-in registries (tests pass stubs). */
   plugins?: PluginLookup;
-  /** Action audit trail (audit.file); every action and output attempt is appended. */
-  audit?: AuditLog;
+  /** Action audit trail (audit.file and/or the JetStream audit stream); every action and output attempt is appended. */
+  audit?: AuditSink;
 }
 
 export interface PluginLookup {
