@@ -4,18 +4,13 @@
  * run adds the new IP to the existing denies (deduplicated) and rewrites the allows.
  */
 import { z } from "zod";
-import { callOptions, dryRunParam, kubeErrorMessage } from "../../../kube/call.js";
 import { nonNegativeInt } from "../../../kube/params.js";
-import { getPod, podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import type { Actionner } from "../../../plugins/types.js";
 import {
   allowCidr,
   allowNamespaces,
-  podWorkload,
-  policyLabels,
-  remoteIp,
+  remoteIpPolicyActionner,
   unique,
-  upsertPolicyObject,
   type Workload,
 } from "../../kubernetes/networkpolicy/common.js";
 
@@ -129,43 +124,12 @@ const calico: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
-    remoteIp(event);
-  },
-  async run({ event, parameters: p, env }): Promise<ActionResult> {
-    const ref = podRefFromEvent(event);
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    const kube = env.kube();
-    const opts = callOptions(env);
-    const dryRun = dryRunParam(env);
-    try {
-      const { cidr } = remoteIp(event);
-      const pod = await getPod(kube, ref, opts);
-      const workload = await podWorkload(kube, pod, opts);
-      const name = workload.name;
-      const namespace = ref.namespace;
-      objects.caliconetworkpolicy = name;
-      const header = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace } };
-      const what = `calico networkpolicy ${namespace}/${name}`;
-      const outcome = await upsertPolicyObject<CalicoPolicySpec>({
-        kube,
-        header,
-        labels: policyLabels(workload),
-        buildSpec: (current) => buildCalicoSpec(workload, p, cidr, current),
-        dryRun,
-        opts,
-        what,
-      });
-      return {
-        status: "success",
-        output: `the caliconetworkpolicy '${name}' in the namespace '${namespace}' has been ${outcome}`,
-        objects,
-      };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
+  ...remoteIpPolicyActionner<z.output<typeof parameters>, CalicoPolicySpec>({
+    apiVersion: API_VERSION,
+    kind: KIND,
+    objectKey: "caliconetworkpolicy",
+    buildSpec: buildCalicoSpec,
+  }),
 };
 
 export default calico;

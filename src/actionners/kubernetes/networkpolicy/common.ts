@@ -9,14 +9,18 @@ import { stringList } from "../../../config/schema.js";
 import type { FalcoEvent } from "../../../events/event.js";
 import { getRemoteIP } from "../../../events/fields.js";
 import {
+  callOptions,
+  dryRunParam,
   isNotFound,
   type KubeCallOptions,
   kubeCall,
+  kubeErrorMessage,
   requestOptions,
   statusCode,
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
-import { resolveOwner } from "../../../kube/pods.js";
+import { getPod, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
+import type { ActionInput, ActionResult } from "../../../plugins/types.js";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_VALUE = "falco-talon";
@@ -255,4 +259,55 @@ export function upsertPolicyObject<S>(args: {
         opts,
       ),
   });
+}
+
+/**
+ * checks and run shared by the policy-CRD actionners (Calico, Cilium): deny egress from the
+ * pod's workload to the event's remote IP, creating or updating one policy per workload.
+ */
+export function remoteIpPolicyActionner<P, S>(crd: {
+  apiVersion: string;
+  kind: string;
+  /** Object key and output wording, e.g. `caliconetworkpolicy`. */
+  objectKey: string;
+  buildSpec: (workload: Workload, parameters: P, cidr: string, current?: S) => S;
+}): {
+  checks(input: ActionInput<P>): Promise<void>;
+  run(input: ActionInput<P>): Promise<ActionResult>;
+} {
+  return {
+    async checks({ event, env }) {
+      await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+      remoteIp(event);
+    },
+    async run({ event, parameters, env }) {
+      const ref = podRefFromEvent(event);
+      const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+      const kube = env.kube();
+      const opts = callOptions(env);
+      try {
+        const { cidr } = remoteIp(event);
+        const workload = await podWorkload(kube, await getPod(kube, ref, opts), opts);
+        const { name } = workload;
+        const namespace = ref.namespace;
+        objects[crd.objectKey] = name;
+        const outcome = await upsertPolicyObject<S>({
+          kube,
+          header: { apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name, namespace } },
+          labels: policyLabels(workload),
+          buildSpec: (current) => crd.buildSpec(workload, parameters, cidr, current),
+          dryRun: dryRunParam(env),
+          opts,
+          what: `${crd.objectKey} ${namespace}/${name}`,
+        });
+        return {
+          status: "success",
+          output: `the ${crd.objectKey} '${name}' in the namespace '${namespace}' has been ${outcome}`,
+          objects,
+        };
+      } catch (err) {
+        return { status: "failure", error: kubeErrorMessage(err), objects };
+      }
+    },
+  };
 }
