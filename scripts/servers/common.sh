@@ -19,7 +19,11 @@ go_build_cached() {
       if [[ ! -x "$binary" ]]; then
         GOBIN="$bin_dir" CGO_ENABLED=0 go install "$module_at_version" >&2
       fi
-    ) 9>"$bin_dir.lock"
+    ) 9>"$bin_dir.lock" || true
+    if [[ ! -x "$binary" ]]; then
+      echo "could not build $module_at_version" >&2
+      return 1
+    fi
     echo "built $module_at_version in $((SECONDS - started))s" >&2
   fi
   echo "$binary"
