@@ -19,6 +19,7 @@ import { JetStreamEventQueue, jetStreamOptionsFromConfig } from "../queue/jetstr
 import type { RuleSet } from "../rules/types.js";
 import { securityFromConfig } from "../server/auth.js";
 import { BadRequest, createIntakeServer } from "../server/http.js";
+import { collectorUrl, createTracing, type Tracing, tracingOptionsFromConfig } from "../tracing/tracing.js";
 import { StartupError } from "./errors.js";
 import { loadFalcoEngine } from "./falco.js";
 import { loadValidRules, watchRules } from "./rules.js";
@@ -43,6 +44,7 @@ export interface RunningServer {
   metrics: Metrics;
   logger: Logger;
   rules(): RuleSet;
+  tracing: Tracing;
   stop(): Promise<void>;
 }
 
@@ -110,7 +112,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const pluginEnv = { config, logger, kube };
   let intakeSecurity: ReturnType<typeof securityFromConfig>;
   const auditSinks: AuditSink[] = [];
+  const tracingOptions = {
+    ...tracingOptionsFromConfig(config),
+    onExportError: (error: string) => logger.error({ error }, "otel"),
+  };
   try {
+    if (tracingOptions.enabled) collectorUrl(tracingOptions);
     intakeSecurity = securityFromConfig(config, (error) => logger.error({ error }, "auth"));
     if (config.audit.file)
       auditSinks.push(new AuditLog(config.audit.file, (error) => logger.error({ error }, "audit")));
@@ -172,21 +179,34 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
   }
   const audit = combineAuditSinks(auditSinks);
-  const pipeline = new Pipeline({ config, logger, metrics, rules: () => ruleset, kube, queue, audit });
+  const tracing = createTracing(tracingOptions);
+  if (tracing.enabled) logger.info({ collector: collectorUrl(tracingOptions) }, "otel traces enabled");
+  const tracer = tracing.tracer;
+  const pipeline = new Pipeline({
+    config,
+    logger,
+    metrics,
+    rules: () => ruleset,
+    kube,
+    queue,
+    audit,
+    tracer,
+  });
   const server = createIntakeServer({
     ...intakeSecurity,
     logger,
     metrics,
+    tracer,
     maxBodyBytes: config.max_body_bytes,
-    accept: (event) => pipeline.accept(event),
+    accept: (event, parent) => pipeline.accept(event, parent),
     k8sAudit: detector
-      ? async (body) => {
+      ? async (body, parent) => {
           const r = detector.processAudit(body);
           if (r.error) throw new BadRequest(r.error);
           let accepted = 0;
           let rejected = 0;
           for (const event of r.events) {
-            if ((await pipeline.accept(event)) === "full") rejected++;
+            if ((await pipeline.accept(event, parent)) === "full") rejected++;
             else accepted++;
           }
           return { accepted, rejected };
@@ -212,6 +232,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       server.closeIdleConnections();
       const finished = await pipeline.stop(config.queue.shutdown_timeout_seconds * 1000);
       await audit?.close();
+      await tracing.shutdown().catch((err) => logger.error({ error: (err as Error).message }, "otel"));
       if (!finished)
         logger.warn({ left: pipeline.queued }, "shutdown timeout reached, unfinished work aborted");
       server.closeAllConnections();
@@ -231,5 +252,5 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     process.once("SIGINT", () => onSignal("SIGINT"));
   }
 
-  return { config, port, pipeline, metrics, logger, rules: () => ruleset, stop };
+  return { config, port, pipeline, metrics, logger, rules: () => ruleset, tracing, stop };
 }

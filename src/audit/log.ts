@@ -13,8 +13,10 @@ export interface AuditEntry {
   replica: string;
   /** `action` for the actionner step, `output` for the artifact upload step. */
   message: "action" | "output";
-  /** The Falco event's id (the trace id in logs). */
+  /** The engine's id of the Falco event (idempotency key; unique per accepted event). */
   event_id: string;
+  /** The OTel trace id of the event (the `trace_id` of logs and notifications). */
+  trace_id?: string;
   rule: string;
   action: string;
   actionner: string;
@@ -48,7 +50,7 @@ export interface AuditSink {
 export function auditEntry(r: AuditRecord, replica: string): AuditEntry {
   const { time, ...rest } = r;
   const entry: AuditEntry = { time: time ?? new Date().toISOString(), replica, ...rest };
-  for (const k of ["output_target", "error", "reason"] as const) if (!entry[k]) delete entry[k];
+  for (const k of ["trace_id", "output_target", "error", "reason"] as const) if (!entry[k]) delete entry[k];
   return entry;
 }
 

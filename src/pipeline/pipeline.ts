@@ -4,6 +4,14 @@
  *   → actionner (contexts, checks, run) → output → notifiers.
  * Everything else (HTTP, rules loading, plug-ins) plugs into this module.
  */
+import {
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { findActionner } from "../actionners/registry.js";
 import type { AuditSink } from "../audit/log.js";
@@ -32,6 +40,13 @@ import type { EventQueue } from "../queue/types.js";
 import { matchingRules } from "../rules/match.js";
 import type { Action, Rule, RuleSet } from "../rules/types.js";
 import { buildVars } from "../templating/substitute.js";
+import { startEventSpan } from "../tracing/event-span.js";
+import {
+  extractTraceContext,
+  injectTraceHeaders,
+  noExportTracer,
+  type TraceHeaders,
+} from "../tracing/tracing.js";
 
 export interface PipelineDeps {
   config: Config;
@@ -46,6 +61,8 @@ export interface PipelineDeps {
   plugins?: PluginLookup;
   /** Action audit trail (audit.file and/or the JetStream audit stream); every action and output attempt is appended. */
   audit?: AuditSink;
+  /** Spans of talon.md §9.2; defaults to a tracer that exports nothing (trace ids still exist). */
+  tracer?: Tracer;
 }
 
 export interface PluginLookup {
@@ -103,6 +120,7 @@ export class Pipeline {
   private readonly parsedParameters = new WeakMap<object, unknown>();
   private stopping = false;
   private readonly plugins: PluginLookup;
+  private readonly tracer: Tracer;
   /** Per rule+target: when the rule's cooldown ends (epoch ms). */
   private readonly cooldownUntil = new Map<string, number>();
   private cooldownPruneAt = 10_000;
@@ -110,6 +128,7 @@ export class Pipeline {
   constructor(private readonly deps: PipelineDeps) {
     const { config } = deps;
     this.plugins = deps.plugins ?? builtinPlugins;
+    this.tracer = deps.tracer ?? noExportTracer();
     this.queue =
       deps.queue ??
       new MemoryEventQueue({
@@ -118,16 +137,16 @@ export class Pipeline {
         dedupWindowMs: config.deduplication.time_window_seconds * 1000,
       });
     this.queue.start(
-      async (event) => {
+      async (event, traceHeaders) => {
         try {
-          await this.process(event);
+          await this.process(event, traceHeaders);
         } finally {
           deps.metrics.queueDepth.set(this.queue.size - 1);
         }
       },
       (err, event) =>
         deps.logger.error(
-          { error: errorText(err), rule: event.rule, trace_id: event.id },
+          { error: errorText(err), rule: event.rule, trace_id: event.trace_id },
           "recovered from panic while processing event",
         ),
     );
@@ -138,30 +157,67 @@ export class Pipeline {
   }
 
   // ── Intake ────────────────────────────────────────────────────────────────
-  async accept(event: FalcoEvent): Promise<AcceptResult> {
+  /**
+   * Takes an event in. `parent` is the trace context it arrived with (the HTTP server span or
+   * a remote `traceparent`); the `event` span started under it gives the event its trace_id.
+   */
+  async accept(event: FalcoEvent, parent: Context = ROOT_CONTEXT): Promise<AcceptResult> {
     const { metrics, logger, config } = this.deps;
-    metrics.events.inc({ event: event.rule, priority: event.priority, source: event.source, ...scope() });
-    if (config.print_all_events) logger.info(eventFields(event), "event");
-    if (this.stopping) return "stopped";
-    const result = await this.queue.push(event);
-    if (result === "duplicate") {
-      metrics.deduplicated.inc();
-      logger.debug(eventFields(event), "event deduplicated");
-    } else if (result === "queued") {
-      metrics.queueDepth.set(this.queue.size);
+    const span = startEventSpan(this.tracer, event, parent);
+    try {
+      metrics.events.inc({ event: event.rule, priority: event.priority, source: event.source, ...scope() });
+      if (config.print_all_events) logger.info(eventFields(event), "event");
+      if (this.stopping) return "stopped";
+      const result = await this.queue.push(event, injectTraceHeaders(trace.setSpan(parent, span)));
+      if (result === "duplicate") {
+        metrics.deduplicated.inc();
+        logger.debug(eventFields(event), "event deduplicated");
+      } else if (result === "queued") {
+        metrics.queueDepth.set(this.queue.size);
+      }
+      return result;
+    } finally {
+      span.end();
     }
-    return result;
   }
 
   // ── Match and flow control ───────────────────────────────────────────────
-  async process(event: FalcoEvent): Promise<void> {
+  /**
+   * Runs the matching rules on a queued event. `traceHeaders` carry the `event` span's context;
+   * without them (an event that skipped accept) an `event` span is started here.
+   */
+  async process(event: FalcoEvent, traceHeaders?: TraceHeaders): Promise<void> {
     const { logger, metrics, config } = this.deps;
+    let eventContext = extractTraceContext(traceHeaders);
+    if (!trace.getSpanContext(eventContext)) {
+      const span = startEventSpan(this.tracer, event, ROOT_CONTEXT);
+      span.end();
+      eventContext = trace.setSpan(ROOT_CONTEXT, span);
+    }
     const matched = matchingRules(this.deps.rules().rules, event);
     if (matched.length === 0) return;
     if (!config.print_all_events) logger.info(eventFields(event), "event");
 
     for (const rule of matched) {
       logger.info({ ...eventFields(event), rule: rule.name }, "match");
+      // Talon's `match` span is ended at once; the rule's steps are its children.
+      const matchSpan = this.tracer.startSpan(
+        "match",
+        {
+          attributes: {
+            "event.rule": event.rule,
+            "event.output": event.output,
+            "event.source": event.source,
+            "event.trace_id": event.trace_id,
+            "rule.name": rule.name,
+            "rule.description": rule.description,
+          },
+        },
+        eventContext,
+      );
+      matchSpan.setStatus({ code: SpanStatusCode.OK, message: "match detected" });
+      matchSpan.end();
+      const matchContext = trace.setSpan(eventContext, matchSpan);
       metrics.matches.inc({
         rule: rule.name,
         event: event.rule,
@@ -175,7 +231,7 @@ export class Pipeline {
       } else {
         for (const action of rule.actions) {
           const actionner = this.plugins.findActionner(action.actionner);
-          const outcome = await this.runAction(event, rule, action);
+          const outcome = await this.runAction(event, rule, action, matchContext);
           if (outcome.failed && action.ignoreErrors !== true) break;
           if (!(action.continue ?? actionner?.info.continue ?? true)) break;
         }
@@ -219,7 +275,7 @@ export class Pipeline {
         rule: rule.name,
         action: action.name,
         actionner: action.actionner,
-        trace_id: event.id,
+        trace_id: event.trace_id,
         status: "ignored",
         reason: "cooldown",
         target,
@@ -230,6 +286,7 @@ export class Pipeline {
     this.deps.audit?.record({
       message: "action",
       event_id: event.id,
+      trace_id: event.trace_id,
       rule: rule.name,
       action: action.name,
       actionner: action.actionner,
@@ -240,10 +297,20 @@ export class Pipeline {
   }
 
   // ── One action: contexts → checks → run → output → notifiers ─────────────
-  private async runAction(original: FalcoEvent, rule: Rule, action: Action): Promise<ActionOutcome> {
+  private async runAction(
+    original: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    matchContext: Context,
+  ): Promise<ActionOutcome> {
     const { logger, config } = this.deps;
     const actionner = this.plugins.findActionner(action.actionner);
-    const base = { rule: rule.name, action: action.name, actionner: action.actionner, trace_id: original.id };
+    const base = {
+      rule: rule.name,
+      action: action.name,
+      actionner: action.actionner,
+      trace_id: original.trace_id,
+    };
     if (!actionner) {
       logger.error({ ...base, error: `unknown actionner '${action.actionner}'` }, "action");
       return { failed: true };
@@ -260,7 +327,7 @@ export class Pipeline {
     };
 
     if (actionner.info.useContext && action.additionalContexts.length > 0) {
-      await this.addContexts(event, action, env, base);
+      await this.addContexts(event, action, env, base, matchContext);
     }
 
     if (rule.dryRun === true) {
@@ -289,30 +356,41 @@ export class Pipeline {
     };
 
     const execute = async (): Promise<ActionOutcome> => {
+      const checksSpan = this.tracer.startSpan("checks", {}, matchContext);
       try {
         await abortable(actionner.checks(input), env.signal);
+        checksSpan.addEvent("all checks passed");
+        checksSpan.setStatus({ code: SpanStatusCode.OK, message: "all checks passed" });
       } catch (err) {
         // Talon: a failed check is logged, with no metric and no notification.
         logger.error({ ...base, category, stage: "checks", error: errorText(err) }, "action");
+        failSpan(checksSpan, err);
         return { failed: true };
+      } finally {
+        checksSpan.end();
       }
-      logger.info({ ...base, category, status: "in_progress" }, "action");
-      const started = performance.now();
-      let result: ActionResult;
-      try {
-        result = await abortable(actionner.run(input), env.signal);
-      } catch (err) {
-        result = { status: "failure", error: errorText(err), objects: {} };
-      }
-      if (result.status === "failure" && !result.error) result.error = "action failed";
-      this.deps.metrics.actionSeconds.observe(
-        { actionner: action.actionner, status: result.status },
-        (performance.now() - started) / 1000,
+      const actionSpan = this.tracer.startSpan(
+        "action",
+        {
+          attributes: {
+            "action.name": action.name,
+            "action.actionner": action.actionner,
+            "action.description": action.description,
+            "action.continue": action.continue ?? actionner.info.continue,
+            "action.ignore_errors": action.ignoreErrors ?? false,
+            // Talon's literal attribute key, kept for dashboards built on it.
+            "actionner.Information().Category": category,
+            "actionner.category": category,
+            "actionner.name": actionner.info.name,
+          },
+        },
+        matchContext,
       );
-      const printedArtifact = !action.output && result.data ? result.data.bytes.toString("utf8") : undefined;
-      this.reportAction(event, rule, action, actionner, result, printedArtifact);
-      if (result.status === "failure") return { failed: true };
-      return this.runOutput(event, rule, action, actionner, result, env);
+      try {
+        return await this.runActionner(event, rule, action, actionner, input, actionSpan, matchContext);
+      } finally {
+        actionSpan.end();
+      }
     };
 
     const nodeLevel = actionner.nodeLevel?.(parameters as never) ?? false;
@@ -321,6 +399,52 @@ export class Pipeline {
     } finally {
       deadline.dispose();
     }
+  }
+
+  /** The actionner's run, its report, then its output step, inside the `action` span. */
+  private async runActionner(
+    event: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    actionner: Actionner,
+    input: ActionInput<unknown>,
+    actionSpan: Span,
+    matchContext: Context,
+  ): Promise<ActionOutcome> {
+    const { logger } = this.deps;
+    const env = input.env;
+    const category = actionner.info.category;
+    const actionContext = trace.setSpan(matchContext, actionSpan);
+    const base = {
+      rule: rule.name,
+      action: action.name,
+      actionner: action.actionner,
+      trace_id: event.trace_id,
+    };
+    logger.info({ ...base, category, status: "in_progress" }, "action");
+    const started = performance.now();
+    let result: ActionResult;
+    try {
+      result = await abortable(actionner.run(input), env.signal);
+    } catch (err) {
+      result = { status: "failure", error: errorText(err), objects: {} };
+    }
+    if (result.status === "failure" && !result.error) result.error = "action failed";
+    this.deps.metrics.actionSeconds.observe(
+      { actionner: action.actionner, status: result.status },
+      (performance.now() - started) / 1000,
+    );
+    const printedArtifact = !action.output && result.data ? result.data.bytes.toString("utf8") : undefined;
+    actionSpan.setAttributes({
+      "action.result": result.result ?? "",
+      "action.output": result.output ?? "",
+    });
+    for (const [k, v] of Object.entries(result.objects)) actionSpan.setAttribute(`object.${k}`, v);
+    if (result.status === "failure") failSpan(actionSpan, result.error);
+    else actionSpan.setStatus({ code: SpanStatusCode.OK, message: result.status });
+    this.reportAction(event, rule, action, actionner, result, printedArtifact, actionContext);
+    if (result.status === "failure") return { failed: true };
+    return this.runOutput(event, rule, action, actionner, result, env, actionContext);
   }
 
   /**
@@ -351,18 +475,28 @@ export class Pipeline {
     action: Action,
     env: PluginEnv,
     base: Record<string, string>,
+    matchContext: Context,
   ): Promise<void> {
     for (const name of action.additionalContexts) {
+      const span = this.tracer.startSpan("context", { attributes: { "context.source": name } }, matchContext);
       try {
         const provider = this.plugins.findContext(name);
         if (!provider) throw new Error(`unknown context '${name}'`);
         const values = await abortable(provider.fetch(event, env), env.signal);
-        for (const [k, v] of Object.entries(values)) if (v !== "") event.context[k] = v;
+        for (const [k, v] of Object.entries(values)) {
+          if (v === "") continue;
+          event.context[k] = v;
+          span.setAttribute(k.toLowerCase(), v);
+        }
+        span.setStatus({ code: SpanStatusCode.OK });
         this.deps.logger.debug({ ...base, context: name }, "context");
       } catch (err) {
+        failSpan(span, err);
         this.deps.logger.error({ ...base, context: name, error: errorText(err) }, "context");
         // Talon: a context error stops the context loop, but the action still runs.
         if (action.ignoreErrors !== true) break;
+      } finally {
+        span.end();
       }
     }
   }
@@ -383,12 +517,14 @@ export class Pipeline {
     actionner: Actionner,
     result: ActionResult,
     env: PluginEnv,
+    actionContext: Context,
   ): Promise<ActionOutcome> {
     const { requireOutput, allowOutput } = actionner.info;
     if (!requireOutput && !(allowOutput && action.output && result.data)) return { failed: false };
     const target = action.output?.target ?? "";
     const fail = (error: string, category = ""): ActionOutcome => {
-      this.reportOutput(event, rule, action, target, category, { status: "failure", error, objects: {} });
+      const failure: OutputResult = { status: "failure", error, objects: {} };
+      this.reportOutput(event, rule, action, target, category, failure, actionContext);
       return { failed: true };
     };
     if (!action.output) return fail("an output is required");
@@ -403,7 +539,7 @@ export class Pipeline {
     } catch (err) {
       outcome = { status: "failure", error: errorText(err), objects: {} };
     }
-    this.reportOutput(event, rule, action, target, output.info.category, outcome);
+    this.reportOutput(event, rule, action, target, output.info.category, outcome, actionContext);
     return { failed: outcome.status === "failure" };
   }
 
@@ -415,6 +551,7 @@ export class Pipeline {
     actionner: Actionner,
     result: ActionResult,
     printedArtifact: string | undefined,
+    actionContext: Context,
   ): void {
     this.deps.metrics.actions.inc({
       rule: rule.name,
@@ -433,7 +570,7 @@ export class Pipeline {
     };
     this.log(notification, result.objects, printedArtifact);
     this.audit(event, notification);
-    this.notify(rule, notification);
+    this.notify(rule, notification, actionContext);
   }
 
   private reportOutput(
@@ -443,7 +580,24 @@ export class Pipeline {
     target: string,
     category: string,
     outcome: OutputResult,
+    actionContext: Context,
   ): void {
+    const span = this.tracer.startSpan(
+      "output",
+      {
+        attributes: {
+          "output.name": action.name,
+          "output.category": category,
+          "output.target": target,
+          "output.status": outcome.status,
+          "output.message": outcome.error ?? outcome.output ?? "",
+        },
+      },
+      actionContext,
+    );
+    if (outcome.status === "failure") failSpan(span, outcome.error);
+    else span.setStatus({ code: SpanStatusCode.OK, message: outcome.status });
+    span.end();
     this.deps.metrics.outputs.inc({
       rule: rule.name,
       action: action.name,
@@ -461,7 +615,7 @@ export class Pipeline {
     };
     this.log(notification, outcome.objects);
     this.audit(event, notification);
-    this.notify(rule, notification);
+    this.notify(rule, notification, trace.setSpan(actionContext, span));
   }
 
   private notificationBase(
@@ -482,7 +636,7 @@ export class Pipeline {
       source: event.source,
       action: action.name,
       actionner: action.actionner,
-      trace_id: event.id,
+      trace_id: event.trace_id,
       objects: titleCase(objects),
     };
   }
@@ -504,6 +658,7 @@ export class Pipeline {
       time: n.time,
       message: n.message,
       event_id: event.id,
+      trace_id: event.trace_id,
       rule: n.rule,
       action: n.action,
       actionner: n.actionner,
@@ -515,7 +670,7 @@ export class Pipeline {
   }
 
   /** Fires notifications without blocking the pipeline; failures are logged and counted. */
-  private notify(rule: Rule, notification: Notification): void {
+  private notify(rule: Rule, notification: Notification, parent: Context): void {
     const { config, logger, metrics } = this.deps;
     const names = [...new Set([...config.default_notifiers, ...rule.notifiers].map((n) => n.toLowerCase()))];
     for (const name of names) {
@@ -538,16 +693,19 @@ export class Pipeline {
         kube: this.deps.kube,
         signal: this.shutdown.signal,
       };
+      const span = this.tracer.startSpan("notification", { attributes: { "notifier.name": name } }, parent);
       const send = (async () => {
         try {
           const settings = notifier.parameters.parse(config.notifiers[name] ?? {});
           await notifier.send(notification, settings, env);
+          span.setStatus({ code: SpanStatusCode.OK });
           metrics.notifications.inc({ ...labels, status: "success" });
           logger.info(
             { notifier: name, rule: rule.name, action: notification.action, status: "success" },
             "notification",
           );
         } catch (err) {
+          failSpan(span, err);
           metrics.notifications.inc({ ...labels, status: "failure" });
           logger.error(
             {
@@ -559,6 +717,8 @@ export class Pipeline {
             },
             "notification",
           );
+        } finally {
+          span.end();
         }
       })();
       this.pendingNotifications.add(send);
@@ -592,8 +752,15 @@ function eventFields(event: FalcoEvent) {
     priority: event.priority,
     source: event.source,
     falco_rule: event.rule,
-    trace_id: event.id,
+    trace_id: event.trace_id,
   };
+}
+
+/** Marks a span failed with the error text, as an Error status and an exception event. */
+function failSpan(span: Span, err: unknown): void {
+  const message = err === undefined ? "failed" : errorText(err);
+  span.recordException(err instanceof Error ? err : message);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
 /** Rejects when the signal aborts (timeout or shutdown), so a stuck plug-in never blocks a lane forever. */

@@ -18,6 +18,9 @@
  * outputs); only then is the message acked. A redelivered event already done (the replica died
  * between done and ack) is skipped. One only claimed is taken over and run again, since a live
  * claimer keeps its message with `working()` heartbeats: at-least-once, never silently lost.
+ *
+ * The event span's trace context travels in the message headers (`traceparent`, `tracestate`,
+ * `baggage`), so the consuming replica's spans continue the producer's trace.
  */
 import { createHash } from "node:crypto";
 import {
@@ -35,12 +38,13 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import { connect } from "@nats-io/transport-node";
+import { connect, headers as natsHeaders } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { decodeEventValue } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
 import { parseJsonExact, stringifyJsonExact } from "../events/json.js";
+import type { TraceHeaders } from "../tracing/tracing.js";
 import { dedupKey } from "./dedup.js";
 import { targetKey } from "./target.js";
 import type { EventQueue, PushResult } from "./types.js";
@@ -131,6 +135,19 @@ export function decodeQueuedEvent(data: Uint8Array): FalcoEvent {
   return event;
 }
 
+/** The trace propagation headers a producer put on the message (lowercase names). */
+function traceHeadersOf(msg: JsMsg): TraceHeaders {
+  const trace: TraceHeaders = {};
+  if (!msg.headers) return trace;
+  for (const key of msg.headers.keys()) {
+    const name = key.toLowerCase();
+    if (name === "traceparent" || name === "tracestate" || name === "baggage") {
+      trace[name] = msg.headers.get(key);
+    }
+  }
+  return trace;
+}
+
 function isWrongLastSequence(err: unknown): boolean {
   return (
     err instanceof JetStreamApiError &&
@@ -155,7 +172,7 @@ export class JetStreamEventQueue implements EventQueue {
   private js?: JetStreamClient;
   private jsm?: JetStreamManager;
   private kv?: KV;
-  private handler?: (event: FalcoEvent) => Promise<void>;
+  private handler?: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>;
   private onError?: (err: unknown, event: FalcoEvent) => void;
   private consuming = false;
   private closed = false;
@@ -257,8 +274,11 @@ export class JetStreamEventQueue implements EventQueue {
     return this.pushing + this.handling;
   }
 
-  async push(event: FalcoEvent): Promise<PushResult> {
+  async push(event: FalcoEvent, trace: TraceHeaders = {}): Promise<PushResult> {
     const js = this.js!;
+    const entries = Object.entries(trace);
+    const headers = entries.length > 0 ? natsHeaders() : undefined;
+    for (const [k, v] of entries) headers?.set(k, v);
     const subject = `${this.opts.stream}.${partitionOf(targetKey(event), this.opts.partitions)}`;
     const payload = stringifyJsonExact(event);
     const msgID = this.opts.dedupWindowMs > 0 ? dedupKey(event) : undefined;
@@ -272,6 +292,7 @@ export class JetStreamEventQueue implements EventQueue {
         try {
           const ack = await js.publish(subject, payload, {
             ...(msgID ? { msgID } : {}),
+            ...(headers ? { headers } : {}),
             timeout: this.opts.publishTimeoutMs ?? 3000,
           });
           if (ack.duplicate) {
@@ -293,7 +314,7 @@ export class JetStreamEventQueue implements EventQueue {
   }
 
   start(
-    handler: (event: FalcoEvent) => Promise<void>,
+    handler: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>,
     onError: (err: unknown, event: FalcoEvent) => void,
   ): void {
     if (this.consuming || this.closed) return;
@@ -343,10 +364,13 @@ export class JetStreamEventQueue implements EventQueue {
       if (msg.info.redelivered) this.stats.redeliveries++;
       if ((await this.claim(event.id)) === "done") {
         this.stats.alreadyDone++;
-        this.opts.logger?.info({ trace_id: event.id }, "redelivered event already handled, skipped");
+        this.opts.logger?.info(
+          { trace_id: event.trace_id, event_id: event.id },
+          "redelivered event already handled, skipped",
+        );
       } else {
         try {
-          await this.handler!(event);
+          await this.handler!(event, traceHeadersOf(msg));
         } catch (err) {
           this.onError!(err, event);
         }
@@ -356,7 +380,10 @@ export class JetStreamEventQueue implements EventQueue {
       await msg.ackAck();
     } catch (err) {
       // Not acked: JetStream redelivers it; the KV claim decides whether it runs again.
-      this.opts.logger?.warn({ trace_id: event.id, error: errorText(err) }, "jetstream ack failed");
+      this.opts.logger?.warn(
+        { trace_id: event.trace_id, event_id: event.id, error: errorText(err) },
+        "jetstream ack failed",
+      );
       try {
         msg.nak();
       } catch {}

@@ -2,10 +2,16 @@
  * The embedded queue: dedup window + bounded in-process per-target FIFO queue.
  */
 import type { FalcoEvent } from "../events/event.js";
+import type { TraceHeaders } from "../tracing/tracing.js";
 import { Deduplicator, dedupKey } from "./dedup.js";
 import { KeyedQueue } from "./keyed.js";
 import { targetKey } from "./target.js";
 import type { EventQueue, PushResult } from "./types.js";
+
+interface Queued {
+  event: FalcoEvent;
+  trace: TraceHeaders;
+}
 
 export interface MemoryQueueOptions {
   capacity: number;
@@ -15,8 +21,8 @@ export interface MemoryQueueOptions {
 
 export class MemoryEventQueue implements EventQueue {
   private readonly dedup: Deduplicator;
-  private queue?: KeyedQueue<FalcoEvent>;
-  private readonly early: FalcoEvent[] = [];
+  private queue?: KeyedQueue<Queued>;
+  private readonly early: Queued[] = [];
 
   constructor(private readonly opts: MemoryQueueOptions) {
     this.dedup = new Deduplicator(opts.dedupWindowMs);
@@ -26,18 +32,19 @@ export class MemoryEventQueue implements EventQueue {
     return (this.queue?.size ?? 0) + this.early.length;
   }
 
-  async push(event: FalcoEvent): Promise<PushResult> {
+  async push(event: FalcoEvent, trace: TraceHeaders = {}): Promise<PushResult> {
     const key = dedupKey(event);
+    const item = { event, trace };
     if (this.dedup.isDuplicate(key)) return "duplicate";
     if (!this.queue) {
       if (this.early.length >= this.opts.capacity) {
         this.dedup.forget(key);
         return "full";
       }
-      this.early.push(event);
+      this.early.push(item);
       return "queued";
     }
-    if (!this.queue.push(targetKey(event), event)) {
+    if (!this.queue.push(targetKey(event), item)) {
       this.dedup.forget(key);
       return "full";
     }
@@ -45,16 +52,16 @@ export class MemoryEventQueue implements EventQueue {
   }
 
   start(
-    handler: (event: FalcoEvent) => Promise<void>,
+    handler: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>,
     onError: (err: unknown, event: FalcoEvent) => void,
   ): void {
-    this.queue = new KeyedQueue<FalcoEvent>({
+    this.queue = new KeyedQueue<Queued>({
       capacity: this.opts.capacity,
       concurrency: this.opts.concurrency,
-      handler,
-      onError,
+      handler: (item) => handler(item.event, item.trace),
+      onError: (err, item) => onError(err, item.event),
     });
-    for (const e of this.early.splice(0)) this.queue.push(targetKey(e), e);
+    for (const e of this.early.splice(0)) this.queue.push(targetKey(e.event), e);
   }
 
   drain(timeoutMs: number): Promise<boolean> {

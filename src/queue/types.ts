@@ -3,18 +3,22 @@
  * (src/queue/memory.ts); a distributed implementation (NATS JetStream) plugs in here.
  */
 import type { FalcoEvent } from "../events/event.js";
+import type { TraceHeaders } from "../tracing/tracing.js";
 
 export type PushResult = "queued" | "duplicate" | "full";
 
 export interface EventQueue {
-  /** Resolves once the event is stored (or refused); only then may intake answer 200. */
-  push(event: FalcoEvent): Promise<PushResult>;
+  /**
+   * Resolves once the event is stored (or refused); only then may intake answer 200.
+   * `trace` (the event span's propagation headers) is handed to the handler with the event.
+   */
+  push(event: FalcoEvent, trace?: TraceHeaders): Promise<PushResult>;
   /**
    * Starts delivering events. Events acting on the same target are handled one at a time
    * in arrival order; an event counts as done when the handler's promise settles.
    */
   start(
-    handler: (event: FalcoEvent) => Promise<void>,
+    handler: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>,
     onError: (err: unknown, event: FalcoEvent) => void,
   ): void;
   /** Events accepted here and not finished. */

@@ -5,20 +5,26 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Context, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { decodeEvent, EventDecodeError } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { AcceptResult } from "../pipeline/pipeline.js";
+import { startRequestSpan } from "../tracing/http-span.js";
+import { extractTraceContext } from "../tracing/tracing.js";
 import { checkRequest, endpointOf, type IntakeSecurity, type TlsFiles } from "./auth.js";
 
 export interface IntakeHandlers {
   logger: Logger;
   metrics: Metrics;
   maxBodyBytes: number;
-  accept(event: FalcoEvent): Promise<AcceptResult>;
+  /** `parent`: the request's trace context (the `/` server span, or the remote `traceparent`). */
+  accept(event: FalcoEvent, parent: Context): Promise<AcceptResult>;
   /** POST /k8s-audit: returns the number of alerts raised, or throws BadRequest. */
-  k8sAudit?(body: string): Promise<{ accepted: number; rejected: number }>;
+  k8sAudit?(body: string, parent: Context): Promise<{ accepted: number; rejected: number }>;
+  /** Starts the `/` server span; without it only incoming trace headers are honoured. */
+  tracer?: Tracer;
   /** Token, client-certificate and rate-limit checks (src/server/auth.ts); none when unset. */
   security?: IntakeSecurity;
   /** Serve HTTPS with these; plain HTTP when unset. */
@@ -100,6 +106,9 @@ export function createIntakeServer(h: IntakeHandlers): Server {
 
 async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
+  const traceContext = h.tracer
+    ? startRequestSpan(h.tracer, req, res, path)
+    : extractTraceContext(req.headers);
   if (h.security) {
     const refusal = await checkRequest(h.security, endpointOf(path), req);
     if (refusal) {
@@ -140,7 +149,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
 
   if (path === "/k8s-audit" && h.k8sAudit) {
     try {
-      const r = await h.k8sAudit(body);
+      const r = await h.k8sAudit(body, traceContext);
       send(res, 200, JSON.stringify(r), "application/json");
     } catch (err) {
       if (!(err instanceof BadRequest)) throw err;
@@ -159,7 +168,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
     send(res, 400, `Please send a valid request body\n${err.message}\n`);
     return;
   }
-  const result = await h.accept(event);
+  const result = await h.accept(event, traceContext);
   if (result === "full") {
     h.metrics.rejected.inc({ reason: "queue_full" });
     send(res, 503, "Service Unavailable\nthe event queue is full, retry later\n");
