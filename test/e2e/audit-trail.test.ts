@@ -102,6 +102,9 @@ audit:
     assert.equal(lines[1]!.replica, lines[0]!.replica);
     assert.equal(lines[2]!.replica.endsWith(`:${second.proc.pid}`), true);
     assert.equal(new Set(lines.map((l) => l.event_id)).size, 3);
+    // Each entry also carries its event's OTel trace id, the trace_id of the logs.
+    for (const l of lines) assert.match(l.trace_id ?? "", /^[0-9a-f]{32}$/);
+    assert.equal(new Set(lines.map((l) => l.trace_id)).size, 3);
 
     const out: string[] = [];
     assert.equal(
