@@ -1,120 +1,290 @@
 /**
- * `npm run bench`: prints
- *   1. intake events/s and latency percentiles under load (autocannon against the real
- *      server process, keep-alive, loopback);
- *   2. match cost per event with 1,000 Talon rules;
- *   3. audit events/s through Falco's official k8s_audit_rules.yaml (bench/falco.ts).
- * Figures only; nothing is asserted. Usage: tsx bench/run.ts [seconds]
+ * `npm run bench`: our server and Falco Talon (Go) side by side, same machine, same config,
+ * rules and events, Talon's actions on the same real kube-apiserver (scripts/k8s, kwok nodes).
+ * Figures, each as ours / Talon's in one run:
+ *   1. intake events/s and latency p99 at saturation (autocannon, 50 keep-alive connections);
+ *   2. POST → pod deleted on the API server (p50, p99) at a steady 500 events/s, one pod per event;
+ *   3. the same while a 60 s kubernetes:tcpdump capture runs on another pod;
+ *   4. match cost with 1,000 rules (ours in process; Talon has no such hook);
+ *   5. memory (VmRSS) at rest and peak under load.
+ * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is built from its Go module by
+ * scripts/bench/talon.sh; when that fails its column is n/a with the reason. Never asserts.
+ *
+ *   npm run bench                 full run; writes bench/results/<version>/{results.json,chart.svg,table.md}
+ *   npm run bench -- --quick      short durations, prints only (add --write to keep the files)
+ *   options: --skip-k8s (no cluster figures), --skip-talon, --rate N (events/s, default 500),
+ *            --tsx (run our server through tsx instead of compiling it with tsc first)
  */
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import autocannon from "autocannon";
+import { parseArgs } from "node:util";
 import { decodeEvent } from "../src/events/decode.js";
 import { loadRulesFromSources, matchingRules } from "../src/rules/index.js";
+import {
+  type BenchCluster,
+  createNamespace,
+  createPods,
+  runEphemeralContainers,
+  startCluster,
+  watchDeletions,
+} from "./cluster.js";
+import { falcoEvent, type IntakeResult, saturate, steadyStream } from "./load.js";
+import { type Figure, markdownTable, svgChart } from "./report.js";
+import {
+  type BenchServer,
+  benchConfig,
+  buildTalon,
+  compileOurs,
+  freePort,
+  rssMiB,
+  type ServerName,
+  sampleRss,
+  startServer,
+  type TalonBuild,
+} from "./servers.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const seconds = Number(process.argv[2] ?? 8);
-
-const EVENT = JSON.stringify({
-  uuid: "f1b2a3c4-0000-4000-8000-000000000000",
-  output:
-    "12:00:00.123456789: Warning Shell spawned in a container (user=root container_id=abc123 container_name=nginx shell=bash parent=runc cmdline=bash -i terminal=34816 k8s.ns=default k8s.pod=nginx)",
-  priority: "Warning",
-  rule: "Terminal shell in container",
-  time: "2026-11-23T12:00:00.123456789Z",
-  source: "syscall",
-  hostname: "node-1",
-  tags: ["container", "mitre_execution", "shell"],
-  output_fields: {
-    "container.id": "abc123",
-    "container.name": "nginx",
-    "evt.time": 1795435200123,
-    "k8s.ns.name": "default",
-    "k8s.pod.name": "nginx",
-    "proc.cmdline": "bash -i",
-    "proc.name": "bash",
-    "proc.pid": 1234567,
-    "user.name": "root",
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    write: { type: "boolean", default: false },
+    "skip-k8s": { type: "boolean", default: false },
+    "skip-talon": { type: "boolean", default: false },
+    rate: { type: "string", default: "500" },
+    tsx: { type: "boolean", default: false },
   },
 });
+const quick = args.quick === true;
+const settings = {
+  intakeSeconds: quick ? 3 : 10,
+  rate: Number(args.rate),
+  streamSeconds: quick ? 2 : 5,
+  captureSeconds: quick ? 15 : 60,
+};
+if (!Number.isInteger(settings.rate) || settings.rate < 1) {
+  throw new Error(`--rate must be a positive integer, got '${args.rate}'`);
+}
+const streamEvents = settings.rate * settings.streamSeconds;
 
-async function intake(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "falco-talon-bench-"));
-  // A matching dry-run rule: the full path (decode, dedup off, queue, match, action log) runs per event.
-  writeFileSync(
-    join(dir, "rules.yaml"),
-    `- rule: Shells
+const INTAKE_RULE = "Bench intake";
+const TERMINATE_RULE = "Terminal shell in container";
+const CAPTURE_RULE = "Suspicious network activity";
+
+function rulesFile(captureDir: string): string {
+  return `- rule: Intake (dry run)
   match:
-    rules: [Terminal shell in container]
-    priority: ">=Warning"
+    rules: [${INTAKE_RULE}]
   dry_run: true
+  actions:
+    - action: Terminate (dry run)
+      actionner: kubernetes:terminate
+- rule: Terminate
+  match:
+    rules: [${TERMINATE_RULE}]
   actions:
     - action: Terminate
       actionner: kubernetes:terminate
-`,
-  );
-  writeFileSync(
-    join(dir, "config.yaml"),
-    `listen_address: 127.0.0.1
-listen_port: 0
-rules_files: [${join(dir, "rules.yaml")}]
-watch_rules: false
-log_format: json
-log_level: warn
-deduplication:
-  time_window_seconds: 0
-queue:
-  capacity: 1000000
-`,
-  );
-  const proc = spawn(
-    process.execPath,
-    ["--import", "tsx", "src/cli/main.ts", "server", "-c", join(dir, "config.yaml")],
-    {
-      cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const port = await new Promise<number>((resolvePort, reject) => {
-    let buf = "";
-    const onData = (c: Buffer) => {
-      buf += c.toString();
-      const m = /"port":(\d+)/.exec(buf);
-      if (m) {
-        proc.stdout!.off("data", onData);
-        proc.stdout!.resume();
-        resolvePort(Number(m[1]));
-      }
-    };
-    proc.stdout!.on("data", onData);
-    proc.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  const run = (duration: number) =>
-    autocannon({
-      url: `http://127.0.0.1:${port}/`,
-      method: "POST",
-      body: EVENT,
-      headers: { "content-type": "application/json" },
-      connections: 50,
-      pipelining: 1,
-      duration,
-    });
-  await run(2); // warm-up (JIT)
-  const r = await run(seconds);
-  proc.kill("SIGTERM");
-  const non2xx = r.non2xx + r.errors;
-  console.log("## Intake (real server process, POST Falco event, 50 connections, keep-alive)");
-  console.log(`events/s        ${Math.round(r.requests.average)}`);
-  console.log(`latency p50     ${r.latency.p50} ms`);
-  console.log(`latency p99     ${r.latency.p99} ms`);
-  console.log(`latency max     ${r.latency.max} ms`);
-  console.log(`non-2xx/errors  ${non2xx}`);
+      parameters:
+        grace_period_seconds: 0
+- rule: Capture
+  match:
+    rules: [${CAPTURE_RULE}]
+  actions:
+    - action: Capture packets
+      actionner: kubernetes:tcpdump
+      parameters:
+        duration: ${settings.captureSeconds}
+      output:
+        target: local:file
+        parameters:
+          destination: ${captureDir}
+`;
 }
 
-function matchCost(): void {
+interface Latency {
+  /** Pods deleted per second, from the first POST to the last deletion. */
+  deletedPerSec: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  deleted: number;
+  events: number;
+  failedPosts: number;
+  timeoutSeconds: number;
+}
+
+interface ServerFigures {
+  rssRestMiB: number;
+  rssLoadMiB: number;
+  intake: IntakeResult;
+  terminate?: Latency;
+  terminateDuringCapture?: Latency & { captureStarted: boolean };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** POSTs one terminate event per pod at the steady rate; latency = DELETED watch event − POST sent. */
+async function terminateStream(
+  cluster: BenchCluster,
+  server: BenchServer,
+  namespace: string,
+  pods: string[],
+  timeoutSeconds: number,
+): Promise<Latency> {
+  const watch = await watchDeletions(cluster.kube, namespace);
+  try {
+    const { sentAt, failed } = await steadyStream({
+      url: server.url,
+      rule: TERMINATE_RULE,
+      namespace,
+      pods,
+      perSecond: settings.rate,
+    });
+    const deadline = performance.now() + timeoutSeconds * 1000;
+    while (performance.now() < deadline && pods.some((p) => !watch.deletedAt.has(p))) {
+      if (watch.error()) throw new Error(`pod watch failed: ${String(watch.error())}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Pods never deleted count as infinitely late, so a percentile they reach is reported as n/a.
+    const latencies = pods
+      .map((p) => {
+        const deleted = watch.deletedAt.get(p);
+        return deleted === undefined ? Number.POSITIVE_INFINITY : deleted - sentAt.get(p)!;
+      })
+      .sort((a, b) => a - b);
+    const finite = (v: number) => (Number.isFinite(v) ? v : null);
+    const firstSent = Math.min(...sentAt.values());
+    const lastDeleted = Math.max(firstSent, ...pods.map((p) => watch.deletedAt.get(p) ?? firstSent));
+    const deleted = latencies.filter(Number.isFinite).length;
+    return {
+      deletedPerSec: deleted / Math.max(0.001, (lastDeleted - firstSent) / 1000),
+      p50Ms: finite(percentile(latencies, 50)),
+      p99Ms: finite(percentile(latencies, 99)),
+      deleted,
+      events: pods.length,
+      failedPosts: failed,
+      timeoutSeconds,
+    };
+  } finally {
+    watch.stop();
+  }
+}
+
+async function waitQueueDrained(server: BenchServer): Promise<void> {
+  if (server.name !== "ours") {
+    // Talon exposes no queue depth; its intake events are dry runs, so a pause lets it catch up.
+    await new Promise((r) => setTimeout(r, 5000));
+    return;
+  }
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const m = /^falcosecurity_falco_talon_queue_depth(?:\{[^}]*\})? (\S+)$/m.exec(text);
+    if (m && Number(m[1]) === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("our queue did not drain within 120 s after the intake run");
+}
+
+async function benchServer(
+  name: ServerName,
+  talon: TalonBuild,
+  cluster: BenchCluster | undefined,
+  oursEntry: string,
+): Promise<ServerFigures> {
+  const dir = mkdtempSync(join(tmpdir(), `falco-talon-bench-${name}-`));
+  const captureDir = join(dir, "captures");
+  mkdirSync(captureDir);
+  writeFileSync(join(dir, "rules.yaml"), rulesFile(captureDir));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, "config.yaml"),
+    benchConfig({ port, rulesFile: join(dir, "rules.yaml"), kubeconfig: cluster?.kubeconfigPath ?? "" }),
+  );
+
+  const namespace = `bench-${name}`;
+  const streamPods = Array.from({ length: streamEvents }, (_, i) => `plain-${i}`);
+  const capturePods = Array.from({ length: streamEvents }, (_, i) => `during-capture-${i}`);
+  if (cluster) {
+    const t0 = Date.now();
+    await createNamespace(cluster.kube, namespace);
+    await createPods(
+      cluster.api,
+      namespace,
+      ["capture-target", ...streamPods, ...capturePods],
+      cluster.nodeName,
+    );
+    console.log(
+      `[${name}] ${2 * streamEvents + 1} pods Running in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
+  }
+
+  const server = await startServer({
+    name,
+    ...(talon.available ? { talonBinary: talon.binary } : {}),
+    oursEntry,
+    configFile: join(dir, "config.yaml"),
+    port,
+    logFile: join(dir, "server.log"),
+  });
+  console.log(`[${name}] up on ${server.url} (pid ${server.pid}, log ${server.logFile})`);
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const rssRestMiB = rssMiB(server.pid);
+    const peak = sampleRss(server.pid);
+
+    const intake = await saturate(server.url, INTAKE_RULE, settings.intakeSeconds);
+    console.log(`[${name}] intake ${Math.round(intake.eventsPerSec)} events/s, p99 ${intake.p99Ms} ms`);
+    await waitQueueDrained(server);
+    const figures: ServerFigures = { rssRestMiB, rssLoadMiB: 0, intake };
+
+    if (cluster) {
+      figures.terminate = await terminateStream(cluster, server, namespace, streamPods, 180);
+      console.log(`[${name}] terminate at ${settings.rate}/s: ${JSON.stringify(figures.terminate)}`);
+
+      const before = cluster.capturesStarted();
+      const driver = runEphemeralContainers(
+        cluster.kube,
+        namespace,
+        "capture-target",
+        "falco-talon-tcpdump-",
+      );
+      try {
+        const res = await fetch(`${server.url}/`, {
+          method: "POST",
+          body: falcoEvent(CAPTURE_RULE, namespace, "capture-target", 0),
+        });
+        if (res.status !== 200) throw new Error(`capture event answered ${res.status}`);
+        const deadline = Date.now() + 30_000;
+        while (cluster.capturesStarted() === before && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const captureStarted = cluster.capturesStarted() > before;
+        if (!captureStarted) console.log(`[${name}] the capture did not start within 30 s`);
+        const during = await terminateStream(
+          cluster,
+          server,
+          namespace,
+          capturePods,
+          settings.captureSeconds + 180,
+        );
+        figures.terminateDuringCapture = { ...during, captureStarted };
+        console.log(`[${name}] terminate during capture: ${JSON.stringify(figures.terminateDuringCapture)}`);
+      } finally {
+        driver.stop();
+      }
+    }
+    figures.rssLoadMiB = peak.stop();
+    return figures;
+  } finally {
+    await server.stop();
+  }
+}
+
+function matchCost(): { hitUs: number; missUs: number } {
   const rules: string[] = [];
   for (let i = 0; i < 1000; i++) {
     rules.push(`- rule: rule ${i}
@@ -135,24 +305,167 @@ function matchCost(): void {
   }
   const loaded = loadRulesFromSources([{ file: "bench.yaml", text: rules.join("\n") }]);
   if (!loaded.ruleset) throw new Error(loaded.problems.map((p) => p.message).join("\n"));
-  const event = decodeEvent(EVENT);
-  const miss = decodeEvent(EVENT.replace("Terminal shell in container", "Unrelated rule"));
-  for (let i = 0; i < 200; i++) matchingRules(loaded.ruleset.rules, event);
-  const measure = (e: typeof event) => {
+  const ruleset = loaded.ruleset;
+  const event = decodeEvent(falcoEvent(TERMINATE_RULE, "default", "nginx", 0));
+  const miss = decodeEvent(falcoEvent("Unrelated rule", "default", "nginx", 0));
+  for (let i = 0; i < 200; i++) matchingRules(ruleset.rules, event);
+  const measure = (e: typeof event, expected: number) => {
     const n = 2000;
     const t0 = performance.now();
     let matched = 0;
-    for (let i = 0; i < n; i++) matched = matchingRules(loaded.ruleset!.rules, e).length;
-    return { us: ((performance.now() - t0) * 1000) / n, matched };
+    for (let i = 0; i < n; i++) matched = matchingRules(ruleset.rules, e).length;
+    if (matched !== expected) throw new Error(`expected ${expected} matches, got ${matched}`);
+    return ((performance.now() - t0) * 1000) / n;
   };
-  const hit = measure(event);
-  const none = measure(miss);
-  console.log("\n## Match cost, 1,000 Talon rules (rules + priority + tags + output_fields)");
-  console.log(`event matching all 1000 rules   ${hit.us.toFixed(1)} µs/event (${hit.matched} matched)`);
-  console.log(`event matching no rule          ${none.us.toFixed(1)} µs/event (${none.matched} matched)`);
+  return { hitUs: measure(event, 1000), missUs: measure(miss, 0) };
 }
 
-await intake();
-matchCost();
+function latencyNote(l: Latency | undefined): string | undefined {
+  if (!l) return undefined;
+  const parts: string[] = [];
+  if (l.deleted < l.events)
+    parts.push(`${l.events - l.deleted} of ${l.events} pods not deleted within ${l.timeoutSeconds} s`);
+  if (l.failedPosts > 0) parts.push(`${l.failedPosts} POSTs failed`);
+  return parts.length > 0 ? parts.join("; ") : undefined;
+}
+
+function buildFigures(
+  ours: ServerFigures,
+  talon: ServerFigures | undefined,
+  talonReason: string | undefined,
+  match: { hitUs: number; missUs: number },
+): Figure[] {
+  const na = talonReason ? `Talon not available: ${talonReason}` : undefined;
+  const figures: Figure[] = [
+    {
+      label: "intake at saturation",
+      unit: "events/s",
+      better: "higher",
+      ours: ours.intake.eventsPerSec,
+      talon: talon?.intake.eventsPerSec ?? null,
+    },
+    {
+      label: "intake p99 latency at saturation",
+      unit: "ms",
+      better: "lower",
+      ours: ours.intake.p99Ms,
+      talon: talon?.intake.p99Ms ?? null,
+    },
+  ];
+  const lat = (key: "terminate" | "terminateDuringCapture", label: string) => {
+    figures.push({
+      label: `${label} pods deleted/s`,
+      unit: "pods/s",
+      better: "higher",
+      ours: ours[key]?.deletedPerSec ?? null,
+      talon: talon?.[key]?.deletedPerSec ?? null,
+    });
+    for (const p of ["p50Ms", "p99Ms"] as const) {
+      figures.push({
+        label: `${label} ${p.slice(0, 3)}`,
+        unit: "ms",
+        better: "lower",
+        ours: ours[key]?.[p] ?? null,
+        talon: talon?.[key]?.[p] ?? null,
+        ...(latencyNote(ours[key]) ? { oursNote: latencyNote(ours[key])! } : {}),
+        ...(talon && latencyNote(talon[key]) ? { talonNote: latencyNote(talon[key])! } : {}),
+      });
+    }
+  };
+  if (ours.terminate) {
+    lat("terminate", `POST → pod deleted at ${settings.rate} events/s,`);
+    lat("terminateDuringCapture", `same, during a ${settings.captureSeconds} s capture,`);
+  }
+  figures.push(
+    {
+      label: "match cost, 1,000 rules (event matching all)",
+      unit: "µs/event",
+      better: "lower",
+      ours: match.hitUs,
+      talon: null,
+      talonNote: "in-process figure; Talon's matcher cannot be called from outside its process",
+    },
+    {
+      label: "RSS at rest",
+      unit: "MiB",
+      better: "lower",
+      ours: ours.rssRestMiB,
+      talon: talon?.rssRestMiB ?? null,
+    },
+    {
+      label: "RSS under load (peak)",
+      unit: "MiB",
+      better: "lower",
+      ours: ours.rssLoadMiB,
+      talon: talon?.rssLoadMiB ?? null,
+    },
+  );
+  for (const f of figures) if (f.talon === null && na && !f.talonNote) f.talonNote = na;
+  return figures;
+}
+
+const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
+const started = new Date();
+console.log(
+  `falco-talon ${version} benchmarks (${quick ? "quick" : "full"} run): ${JSON.stringify(settings)}`,
+);
+
+const talon: TalonBuild = args["skip-talon"]
+  ? { available: false, reason: "skipped (--skip-talon)" }
+  : buildTalon();
+console.log(talon.available ? `Talon: ${talon.binary}` : `Talon: not available — ${talon.reason}`);
+
+const oursEntry = args.tsx ? join(ROOT, "src/cli/main.ts") : compileOurs();
+const cluster = args["skip-k8s"] ? undefined : startCluster();
+let ours: ServerFigures;
+let talonFigures: ServerFigures | undefined;
+try {
+  ours = await benchServer("ours", talon, cluster, oursEntry);
+  if (talon.available) talonFigures = await benchServer("talon", talon, cluster, oursEntry);
+} finally {
+  cluster?.down();
+}
+const match = matchCost();
+const figures = buildFigures(ours, talonFigures, talon.available ? undefined : talon.reason, match);
+const table = markdownTable(figures);
+console.log(`\n${table}\n`);
+console.log(`match cost, event matching no rule: ${match.missUs.toFixed(1)} µs/event (ours, 1,000 rules)`);
+
 console.log("\n## Falco rule engine (k8s_audit)");
 spawnSync(process.execPath, ["--import", "tsx", "bench/falco.ts", "3"], { cwd: ROOT, stdio: "inherit" });
+
+if (!quick || args.write) {
+  const out = join(ROOT, "bench/results", version);
+  mkdirSync(out, { recursive: true });
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
+  const results = {
+    version,
+    date: started.toISOString(),
+    quick,
+    settings,
+    oursRuntime: args.tsx ? "tsx src/cli/main.ts" : "node (tsc output)",
+    machine,
+    talon: talon.available ? { available: true } : { available: false, reason: talon.reason },
+    ours,
+    talonFigures: talonFigures ?? null,
+    matchCost: match,
+    figures,
+  };
+  writeFileSync(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(out, "table.md"), `${table}\n`);
+  writeFileSync(
+    join(out, "chart.svg"),
+    svgChart(
+      `falco-talon ${version} (TypeScript) vs Falco Talon (Go), one run`,
+      `${started.toISOString().slice(0, 16)}Z, ${machine.cpus} shared cores, ${machine.cpuModel}`,
+      figures,
+    ),
+  );
+  console.log(`\nwrote ${out}/{results.json,table.md,chart.svg}`);
+}

@@ -1,0 +1,96 @@
+/** The comparison table (markdown) and chart (hand-written SVG) from one run's figures. */
+
+export interface Figure {
+  label: string;
+  unit: string;
+  better: "higher" | "lower";
+  ours: number | null;
+  talon: number | null;
+  /** Why a column is empty, or a caveat (e.g. events not deleted before the timeout). */
+  oursNote?: string;
+  talonNote?: string;
+}
+
+function formatValue(v: number): string {
+  if (v >= 100) return Math.round(v).toLocaleString("en-US");
+  if (v >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+/** The table, with each distinct note once as a numbered footnote under it. */
+export function markdownTable(figures: Figure[]): string {
+  const notes: string[] = [];
+  const cell = (v: number | null, unit: string, note?: string) => {
+    let text = v === null ? "n/a" : `${formatValue(v)} ${unit}`;
+    if (note) {
+      if (!notes.includes(note)) notes.push(note);
+      text += ` [${notes.indexOf(note) + 1}]`;
+    }
+    return text;
+  };
+  const rows = figures.map((f) => {
+    const ratio =
+      f.ours !== null && f.talon !== null && f.ours > 0 && f.talon > 0
+        ? `${(f.better === "higher" ? f.ours / f.talon : f.talon / f.ours).toFixed(1)}×`
+        : "n/a";
+    return `| ${f.label} | ${cell(f.ours, f.unit, f.oursNote)} | ${cell(f.talon, f.unit, f.talonNote)} | ${ratio} |`;
+  });
+  return [
+    "| figure | ours | Talon | ours vs Talon (>1× = ours better) |",
+    "|---|---|---|---|",
+    ...rows,
+    ...(notes.length > 0 ? ["", ...notes.map((n, i) => `[${i + 1}] ${n}`)] : []),
+  ].join("\n");
+}
+
+const escapeXml = (s: string) =>
+  s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+/** One panel per figure, each on its own linear scale; Talon's bar reads "n/a" when absent. */
+export function svgChart(title: string, subtitle: string, figures: Figure[]): string {
+  const width = 860;
+  const labelWidth = 330;
+  const barMax = width - labelWidth - 140;
+  const panel = 54;
+  const top = 70;
+  const height = top + figures.length * panel + 40;
+  const colors = { ours: "#2f6db5", talon: "#e08a1e" };
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="16" y="26" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="16" y="46" fill="#555">${escapeXml(subtitle)}</text>`,
+    `<rect x="${width - 220}" y="14" width="12" height="12" fill="${colors.ours}"/>`,
+    `<text x="${width - 202}" y="24">ours (TypeScript)</text>`,
+    `<rect x="${width - 220}" y="32" width="12" height="12" fill="${colors.talon}"/>`,
+    `<text x="${width - 202}" y="42">Falco Talon (Go)</text>`,
+  ];
+  figures.forEach((f, i) => {
+    const y = top + i * panel;
+    const max = Math.max(f.ours ?? 0, f.talon ?? 0) || 1;
+    parts.push(
+      `<text x="16" y="${y + 16}" font-weight="bold">${escapeXml(f.label)}</text>`,
+      `<text x="16" y="${y + 32}" fill="#555">${escapeXml(`${f.unit}, ${f.better} is better`)}</text>`,
+    );
+    (["ours", "talon"] as const).forEach((who, j) => {
+      const v = f[who];
+      const by = y + 4 + j * 20;
+      if (v === null) {
+        parts.push(
+          `<text x="${labelWidth + 4}" y="${by + 13}" fill="#888">n/a${who === "talon" ? " (not available in this run)" : ""}</text>`,
+        );
+        return;
+      }
+      const w = Math.max(1, (v / max) * barMax);
+      parts.push(
+        `<rect x="${labelWidth}" y="${by}" width="${w.toFixed(1)}" height="16" fill="${colors[who]}"/>`,
+        `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${by + 13}">${escapeXml(formatValue(v))}</text>`,
+      );
+    });
+    parts.push(
+      `<line x1="16" y1="${y + panel - 4}" x2="${width - 16}" y2="${y + panel - 4}" stroke="#e5e5e5"/>`,
+    );
+  });
+  parts.push("</svg>");
+  return `${parts.join("\n")}\n`;
+}

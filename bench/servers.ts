@@ -1,0 +1,178 @@
+/**
+ * The two servers under test, started the same way: one config file, one rules file, stdout and
+ * stderr to a log file, ready when /healthz answers. Also their memory (VmRSS of the process).
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+export type ServerName = "ours" | "talon";
+
+export interface BenchServer {
+  name: ServerName;
+  url: string;
+  pid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export type TalonBuild = { available: true; binary: string } | { available: false; reason: string };
+
+/** Builds Talon through scripts/bench/talon.sh; never throws, the reason is reported instead. */
+export function buildTalon(): TalonBuild {
+  try {
+    const binary = execFileSync("bash", [join(ROOT, "scripts/bench/talon.sh"), "build"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+    return { available: true, binary };
+  } catch (err) {
+    const stderr = String((err as { stderr?: string }).stderr ?? err).trim();
+    const lines = stderr.split("\n").filter((l) => l.trim() !== "");
+    return {
+      available: false,
+      reason: (lines.at(-1) ?? "scripts/bench/talon.sh failed").replace(/\s+/g, " "),
+    };
+  }
+}
+
+/**
+ * Compiles src/ with tsc into .tmp/bench-dist (inside the repo, so node_modules resolves) and
+ * returns the CLI entry point: the server runs as deployed (`node dist/src/cli/main.js`), without
+ * tsx's on-the-fly compilation in its memory and start-up.
+ */
+export function compileOurs(): string {
+  const out = join(ROOT, ".tmp/bench-dist");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const project = join(out, "tsconfig.json");
+  writeFileSync(
+    project,
+    JSON.stringify({
+      extends: "../../tsconfig.json",
+      compilerOptions: { outDir: ".", rootDir: "../..", sourceMap: false },
+      include: ["../../src/**/*.ts"],
+      exclude: ["../../src/**/*.test.ts"],
+    }),
+  );
+  const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
+  const main = join(out, "src/cli/main.js");
+  if (!existsSync(main)) throw new Error(`tsc produced no ${main}:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) console.log(`tsc reported errors (the emitted JavaScript is used):\n${r.stdout}`);
+  return main;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** The config both servers read: Talon's keys, leader election off; `queue` is ours alone. */
+export function benchConfig(opts: { port: number; rulesFile: string; kubeconfig: string }): string {
+  return `listen_address: 127.0.0.1
+listen_port: ${opts.port}
+rules_files: [${opts.rulesFile}]
+watch_rules: false
+${opts.kubeconfig ? `kubeconfig: ${opts.kubeconfig}\n` : ""}log_format: json
+print_all_events: false
+deduplication:
+  leader_election: false
+  time_window_seconds: 5
+queue:
+  capacity: 1000000
+`;
+}
+
+export async function startServer(opts: {
+  name: ServerName;
+  talonBinary?: string;
+  /** Our CLI: compiled JavaScript (compileOurs), or the TypeScript entry point run through tsx. */
+  oursEntry: string;
+  configFile: string;
+  port: number;
+  logFile: string;
+}): Promise<BenchServer> {
+  const out = openSync(opts.logFile, "a");
+  let proc: ChildProcess;
+  if (opts.name === "ours") {
+    const loader = opts.oursEntry.endsWith(".ts") ? ["--import", "tsx"] : [];
+    proc = spawn(process.execPath, [...loader, opts.oursEntry, "server", "-c", opts.configFile], {
+      cwd: ROOT,
+      stdio: ["ignore", out, out],
+    });
+  } else {
+    if (!opts.talonBinary) throw new Error("no Talon binary");
+    proc = spawn(opts.talonBinary, ["server", "-c", opts.configFile], { stdio: ["ignore", out, out] });
+  }
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const url = `http://127.0.0.1:${opts.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) {
+      throw new Error(`${opts.name} exited with ${proc.exitCode}:\n${tail(opts.logFile)}`);
+    }
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`${opts.name} not ready after 60 s:\n${tail(opts.logFile)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    name: opts.name,
+    url,
+    pid: proc.pid!,
+    logFile: opts.logFile,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function tail(file: string): string {
+  return readFileSync(file, "utf8").split("\n").slice(-20).join("\n");
+}
+
+/** VmRSS of a process in MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(m[1]) / 1024;
+}
+
+/** Samples VmRSS every 100 ms; `stop` returns the peak. */
+export function sampleRss(pid: number): { stop(): number } {
+  let peak = rssMiB(pid);
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMiB(pid));
+    } catch {
+      // The process ended; the peak so far stands.
+    }
+  }, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
