@@ -58,10 +58,12 @@ export function startEventSpan(tracer: Tracer, event: FalcoEvent, parent: Contex
     },
     parent,
   );
+  event.trace_id = span.spanContext().traceId;
+  // Traces off: the span only provides the ids, so skip the per-event serialisation.
+  if (!span.isRecording()) return span;
   for (const [k, v] of Object.entries(event.output_fields)) {
     span.setAttribute(`event.output_fields["${k}"]`, fieldText(v));
   }
-  event.trace_id = span.spanContext().traceId;
   span.addEvent(eventJson(event), eventHrTime(event.time));
   span.setAttribute("event.traceid", event.trace_id);
   span.setStatus({ code: SpanStatusCode.OK, message: "event received" });

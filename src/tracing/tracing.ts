@@ -3,8 +3,8 @@
  * intake and the pipeline as a `Tracer`; nothing is registered globally, so contexts are
  * passed explicitly and carried between processes as W3C `traceparent`/`baggage` headers.
  *
- * With `otel.traces_enabled` off the provider has no span processor: spans still get real
- * trace ids (the `trace_id` of logs and notifications) but nothing is exported.
+ * With `otel.traces_enabled` off the provider samples nothing and has no span processor: spans
+ * are not recorded, yet still get real trace ids (the `trace_id` of logs and notifications).
  */
 import { hostname } from "node:os";
 import {
@@ -24,6 +24,7 @@ import {
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
+  AlwaysOffSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   type ReadableSpan,
@@ -139,7 +140,11 @@ export function createTracing(opts: TracingOptions): Tracing {
       }),
     );
   }
-  const provider = new BasicTracerProvider({ resource, spanProcessors });
+  const provider = new BasicTracerProvider({
+    resource,
+    spanProcessors,
+    ...(opts.enabled ? {} : { sampler: new AlwaysOffSampler() }),
+  });
   return {
     tracer: provider.getTracer(TRACER_NAME, BUILD.GitVersion),
     enabled: opts.enabled,
@@ -150,7 +155,10 @@ export function createTracing(opts: TracingOptions): Tracing {
 
 /** A tracer that exports nothing, for engines built without a Tracing (tests, tools). */
 export function noExportTracer(): Tracer {
-  return new BasicTracerProvider().getTracer(TRACER_NAME, BUILD.GitVersion);
+  return new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
+    TRACER_NAME,
+    BUILD.GitVersion,
+  );
 }
 
 /** W3C TraceContext + Baggage, as Talon. Stateless, so one shared instance is safe. */
