@@ -62,6 +62,20 @@ export async function saturate(url: string, rule: string, seconds: number): Prom
   };
 }
 
+/** POSTs `amount` distinct events over 10 keep-alive connections, as fast as they are answered. */
+export async function sendEvents(url: string, rule: string, amount: number): Promise<number> {
+  let seq = 0;
+  const r = await autocannon({
+    url: `${url}/`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    connections: 10,
+    amount,
+    requests: [{ setupRequest: (req) => ({ ...req, body: falcoEvent(rule, "default", "nginx", seq++) }) }],
+  });
+  return r.non2xx + r.errors + r.timeouts;
+}
+
 /**
  * POSTs one event per pod at a steady rate (open loop: a slow answer never delays the next send).
  * Returns, per pod, when its POST was sent (performance.now()), and the failed POSTs.

@@ -4,6 +4,8 @@ export interface Figure {
   label: string;
   unit: string;
   better: "higher" | "lower";
+  /** A figure only our side has (no Talon counterpart even when Talon runs). */
+  oursOnly?: boolean;
   ours: number | null;
   talon: number | null;
   /** Why a column is empty, or a caveat (e.g. events not deleted before the timeout). */
@@ -49,7 +51,7 @@ const escapeXml = (s: string) =>
 /** One panel per figure, each on its own linear scale; Talon's bar reads "n/a" when absent. */
 export function svgChart(title: string, subtitle: string, figures: Figure[]): string {
   const width = 860;
-  const labelWidth = 330;
+  const labelWidth = 340;
   const barMax = width - labelWidth - 140;
   const panel = 54;
   const top = 70;
@@ -57,6 +59,7 @@ export function svgChart(title: string, subtitle: string, figures: Figure[]): st
   const colors = { ours: "#2f6db5", talon: "#e08a1e" };
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<title>${escapeXml(`${title}: ${subtitle}`)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="16" y="26" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="16" y="46" fill="#555">${escapeXml(subtitle)}</text>`,
@@ -77,7 +80,7 @@ export function svgChart(title: string, subtitle: string, figures: Figure[]): st
       const by = y + 4 + j * 20;
       if (v === null) {
         parts.push(
-          `<text x="${labelWidth + 4}" y="${by + 13}" fill="#888">n/a${who === "talon" ? " (not available in this run)" : ""}</text>`,
+          `<text x="${labelWidth + 4}" y="${by + 13}" fill="#888">n/a${who === "talon" ? (f.oursOnly ? " (ours only)" : " (Talon not available in this run)") : ""}</text>`,
         );
         return;
       }

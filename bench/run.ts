@@ -5,7 +5,8 @@
  *   1. intake events/s and latency p99 at saturation (autocannon, 50 keep-alive connections);
  *   2. POST → pod deleted on the API server (p50, p99) at a steady 500 events/s, one pod per event;
  *   3. the same while a 60 s kubernetes:tcpdump capture runs on another pod;
- *   4. match cost with 1,000 rules (ours in process; Talon has no such hook);
+ *   4. match cost with 1,000 rules: server CPU per event matching none of them, minus the same
+ *      with 1 rule (black box, both servers); ours also in process;
  *   5. memory (VmRSS) at rest and peak under load.
  * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is built from its Go module by
  * scripts/bench/talon.sh; when that fails its column is n/a with the reason. Never asserts.
@@ -30,19 +31,21 @@ import {
   startCluster,
   watchDeletions,
 } from "./cluster.js";
-import { falcoEvent, type IntakeResult, saturate, steadyStream } from "./load.js";
+import { falcoEvent, type IntakeResult, saturate, sendEvents, steadyStream } from "./load.js";
 import { type Figure, markdownTable, svgChart } from "./report.js";
 import {
   type BenchServer,
   benchConfig,
   buildTalon,
   compileOurs,
+  cpuSeconds,
   freePort,
   rssMiB,
   type ServerName,
   sampleRss,
   startServer,
   type TalonBuild,
+  waitCpuIdle,
 } from "./servers.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -61,6 +64,9 @@ const settings = {
   intakeSeconds: quick ? 3 : 10,
   rate: Number(args.rate),
   streamSeconds: quick ? 2 : 5,
+  /** A rate below the terminate throughput, for the latency without queueing. */
+  lowRate: 20,
+  lowRateSeconds: quick ? 5 : 10,
   captureSeconds: quick ? 15 : 60,
 };
 if (!Number.isInteger(settings.rate) || settings.rate < 1) {
@@ -118,6 +124,7 @@ interface ServerFigures {
   rssRestMiB: number;
   rssLoadMiB: number;
   intake: IntakeResult;
+  terminateLowRate?: Latency;
   terminate?: Latency;
   terminateDuringCapture?: Latency & { captureStarted: boolean };
 }
@@ -132,6 +139,7 @@ async function terminateStream(
   server: BenchServer,
   namespace: string,
   pods: string[],
+  perSecond: number,
   timeoutSeconds: number,
 ): Promise<Latency> {
   const watch = await watchDeletions(cluster.kube, namespace);
@@ -141,7 +149,7 @@ async function terminateStream(
       rule: TERMINATE_RULE,
       namespace,
       pods,
-      perSecond: settings.rate,
+      perSecond,
     });
     const deadline = performance.now() + timeoutSeconds * 1000;
     while (performance.now() < deadline && pods.some((p) => !watch.deletedAt.has(p))) {
@@ -206,6 +214,10 @@ async function benchServer(
   );
 
   const namespace = `bench-${name}`;
+  const lowRatePods = Array.from(
+    { length: settings.lowRate * settings.lowRateSeconds },
+    (_, i) => `low-rate-${i}`,
+  );
   const streamPods = Array.from({ length: streamEvents }, (_, i) => `plain-${i}`);
   const capturePods = Array.from({ length: streamEvents }, (_, i) => `during-capture-${i}`);
   if (cluster) {
@@ -214,11 +226,11 @@ async function benchServer(
     await createPods(
       cluster.api,
       namespace,
-      ["capture-target", ...streamPods, ...capturePods],
+      ["capture-target", ...lowRatePods, ...streamPods, ...capturePods],
       cluster.nodeName,
     );
     console.log(
-      `[${name}] ${2 * streamEvents + 1} pods Running in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      `[${name}] ${lowRatePods.length + 2 * streamEvents + 1} pods Running in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     );
   }
 
@@ -242,7 +254,18 @@ async function benchServer(
     const figures: ServerFigures = { rssRestMiB, rssLoadMiB: 0, intake };
 
     if (cluster) {
-      figures.terminate = await terminateStream(cluster, server, namespace, streamPods, 180);
+      figures.terminateLowRate = await terminateStream(
+        cluster,
+        server,
+        namespace,
+        lowRatePods,
+        settings.lowRate,
+        60,
+      );
+      console.log(
+        `[${name}] terminate at ${settings.lowRate}/s: ${JSON.stringify(figures.terminateLowRate)}`,
+      );
+      figures.terminate = await terminateStream(cluster, server, namespace, streamPods, settings.rate, 180);
       console.log(`[${name}] terminate at ${settings.rate}/s: ${JSON.stringify(figures.terminate)}`);
 
       const before = cluster.capturesStarted();
@@ -269,6 +292,7 @@ async function benchServer(
           server,
           namespace,
           capturePods,
+          settings.rate,
           settings.captureSeconds + 180,
         );
         figures.terminateDuringCapture = { ...during, captureStarted };
@@ -284,12 +308,13 @@ async function benchServer(
   }
 }
 
-function matchCost(): { hitUs: number; missUs: number } {
+/** 1,000 Talon rules, each using every match criterion; an event of rule TERMINATE_RULE matches all. */
+function thousandRules(): string {
   const rules: string[] = [];
   for (let i = 0; i < 1000; i++) {
     rules.push(`- rule: rule ${i}
   match:
-    rules: ["Falco rule ${i % 100}", "Terminal shell in container"]
+    rules: ["Falco rule ${i % 100}", "${TERMINATE_RULE}"]
     priority: ">=Notice"
     tags: ["container, shell", "network"]
     output_fields:
@@ -303,7 +328,69 @@ function matchCost(): { hitUs: number; missUs: number } {
           x: "y"
 `);
   }
-  const loaded = loadRulesFromSources([{ file: "bench.yaml", text: rules.join("\n") }]);
+  return rules.join("\n");
+}
+
+const MATCH_RULE = "Bench match";
+const ONE_RULE = `- rule: one rule
+  match:
+    rules: ["Never sent"]
+  dry_run: true
+  actions:
+    - action: a
+      actionner: kubernetes:label
+      parameters:
+        labels:
+          x: "y"
+`;
+
+/**
+ * Match cost seen from outside the process, so it applies to Talon as well: the server's CPU
+ * time (/proc/<pid>/stat) for N events matching none of 1,000 rules, minus the same with 1 rule,
+ * per event. Each count is taken once the server's CPU has gone idle (its queued work is done).
+ */
+async function matchCostBlackBox(name: ServerName, talon: TalonBuild, oursEntry: string): Promise<number> {
+  const events = quick ? 5000 : 20000;
+  const cpuFor = async (rules: string) => {
+    const dir = mkdtempSync(join(tmpdir(), `falco-talon-bench-match-${name}-`));
+    writeFileSync(join(dir, "rules.yaml"), rules);
+    const port = await freePort();
+    writeFileSync(
+      join(dir, "config.yaml"),
+      benchConfig({ port, rulesFile: join(dir, "rules.yaml"), kubeconfig: "" }),
+    );
+    const server = await startServer({
+      name,
+      ...(talon.available ? { talonBinary: talon.binary } : {}),
+      oursEntry,
+      configFile: join(dir, "config.yaml"),
+      port,
+      logFile: join(dir, "server.log"),
+    });
+    try {
+      // Warm-up (JIT, connection set-up), then the measured batch.
+      await sendEvents(server.url, MATCH_RULE, 2000);
+      await waitCpuIdle(server.pid);
+      const before = cpuSeconds(server.pid);
+      const failed = await sendEvents(server.url, MATCH_RULE, events);
+      if (failed > 0) throw new Error(`${failed} of ${events} POSTs failed`);
+      await waitCpuIdle(server.pid);
+      return cpuSeconds(server.pid) - before;
+    } finally {
+      await server.stop();
+    }
+  };
+  const base = await cpuFor(ONE_RULE);
+  const thousand = await cpuFor(thousandRules());
+  const us = ((thousand - base) / events) * 1e6;
+  console.log(
+    `[${name}] server CPU per event: ${((thousand * 1e6) / events).toFixed(1)} µs with 1,000 rules, ${((base * 1e6) / events).toFixed(1)} µs with 1 rule`,
+  );
+  return us;
+}
+
+function matchCost(): { hitUs: number; missUs: number } {
+  const loaded = loadRulesFromSources([{ file: "bench.yaml", text: thousandRules() }]);
   if (!loaded.ruleset) throw new Error(loaded.problems.map((p) => p.message).join("\n"));
   const ruleset = loaded.ruleset;
   const event = decodeEvent(falcoEvent(TERMINATE_RULE, "default", "nginx", 0));
@@ -334,6 +421,7 @@ function buildFigures(
   talon: ServerFigures | undefined,
   talonReason: string | undefined,
   match: { hitUs: number; missUs: number },
+  matchCpu: { ours: number; talon: number | null },
 ): Figure[] {
   const na = talonReason ? `Talon not available: ${talonReason}` : undefined;
   const figures: Figure[] = [
@@ -345,16 +433,16 @@ function buildFigures(
       talon: talon?.intake.eventsPerSec ?? null,
     },
     {
-      label: "intake p99 latency at saturation",
+      label: "intake at saturation: p99",
       unit: "ms",
       better: "lower",
       ours: ours.intake.p99Ms,
       talon: talon?.intake.p99Ms ?? null,
     },
   ];
-  const lat = (key: "terminate" | "terminateDuringCapture", label: string) => {
+  const lat = (key: "terminateLowRate" | "terminate" | "terminateDuringCapture", label: string) => {
     figures.push({
-      label: `${label} pods deleted/s`,
+      label: `${label}: pods deleted/s`,
       unit: "pods/s",
       better: "higher",
       ours: ours[key]?.deletedPerSec ?? null,
@@ -362,7 +450,7 @@ function buildFigures(
     });
     for (const p of ["p50Ms", "p99Ms"] as const) {
       figures.push({
-        label: `${label} ${p.slice(0, 3)}`,
+        label: `${label}: ${p.slice(0, 3)}`,
         unit: "ms",
         better: "lower",
         ours: ours[key]?.[p] ?? null,
@@ -373,17 +461,26 @@ function buildFigures(
     }
   };
   if (ours.terminate) {
-    lat("terminate", `POST → pod deleted at ${settings.rate} events/s,`);
-    lat("terminateDuringCapture", `same, during a ${settings.captureSeconds} s capture,`);
+    lat("terminate", `POST → pod deleted, ${settings.rate} events/s`);
+    lat("terminateDuringCapture", `same during a ${settings.captureSeconds} s capture`);
+    lat("terminateLowRate", `POST → pod deleted, ${settings.lowRate} events/s`);
   }
   figures.push(
     {
-      label: "match cost, 1,000 rules (event matching all)",
+      label: "match cost, 1,000 rules (server CPU/event)",
+      unit: "µs/event",
+      better: "lower",
+      ours: matchCpu.ours,
+      talon: matchCpu.talon,
+    },
+    {
+      label: "match, in process, event matching all 1,000",
       unit: "µs/event",
       better: "lower",
       ours: match.hitUs,
       talon: null,
-      talonNote: "in-process figure; Talon's matcher cannot be called from outside its process",
+      oursOnly: true,
+      talonNote: "in-process figure (ours only): Talon's matcher cannot be called from outside its process",
     },
     {
       label: "RSS at rest",
@@ -425,8 +522,12 @@ try {
 } finally {
   cluster?.down();
 }
+const matchCpu = {
+  ours: await matchCostBlackBox("ours", talon, oursEntry),
+  talon: talon.available ? await matchCostBlackBox("talon", talon, oursEntry) : null,
+};
 const match = matchCost();
-const figures = buildFigures(ours, talonFigures, talon.available ? undefined : talon.reason, match);
+const figures = buildFigures(ours, talonFigures, talon.available ? undefined : talon.reason, match, matchCpu);
 const table = markdownTable(figures);
 console.log(`\n${table}\n`);
 console.log(`match cost, event matching no rule: ${match.missUs.toFixed(1)} µs/event (ours, 1,000 rules)`);
@@ -454,7 +555,7 @@ if (!quick || args.write) {
     talon: talon.available ? { available: true } : { available: false, reason: talon.reason },
     ours,
     talonFigures: talonFigures ?? null,
-    matchCost: match,
+    matchCost: { inProcess: match, serverCpuPerEventUs: matchCpu },
     figures,
   };
   writeFileSync(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
