@@ -11,14 +11,14 @@
  * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is built from its Go module by
  * scripts/bench/talon.sh; when that fails its column is n/a with the reason. Never asserts.
  *
- *   npm run bench                 full run; writes bench/results/<version>/{results.json,chart.svg,table.md}
+ *   npm run bench                 full run; writes bench/results/<version>/{results.json,chart.svg}
  *   npm run bench -- --quick      short durations, prints only (add --write to keep the files)
  *   options: --skip-k8s (no cluster figures), --skip-talon, --rate N (events/s, default 500),
  *            --tsx (run our server through tsx instead of compiling it with tsc first)
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { decodeEvent } from "../src/events/decode.js";
@@ -503,6 +503,7 @@ function buildFigures(
 
 const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string;
 const started = new Date();
+const loadAtStart = loadavg();
 console.log(
   `falco-talon ${version} benchmarks (${quick ? "quick" : "full"} run): ${JSON.stringify(settings)}`,
 );
@@ -544,6 +545,8 @@ if (!quick || args.write) {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    // Other work shares the cores; the 1-minute load average at the start and end of the run.
+    loadAverage1m: { start: loadAtStart[0], end: loadavg()[0] },
   };
   const results = {
     version,
@@ -557,9 +560,9 @@ if (!quick || args.write) {
     talonFigures: talonFigures ?? null,
     matchCost: { inProcess: match, serverCpuPerEventUs: matchCpu },
     figures,
+    table,
   };
   writeFileSync(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(join(out, "table.md"), `${table}\n`);
   writeFileSync(
     join(out, "chart.svg"),
     svgChart(
@@ -568,5 +571,5 @@ if (!quick || args.write) {
       figures,
     ),
   );
-  console.log(`\nwrote ${out}/{results.json,table.md,chart.svg}`);
+  console.log(`\nwrote ${out}/{results.json,chart.svg}`);
 }
