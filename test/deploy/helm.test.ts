@@ -47,11 +47,18 @@ import { loadConfig } from "../../src/config/load.js";
 import { createNamespace, deleteNamespace, getTestCluster } from "../support/k8s.js";
 import { startServerProcess } from "../support/server.js";
 
-let helmPath: string | undefined;
-/** The Helm binary; throws (failing the test) with the build's error when it cannot be built. */
+let helmBuild: { path: string } | { error: Error } | undefined;
+/** The Helm binary; throws (failing each test) with the build's error when it cannot be built (tried once). */
 function helm(): string {
-  helmPath ??= helmBinary();
-  return helmPath;
+  if (!helmBuild) {
+    try {
+      helmBuild = { path: helmBinary() };
+    } catch (err) {
+      helmBuild = { error: err as Error };
+    }
+  }
+  if ("error" in helmBuild) throw helmBuild.error;
+  return helmBuild.path;
 }
 
 type Obj = KubernetesObject & Record<string, unknown>;
