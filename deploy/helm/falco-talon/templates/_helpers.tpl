@@ -110,7 +110,9 @@ port, rules_files, queue.nats, auth, tls).
 {{- if .Values.auth.enabled }}
 {{- $auth := get $config "auth" | default dict }}
 {{- $_ := set $auth "token_file" (printf "%s/token" (include "falco-talon.authDir" .)) }}
-{{- $_ := set $auth "protect" .Values.auth.protect }}
+{{- with .Values.auth.protect }}
+{{- $_ := set $auth "protect" . }}
+{{- end }}
 {{- $_ := set $config "auth" $auth }}
 {{- end }}
 {{- if .Values.tls.enabled }}
