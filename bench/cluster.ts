@@ -40,7 +40,7 @@ out=""
 while [ $# -gt 0 ]; do [ "$1" = "-w" ] && out=$2; shift; done
 printf '\\324\\303\\262\\241\\002\\000\\004\\000' > "$out"
 touch "${markers}/capture-$$"
-exec sleep 3600
+exec sleep 400
 `;
 
 export function startCluster(): BenchCluster {

@@ -183,8 +183,8 @@ async function terminateStream(
 
 async function waitQueueDrained(server: BenchServer): Promise<void> {
   if (server.name !== "ours") {
-    // Talon exposes no queue depth; its intake events are dry runs, so a pause lets it catch up.
-    await new Promise((r) => setTimeout(r, 5000));
+    // Talon exposes no queue depth: its work is done when its CPU goes idle.
+    await waitCpuIdle(server.pid);
     return;
   }
   const deadline = Date.now() + 120_000;
@@ -508,25 +508,44 @@ console.log(
   `falco-talon ${version} benchmarks (${quick ? "quick" : "full"} run): ${JSON.stringify(settings)}`,
 );
 
-const talon: TalonBuild = args["skip-talon"]
+let talon: TalonBuild = args["skip-talon"]
   ? { available: false, reason: "skipped (--skip-talon)" }
   : buildTalon();
 console.log(talon.available ? `Talon: ${talon.binary}` : `Talon: not available — ${talon.reason}`);
 
 const oursEntry = args.tsx ? join(ROOT, "src/cli/main.ts") : compileOurs();
 const cluster = args["skip-k8s"] ? undefined : startCluster();
+// Ctrl-C skips `finally`: stop the cluster's processes here too.
+process.once("SIGINT", () => {
+  cluster?.down();
+  process.exit(130);
+});
 let ours: ServerFigures;
 let talonFigures: ServerFigures | undefined;
+/** A Talon failure mid-run empties its column (with the reason); partial figures are dropped. */
+const talonRun = async <T>(what: string, run: (build: TalonBuild) => Promise<T>): Promise<T | undefined> => {
+  if (!talon.available) return undefined;
+  try {
+    return await run(talon);
+  } catch (err) {
+    const reason = `failed during ${what}: ${String(err).replace(/\s+/g, " ").slice(0, 300)}`;
+    console.log(`Talon: not available — ${reason}`);
+    talon = { available: false, reason };
+    return undefined;
+  }
+};
 try {
   ours = await benchServer("ours", talon, cluster, oursEntry);
-  if (talon.available) talonFigures = await benchServer("talon", talon, cluster, oursEntry);
+  talonFigures = await talonRun("the server run", (build) => benchServer("talon", build, cluster, oursEntry));
 } finally {
   cluster?.down();
 }
 const matchCpu = {
   ours: await matchCostBlackBox("ours", talon, oursEntry),
-  talon: talon.available ? await matchCostBlackBox("talon", talon, oursEntry) : null,
+  talon:
+    (await talonRun("the match-cost run", (build) => matchCostBlackBox("talon", build, oursEntry))) ?? null,
 };
+if (!talon.available) talonFigures = undefined;
 const match = matchCost();
 const figures = buildFigures(ours, talonFigures, talon.available ? undefined : talon.reason, match, matchCpu);
 const table = markdownTable(figures);
