@@ -51,7 +51,7 @@ const escapeXml = (s: string) =>
 /** One panel per figure, each on its own linear scale; Talon's bar reads "n/a" when absent. */
 export function svgChart(title: string, subtitle: string, figures: Figure[]): string {
   const width = 860;
-  const labelWidth = 340;
+  const labelWidth = 360;
   const barMax = width - labelWidth - 140;
   const panel = 54;
   const top = 70;

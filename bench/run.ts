@@ -450,7 +450,7 @@ function buildFigures(
     });
     for (const p of ["p50Ms", "p99Ms"] as const) {
       figures.push({
-        label: `${label}: ${p.slice(0, 3)}`,
+        label: `${label}: POST → deleted ${p.slice(0, 3)}`,
         unit: "ms",
         better: "lower",
         ours: ours[key]?.[p] ?? null,
@@ -461,9 +461,9 @@ function buildFigures(
     }
   };
   if (ours.terminate) {
-    lat("terminate", `POST → pod deleted, ${settings.rate} events/s`);
-    lat("terminateDuringCapture", `same during a ${settings.captureSeconds} s capture`);
-    lat("terminateLowRate", `POST → pod deleted, ${settings.lowRate} events/s`);
+    lat("terminate", `${settings.rate} events/s`);
+    lat("terminateDuringCapture", `${settings.rate} events/s + ${settings.captureSeconds} s capture`);
+    lat("terminateLowRate", `${settings.lowRate} events/s`);
   }
   figures.push(
     {
