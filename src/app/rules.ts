@@ -1,17 +1,19 @@
 /**
  * Loading rules for the running engine (parse + structural + semantic validation) and
  * hot reload: rules files AND their folders are watched (ConfigMap `..data` symlink
- * swaps, renames and writes), debounced, and only fully valid rules go live.
+ * swaps, renames and writes), debounced, and only fully valid rules go live. A rules path
+ * may be a folder: its `*.yaml`/`*.yml` files load in name order, and files added to or
+ * removed from it are picked up on reload.
  */
 import { createHash } from "node:crypto";
-import { type FSWatcher, readFileSync, watch } from "node:fs";
+import { type FSWatcher, readFileSync, statSync, watch } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import { findActionner } from "../actionners/registry.js";
 import { findContext } from "../contexts/registry.js";
 import { findOutput } from "../outputs/registry.js";
 import type { PluginEnv } from "../plugins/types.js";
-import { formatProblem, loadRules, validateRules } from "../rules/index.js";
+import { expandRulesPaths, formatProblem, loadRules, validateRules } from "../rules/index.js";
 import type { RuleSet } from "../rules/types.js";
 
 export interface LoadedRules {
@@ -34,9 +36,12 @@ export async function loadValidRules(files: string[], env?: Omit<PluginEnv, "sig
   return { ruleset: loaded.ruleset, errors: [], warnings };
 }
 
-function fingerprint(files: string[]): string {
+/** What the rules paths hold now: the files a folder expands to, and their contents. */
+function fingerprint(paths: string[]): string {
   const h = createHash("sha256");
-  for (const f of files) {
+  for (const f of expandRulesPaths(paths)) {
+    h.update(f);
+    h.update("\0");
     try {
       h.update(readFileSync(f));
     } catch {
@@ -104,7 +109,15 @@ export function watchRules(opts: RulesWatcherOptions): () => void {
     timer = setTimeout(() => void reload(), debounceMs);
   };
 
-  const dirs = new Set(files.map((f) => dirname(resolve(f))));
+  // A rules folder is watched itself; a rules file through its folder (renames, symlink swaps).
+  const isFolder = (path: string) => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const dirs = new Set(files.map((f) => (isFolder(f) ? resolve(f) : dirname(resolve(f)))));
   for (const dir of dirs) {
     try {
       const w = watch(dir, { persistent: false }, () => schedule());

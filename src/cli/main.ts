@@ -10,7 +10,7 @@ import { type ListFormat, listActionners, listNotifiers, listOutputs } from "./l
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const rulesOption = () =>
-  new Option("-r, --rules <file>", "rules file (repeatable; overrides rules_files)")
+  new Option("-r, --rules <path>", "rules file or folder of *.yaml files (repeatable; overrides rules_files)")
     .argParser(collect)
     .default([]);
 const formatOption = () =>

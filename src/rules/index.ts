@@ -1,5 +1,12 @@
 /** The rules subsystem: load, validate, match, print (talon.md §2, §10). */
-export { formatProblem, type LoadResult, loadRules, loadRulesFromSources, type RulesSource } from "./load.js";
+export {
+  expandRulesPaths,
+  formatProblem,
+  type LoadResult,
+  loadRules,
+  loadRulesFromSources,
+  type RulesSource,
+} from "./load.js";
 export { matchingRules, matchRule } from "./match.js";
 export { printRules } from "./print.js";
 export { priorityNumber } from "./schema.js";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { formatProblem, type LoadResult, loadRules, loadRulesFromSources } from "./load.js";
+import { expandRulesPaths, formatProblem, type LoadResult, loadRules, loadRulesFromSources } from "./load.js";
 import type { RuleSet } from "./types.js";
 
 const testdata = join(import.meta.dirname, "testdata");
@@ -111,6 +111,47 @@ describe("loadRules: conformance (talon.md §11)", () => {
       formatProblem(r.problems[1]!),
       `${other}:2:13: 'continue' setting can be 'true' or 'false' only`,
     );
+  });
+});
+
+describe("loadRules: a folder of rules files", () => {
+  /** A ConfigMap volume as the kubelet lays it out: files are symlinks through `..data`. */
+  function configMapFolder(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), "talon-rules-dir-"));
+    const version = join(dir, "..2026_11_23_12_00_00.000000001");
+    mkdirSync(version);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(version, name), text);
+    symlinkSync("..2026_11_23_12_00_00.000000001", join(dir, "..data"));
+    for (const name of Object.keys(files)) symlinkSync(join("..data", name), join(dir, name));
+    return dir;
+  }
+
+  test("a folder expands to its *.yaml and *.yml files by name; hidden and other entries are skipped", () => {
+    const dir = configMapFolder({
+      "20-override.yml": "- action: A\n  actionner: kubernetes:label\n  parameters: {labels: {a: '2'}}\n",
+      "10-base.yaml": "- action: A\n  actionner: kubernetes:label\n  parameters: {labels: {a: '1'}}\n",
+      "README.md": "not rules",
+    });
+    mkdirSync(join(dir, "sub.yaml"));
+    assert.deepEqual(expandRulesPaths([dir]), [join(dir, "10-base.yaml"), join(dir, "20-override.yml")]);
+    const [file] = tmpFiles({ "last.yaml": "- rule: R\n  actions: [{action: A}]\n" });
+    assert.deepEqual(expandRulesPaths([dir, file!, "/nonexistent.yaml"]), [
+      join(dir, "10-base.yaml"),
+      join(dir, "20-override.yml"),
+      file,
+      "/nonexistent.yaml",
+    ]);
+    const r = loadRules([dir, file!]);
+    assert.deepEqual(r.problems.map(formatProblem), []);
+    // Files merge in name order: the later file's parameters override (talon.md §2.2).
+    assert.deepEqual(r.ruleset!.actions[0]!.parameters, { labels: { a: "2" } });
+  });
+
+  test("an empty folder is a problem that names it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "talon-rules-empty-"));
+    assert.deepEqual(loadRules([dir]).problems.map(formatProblem), [
+      `${dir}: no rules file (*.yaml, *.yml) found`,
+    ]);
   });
 });
 

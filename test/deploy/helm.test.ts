@@ -351,7 +351,7 @@ tls:
     const { raw, config } = renderedConfig(objs, "falco-talon");
     assert.deepEqual(unknownKeys(raw, config), [], "every config.yaml key is one of the schema's");
     assert.equal(config.listen_port, 2803);
-    assert.deepEqual(config.rules_files, ["/etc/falco-talon/rules.d/rules.yaml"]);
+    assert.deepEqual(config.rules_files, ["/etc/falco-talon/rules.d"]);
     assert.equal(config.queue.nats.url, "");
     assert.equal(config.auth.token_file, "");
     assert.equal(config.tls.cert_file, "");
@@ -487,14 +487,18 @@ tls:
       ],
       ["tls:\n  enabled: true\n", /tls.enabled needs tls.existingSecret, or tls.cert and tls.key/],
       ["rules: null\n", /at least one rules file/],
-      ['rules:\n  "../x.yaml": "[]"\n', /'..\/x.yaml' is not a valid file name/],
+      ['rules:\n  "../x.yaml": "[]"\n', /'..\/x.yaml' is not a valid rules file name/],
+      [
+        'rules:\n  "notes.txt": "[]"\n',
+        /'notes.txt' is not a valid rules file name .*ending in .yaml or .yml/,
+      ],
     ];
     for (const [values, message] of cases) {
       assert.throws(() => renderChart(helm(), "talon", "falco", [values]), message, values);
     }
   });
 
-  it("only config.yaml rolls the pods: editing a rules file's content leaves the pod template alone", () => {
+  it("only config.yaml rolls the pods: editing or adding a rules file leaves the pod template alone", () => {
     const podTemplate = (values: string[]) =>
       JSON.stringify(
         find<V1Deployment>(objects(renderChart(helm(), "t", "falco", values)), "Deployment").spec?.template,
@@ -505,14 +509,14 @@ tls:
       base,
     );
     assert.notEqual(podTemplate(["config:\n  log_level: debug\n"]), base);
-    assert.notEqual(
+    assert.equal(
       podTemplate(['rules:\n  00-more.yaml: "[]"\n']),
       base,
-      "a new rules file is a new rules_files",
+      "a new rules file is picked up from the folder, without a restart",
     );
   });
 
-  it("the rendered config and rules run on the real server, laid out as the kubelet does; a ..data swap hot-reloads", async () => {
+  it("the rendered config and rules run on the real server, laid out as the kubelet does; a ..data swap that adds a file hot-reloads", async () => {
     const objs = objects(renderChart(helm(), "falco-talon", "falco"));
     const root = mkdtempSync(join(tmpdir(), "falco-talon-pod-"));
     try {
@@ -537,7 +541,9 @@ tls:
   actions:
     - action: Terminate Pod
 `;
-        swapRules({ "rules.yaml": `${rules["rules.yaml"]}${extra}` });
+        // A ConfigMap update that adds a file: the kubelet swaps ..data and links the new name.
+        swapRules({ ...rules, "50-extra.yaml": extra });
+        symlinkSync(join("..data", "50-extra.yaml"), join(root, "rules.d", "50-extra.yaml"));
         const reloaded = await server.waitForLog(
           (l) => typeof l.message === "string" && l.message.includes("successfully reloaded"),
           30_000,

@@ -66,8 +66,8 @@ app.kubernetes.io/part-of: falco-talon
 {{- fail "rules: at least one rules file is needed" }}
 {{- end }}
 {{- range $name, $_ := .Values.rules }}
-{{- if not (regexMatch "^[-._a-zA-Z0-9]+$" $name) }}
-{{- fail (printf "rules: '%s' is not a valid file name (letters, digits, '-', '_', '.')" $name) }}
+{{- if not (regexMatch "^[-_a-zA-Z0-9][-._a-zA-Z0-9]*\\.ya?ml$" $name) }}
+{{- fail (printf "rules: '%s' is not a valid rules file name (letters, digits, '-', '_', '.', ending in .yaml or .yml)" $name) }}
 {{- end }}
 {{- end }}
 {{- if .Values.auth.enabled }}
@@ -96,11 +96,8 @@ port, rules_files, queue.nats, auth, tls).
 {{- $config := deepCopy .Values.config }}
 {{- $_ := set $config "listen_address" "0.0.0.0" }}
 {{- $_ := set $config "listen_port" 2803 }}
-{{- $rulesFiles := list }}
-{{- range $name, $_ := .Values.rules }}
-{{- $rulesFiles = append $rulesFiles (printf "%s/%s" (include "falco-talon.rulesDir" $) $name) }}
-{{- end }}
-{{- $_ := set $config "rules_files" $rulesFiles }}
+{{- /* The folder itself: its files load in name order, and added or removed ones hot-reload too. */}}
+{{- $_ := set $config "rules_files" (list (include "falco-talon.rulesDir" .)) }}
 {{- if .Values.nats.url }}
 {{- $queue := get $config "queue" | default dict }}
 {{- $nats := dict "url" .Values.nats.url "stream" .Values.nats.stream "partitions" .Values.nats.partitions "replicas" .Values.nats.replicas "ack_wait_seconds" .Values.nats.ackWaitSeconds "idempotency_ttl_seconds" .Values.nats.idempotencyTtlSeconds }}
