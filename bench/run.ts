@@ -17,7 +17,7 @@
  *            --tsx (run our server through tsx instead of compiling it with tsc first)
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -302,6 +302,9 @@ async function benchServer(
       }
     }
     figures.rssLoadMiB = peak.stop();
+    await server.stop();
+    // The server log is kept only when the run failed.
+    rmSync(dir, { recursive: true, force: true });
     return figures;
   } finally {
     await server.stop();
@@ -375,7 +378,10 @@ async function matchCostBlackBox(name: ServerName, talon: TalonBuild, oursEntry:
       const failed = await sendEvents(server.url, MATCH_RULE, events);
       if (failed > 0) throw new Error(`${failed} of ${events} POSTs failed`);
       await waitCpuIdle(server.pid);
-      return cpuSeconds(server.pid) - before;
+      const used = cpuSeconds(server.pid) - before;
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+      return used;
     } finally {
       await server.stop();
     }

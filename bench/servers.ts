@@ -138,7 +138,7 @@ export async function startServer(opts: {
     pid: proc.pid!,
     logFile: opts.logFile,
     stop: async () => {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill("SIGTERM");
       const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
       await exited;
