@@ -1,6 +1,9 @@
 /**
  * Kubernetes clients, built lazily from `kubeconfig` (or in-cluster config when empty).
  */
+import { createHash } from "node:crypto";
+import * as http from "node:http";
+import * as https from "node:https";
 import * as k8s from "@kubernetes/client-node";
 
 export interface KubeClient {
@@ -18,6 +21,7 @@ export function createKubeClient(kubeconfigPath: string): KubeClient {
   const config = new k8s.KubeConfig();
   if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
   else config.loadFromCluster();
+  reuseConnections(config);
   return {
     config,
     core: config.makeApiClient(k8s.CoreV1Api),
@@ -28,4 +32,50 @@ export function createKubeClient(kubeconfigPath: string): KubeClient {
     policy: config.makeApiClient(k8s.PolicyV1Api),
     objects: k8s.KubernetesObjectApi.makeApiClient(config),
   };
+}
+
+type AgentFactory = (cluster: k8s.Cluster | null, options: https.AgentOptions) => http.Agent;
+
+/**
+ * client-node 1.4 builds a new https.Agent for every request, so every API call pays a TCP and
+ * TLS handshake; that capped terminates at ~64 pods/s in the bench. This keeps one keep-alive
+ * agent per TLS identity (CA, client certificate and key, verification, server name), so a
+ * rotated certificate still gets a fresh agent. Proxied clusters keep the library's agents.
+ * Bearer tokens are request headers, not agent options, so token rotation is unaffected.
+ */
+export function reuseConnections(config: k8s.KubeConfig): { agents: () => http.Agent[] } {
+  const target = config as unknown as { createAgent: AgentFactory };
+  const libraryAgent = target.createAgent.bind(config);
+  const agents = new Map<string, http.Agent>();
+  target.createAgent = (cluster, options) => {
+    if (!cluster || cluster.proxyUrl) return libraryAgent(cluster, options);
+    const plain = cluster.server.startsWith("http:");
+    const key = createHash("sha256")
+      .update(
+        JSON.stringify([
+          cluster.server,
+          plain,
+          options.rejectUnauthorized,
+          options.servername,
+          options.timeout,
+          ...[options.ca, options.cert, options.key, options.pfx, options.passphrase].map((v) =>
+            v === undefined ? null : String(v),
+          ),
+        ]),
+      )
+      .digest("hex");
+    let agent = agents.get(key);
+    if (!agent) {
+      if (plain && !cluster.skipTLSVerify) {
+        // The library's own rule for plain-HTTP servers.
+        throw new Error("HTTP protocol is not allowed when skipTLSVerify is not set or false");
+      }
+      agent = plain
+        ? new http.Agent({ ...options, keepAlive: true })
+        : new https.Agent({ ...options, keepAlive: true });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+  return { agents: () => [...agents.values()] };
 }
