@@ -104,10 +104,7 @@ function pod(name: string, nodeName: string): V1Pod {
 
 export type ApiCaller = (method: string, path: string, body?: unknown) => Promise<unknown>;
 
-/**
- * client-node opens a new TLS connection per request here (about 40 calls/s on this machine);
- * the bench's set-up of thousands of pods goes through one keep-alive agent instead.
- */
+/** The bench's bulk set-up (thousands of pods): raw requests over one keep-alive agent, kept short. */
 function apiCaller(kube: KubeClient): ApiCaller {
   const cluster = kube.config.getCurrentCluster();
   const user = kube.config.getCurrentUser();
