@@ -68,6 +68,11 @@ describe("numbers", () => {
     assert.ok(e.output_fields["big"] instanceof JsonNumber);
   });
 
+  it("an object or array field's text keeps its numbers exact", () => {
+    const e = decodeEvent('{"output_fields":{"o":{"ino":12345678901234567890,"l":[1.50]}}}');
+    assert.equal(fieldText(e.output_fields["o"]), '{"ino":12345678901234567890,"l":[1.50]}');
+  });
+
   it("re-serialises exact numbers", () => {
     const text = '{"a":12345678901234567890,"b":[1.50,"x"],"c":{"d":true}}';
     assert.equal(stringifyJsonExact(parseJsonExact(text)), text);

@@ -4,6 +4,7 @@
 
 import type { FalcoEvent } from "./event.js";
 import { JsonNumber } from "./event.js";
+import { stringifyJsonExact } from "./json.js";
 
 /**
  * The text of a field value for matching and substitution: strings as is, numbers
@@ -16,7 +17,7 @@ export function fieldText(v: unknown): string {
   if (typeof v === "boolean") return v ? "true" : "false";
   if (v === null || v === undefined) return "<nil>";
   if (typeof v === "bigint") return v.toString();
-  return JSON.stringify(v);
+  return stringifyJsonExact(v);
 }
 
 /** A number without exponent form (1234567 → "1234567", 1e21 → "1000000000000000000000"). */

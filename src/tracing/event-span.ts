@@ -3,16 +3,9 @@
  * event's `trace_id`, the id logs, notifications and audit entries carry.
  */
 import { type Context, type HrTime, type Span, SpanStatusCode, type Tracer } from "@opentelemetry/api";
-import { type FalcoEvent, JsonNumber } from "../events/event.js";
-import { stringifyJsonExact } from "../events/json.js";
-
-/** Go's `%v` of a decoded JSON value, close enough for attribute values. */
-function fieldText(value: unknown): string {
-  if (value === null || value === undefined) return "<nil>";
-  if (value instanceof JsonNumber) return value.raw;
-  if (typeof value === "object") return stringifyJsonExact(value);
-  return String(value);
-}
+import type { FalcoEvent } from "../events/event.js";
+import { fieldText } from "../events/fields.js";
+import { talonEventJson } from "../events/talon-json.js";
 
 /** The event time with its nanoseconds (RFC3339 text), or undefined when absent or unreadable. */
 export function eventHrTime(time: string): HrTime | undefined {
@@ -22,22 +15,6 @@ export function eventHrTime(time: string): HrTime | undefined {
   const fraction = /T\d{2}:\d{2}:\d{2}\.(\d+)/.exec(time)?.[1] ?? "";
   const nanos = Number(fraction.slice(0, 9).padEnd(9, "0"));
   return [Math.floor(ms / 1000), nanos];
-}
-
-/** The event as Talon serialises it (its `String()`): no engine-internal id. */
-export function eventJson(event: FalcoEvent): string {
-  return stringifyJsonExact({
-    output: event.output,
-    priority: event.priority,
-    rule: event.rule,
-    hostname: event.hostname,
-    time: event.time,
-    source: event.source,
-    output_fields: event.output_fields,
-    context: event.context,
-    tags: event.tags,
-    trace_id: event.trace_id,
-  });
 }
 
 /**
@@ -64,7 +41,7 @@ export function startEventSpan(tracer: Tracer, event: FalcoEvent, parent: Contex
   for (const [k, v] of Object.entries(event.output_fields)) {
     span.setAttribute(`event.output_fields["${k}"]`, fieldText(v));
   }
-  span.addEvent(eventJson(event), eventHrTime(event.time));
+  span.addEvent(talonEventJson(event), eventHrTime(event.time));
   span.setAttribute("event.traceid", event.trace_id);
   span.setStatus({ code: SpanStatusCode.OK, message: "event received" });
   return span;

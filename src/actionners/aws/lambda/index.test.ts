@@ -6,8 +6,9 @@ import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import { configSchema } from "../../../config/schema.js";
 import { JsonNumber } from "../../../events/event.js";
+import { talonEventJson } from "../../../events/talon-json.js";
 import type { ActionInput, PluginEnv } from "../../../plugins/types.js";
-import lambda, { lambdaPayload } from "./index.js";
+import lambda from "./index.js";
 
 interface Seen {
   method: string;
@@ -98,7 +99,7 @@ describe("aws:lambda", () => {
   });
 
   it("serialises the event with exact numbers and its context", () => {
-    const payload = lambdaPayload(event);
+    const payload = talonEventJson(event);
     assert.ok(payload.includes('"proc.pid":12345678901234567890'));
     const parsed = JSON.parse(payload);
     assert.deepEqual(Object.keys(parsed), [

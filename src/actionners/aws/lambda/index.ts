@@ -5,8 +5,7 @@
 import { GetFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
-import type { FalcoEvent } from "../../../events/event.js";
-import { stringifyJsonExact } from "../../../events/json.js";
+import { talonEventJson } from "../../../events/talon-json.js";
 import { awsSdkConfig, checkAwsIdentity } from "../../../outputs/aws/sdk.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 
@@ -26,22 +25,6 @@ function lambdaClient(config: Config): LambdaClient {
     clients.set(config, client);
   }
   return client;
-}
-
-/** The payload Talon sends: the event with its context and trace id (exact numbers kept). */
-export function lambdaPayload(event: FalcoEvent): string {
-  return stringifyJsonExact({
-    output: event.output,
-    priority: event.priority,
-    rule: event.rule,
-    hostname: event.hostname,
-    time: event.time,
-    source: event.source,
-    output_fields: event.output_fields,
-    context: event.context,
-    tags: event.tags,
-    trace_id: event.trace_id,
-  });
 }
 
 function sdkError(err: unknown): string {
@@ -95,7 +78,7 @@ const lambda: Actionner<typeof parameters> = {
           FunctionName: p.aws_lambda_name,
           Qualifier: p.aws_lambda_alias_or_version,
           InvocationType: p.aws_lambda_invocation_type,
-          Payload: Buffer.from(lambdaPayload(event)),
+          Payload: Buffer.from(talonEventJson(event)),
         }),
         { abortSignal: env.signal },
       );

@@ -6,8 +6,8 @@
 import { GoogleAuth } from "google-auth-library";
 import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
+import { talonEventJson } from "../../../events/talon-json.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
-import { lambdaPayload as eventPayload } from "../../aws/lambda/index.js";
 
 const parameters = z.object({
   gcp_function_name: z.string().min(1, "gcp_function_name is required"),
@@ -125,7 +125,7 @@ export function createGcpFunction(
           url: uri,
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          data: eventPayload(event),
+          data: talonEventJson(event),
           responseType: "text",
           timeout: p.gcp_function_timeout * 1000,
           signal: env.signal,
