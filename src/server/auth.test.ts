@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -8,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { pino } from "pino";
+import { makeTestCertificates } from "../../test/support/certs.js";
 import { configSchema } from "../config/schema.js";
 import { Metrics } from "../metrics/metrics.js";
 import {
@@ -202,58 +202,8 @@ describe("intake server security", () => {
 describe("TLS and client certificates", () => {
   const dir = mkdtempSync(join(tmpdir(), "talon-tls-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-    "-subj",
-    "/CN=talon-test-ca",
-    "-days",
-    "1",
-  );
-  const signed = (name: string, ext: string) => {
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.crt`,
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-    );
-  };
-  signed("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  signed("client", "extendedKeyUsage=clientAuth\n");
-  // A client certificate from another CA must not pass.
-  openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "rogue.key",
-    "-out",
-    "rogue.crt",
-    "-subj",
-    "/CN=rogue",
-    "-days",
-    "1",
-  );
+  // ca, server and client certificates, and a client certificate from another CA (rogue).
+  makeTestCertificates(dir);
   const file = (n: string) => join(dir, n);
   const read = (n: string) => readFileSync(file(n));
 

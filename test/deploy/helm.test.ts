@@ -8,7 +8,7 @@
  * Helm is built from its Go module (scripts/servers/helm.sh); when it cannot be, these tests fail.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   mkdirSync,
   mkdtempSync,
@@ -44,6 +44,7 @@ import {
   VALUES_PATH,
 } from "../../scripts/deploy/chart.js";
 import { loadConfig } from "../../src/config/load.js";
+import { makeTestCertificates, type TestCertificates } from "../support/certs.js";
 import { createNamespace, deleteNamespace, getTestCluster } from "../support/k8s.js";
 import { startServerProcess } from "../support/server.js";
 
@@ -137,57 +138,6 @@ const podSpec = (d: V1Deployment) => {
   return { spec, container };
 };
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
-function makeCertificates(dir: string) {
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.crt",
-    "-subj",
-    "/CN=chart-ca",
-    "-days",
-    "1",
-  );
-  for (const [name, ext] of [
-    ["server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"],
-    ["client", "extendedKeyUsage=clientAuth\n"],
-  ] as const) {
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.crt`,
-      "-days",
-      "1",
-      "-extfile",
-      `${name}.ext`,
-    );
-  }
-  const read = (n: string) => readFileSync(join(dir, n), "utf8");
-  return {
-    ca: read("ca.crt"),
-    cert: read("server.crt"),
-    key: read("server.key"),
-    clientCert: read("client.crt"),
-    clientKey: read("client.key"),
-  };
-}
-
 /**
  * Lays out a volume like the kubelet does for a ConfigMap or Secret: the files live in a
  * timestamped folder, `..data` links to it, and each name links to `..data/<name>`.
@@ -251,10 +201,10 @@ const EVENT = JSON.stringify({
 
 describe("Helm chart deploy/helm/falco-talon", () => {
   let certDir = "";
-  let certs: ReturnType<typeof makeCertificates>;
+  let certs: TestCertificates;
   before(() => {
     certDir = mkdtempSync(join(tmpdir(), "falco-talon-chart-certs-"));
-    certs = makeCertificates(certDir);
+    certs = makeTestCertificates(certDir);
   });
   after(() => rmSync(certDir, { recursive: true, force: true }));
 
