@@ -353,6 +353,7 @@ export class Pipeline {
       rule: rule.name,
       action: action.name,
       env,
+      memo: new Map(),
     };
 
     const execute = async (): Promise<ActionOutcome> => {

@@ -91,6 +91,11 @@ export interface ActionInput<P> {
   rule: string;
   action: string;
   env: PluginEnv;
+  /**
+   * Lookups shared by this action attempt's `checks` and `run` (e.g. the pod checks fetched),
+   * so run does not repeat them. The pipeline gives each attempt a fresh one.
+   */
+  memo?: Map<string, Promise<unknown>>;
 }
 
 export interface Actionner<S extends z.ZodType = z.ZodType> {

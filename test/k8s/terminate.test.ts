@@ -53,6 +53,29 @@ describe("kubernetes:terminate", () => {
     assert.throws(() => terminate.parameters.parse({ grace_period_seconds: -1 }));
   });
 
+  it("reads the pod once per attempt: checks' GET is reused by run", async () => {
+    await createPod(c.kube, ns, "read-once");
+    let reads = 0;
+    const core = new Proxy(c.kube.core, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== "readNamespacedPod" || typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          reads++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const result = await runActionner(
+      terminate,
+      makePluginEnv({ ...c.kube, core }),
+      podEvent("read-once", ns),
+    );
+    assert.equal(result.status, "success", result.error);
+    assert.equal(reads, 1);
+    await waitForPodGone(c.kube, ns, "read-once");
+  });
+
   it("fails checks for a missing pod with Talon's message", async () => {
     await assert.rejects(
       runActionner(terminate, makePluginEnv(c.kube), podEvent("nope", ns)),

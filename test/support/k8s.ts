@@ -246,7 +246,7 @@ export function makeEvent(fields: Record<string, unknown>, source = "syscall"): 
   };
 }
 
-/** Validates raw parameters with the actionner's schema, then runs checks and run. */
+/** Validates raw parameters with the actionner's schema, then runs checks and run (one attempt). */
 export async function runActionner<S extends z.ZodType>(
   actionner: Actionner<S>,
   env: PluginEnv,
@@ -261,6 +261,8 @@ export async function runActionner<S extends z.ZodType>(
     rule: "Test rule",
     action: "test",
     env,
+    // As the pipeline does: checks and run share one attempt's lookups.
+    memo: new Map<string, Promise<unknown>>(),
   };
   await actionner.checks(input);
   return actionner.run(input);

@@ -1,8 +1,9 @@
 /** kubernetes:cordon — marks the event pod's node unschedulable (talon.md §4.11). */
 import { z } from "zod";
 import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
-import { getPod, getPodNode, podRefFromEvent } from "../../../kube/pods.js";
+import { getPodNode } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import { eventPod } from "../pod.js";
 
 const parameters = z.object({});
 
@@ -29,14 +30,15 @@ const cordon: Actionner<typeof parameters> = {
   },
   parameters,
   nodeLevel: () => true,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { env } = input;
     const kube = env.kube();
     let nodeName = "";
     try {
-      const pod = await getPod(kube, podRefFromEvent(event), callOptions(env));
+      const pod = await eventPod(input);
       const node = await getPodNode(kube, pod, callOptions(env));
       nodeName = node.metadata?.name ?? "";
       // `add` rather than Talon's `replace`: spec.unschedulable is absent on a fresh node.

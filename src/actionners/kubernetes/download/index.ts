@@ -4,11 +4,12 @@
  * (no shell), and stdout is kept as raw bytes, so any file comes back byte-identical.
  */
 import { z } from "zod";
-import { callOptions, kubeErrorMessage } from "../../../kube/call.js";
+import { kubeErrorMessage } from "../../../kube/call.js";
 import { execFailure, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
-import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import { podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import { substitute } from "../../../templating/substitute.js";
+import { eventPod } from "../pod.js";
 
 const parameters = z.object({
   file: z.string().trim().min(1, "parameter 'file' is required"),
@@ -41,10 +42,11 @@ const download: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, vars, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, vars, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
@@ -52,7 +54,7 @@ const download: Actionner<typeof parameters> = {
       if (file.trim() === "") throw new Error(`the file path '${p.file}' is empty after substitution`);
       objects["file"] = file;
       const kube = env.kube();
-      const pod = await getPod(kube, ref, callOptions(env));
+      const pod = await eventPod(input);
       const containers =
         p.container !== undefined
           ? [pickContainer(pod, p.container)]

@@ -19,8 +19,9 @@ import {
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../../../kube/params.js";
-import { getPod, getPodNode, type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
+import { getPodNode, type PodOwner, resolveOwner } from "../../../kube/pods.js";
 import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { eventPod } from "../pod.js";
 
 const parameters = z.object({
   ignore_daemonsets: boolish.default(false),
@@ -300,14 +301,15 @@ const drain: Actionner<typeof parameters> = {
   },
   parameters,
   nodeLevel: () => true,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { parameters: p, env } = input;
     const kube = env.kube();
     let nodeName = "";
     try {
-      const pod = await getPod(kube, podRefFromEvent(event), callOptions(env));
+      const pod = await eventPod(input);
       const node = await getPodNode(kube, pod, callOptions(env));
       nodeName = node.metadata?.name ?? "";
       const c = await drainNode(kube, nodeName, p, env);

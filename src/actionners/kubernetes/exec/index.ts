@@ -3,11 +3,12 @@
  * (talon.md §4.4). Event values are substituted shell-quoted, so they stay literal text.
  */
 import { z } from "zod";
-import { callOptions, kubeErrorMessage } from "../../../kube/call.js";
+import { kubeErrorMessage } from "../../../kube/call.js";
 import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
-import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import { podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import { substitute } from "../../../templating/substitute.js";
+import { eventPod } from "../pod.js";
 
 const parameters = z.object({
   command: z.string().trim().min(1, "parameter 'command' is required"),
@@ -38,15 +39,16 @@ const exec: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, vars, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, vars, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
       const kube = env.kube();
-      const pod = await getPod(kube, ref, callOptions(env));
+      const pod = await eventPod(input);
       const container = pickContainer(pod, p.container);
       objects["container"] = container;
       const command = substitute(p.command, vars, { mode: "shell" });

@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { callOptions, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
 import { pickContainer } from "../../../kube/exec.js";
-import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import { podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import { eventPod } from "../pod.js";
 
 // Talon: any value ≤ 0 means the default, 20.
 const tailLines = z
@@ -55,15 +56,16 @@ const log: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
       const kube = env.kube();
-      const pod = await getPod(kube, ref, callOptions(env));
+      const pod = await eventPod(input);
       const containers =
         p.container !== undefined
           ? [pickContainer(pod, p.container)]

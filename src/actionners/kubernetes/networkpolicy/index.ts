@@ -7,8 +7,9 @@
 import type { V1NetworkPolicy, V1NetworkPolicyPeer } from "@kubernetes/client-node";
 import { z } from "zod";
 import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
-import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import { podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import { eventPod } from "../pod.js";
 import {
   allowCidr,
   allowNamespaces,
@@ -85,17 +86,18 @@ const networkpolicy: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     const kube = env.kube();
     const opts = callOptions(env);
     const dryRun = dryRunParam(env);
     try {
-      const pod = await getPod(kube, ref, opts);
+      const pod = await eventPod(input);
       const workload = await podWorkload(kube, pod, opts);
       const name = workload.name;
       const namespace = ref.namespace;

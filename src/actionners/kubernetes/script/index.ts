@@ -6,11 +6,12 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { callOptions, kubeErrorMessage } from "../../../kube/call.js";
+import { kubeErrorMessage } from "../../../kube/call.js";
 import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
-import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import { podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 import { shellQuote, substitute } from "../../../templating/substitute.js";
+import { eventPod } from "../pod.js";
 
 /** Why `path` can't be used as a script file, or undefined when it can. */
 function fileProblem(path: string): string | undefined {
@@ -95,17 +96,18 @@ const script: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, vars, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, vars, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
       const text = substitute(await scriptText(p), vars, { mode: "shell" });
       const body = Buffer.from(text, "utf8");
       const kube = env.kube();
-      const pod = await getPod(kube, ref, callOptions(env));
+      const pod = await eventPod(input);
       const container = pickContainer(pod, p.container);
       objects["container"] = container;
       const result = await execInPod(kube, {

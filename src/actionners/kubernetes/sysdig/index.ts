@@ -17,9 +17,10 @@ import {
 import type { KubeClient } from "../../../kube/client.js";
 import { execFailure, execInPod } from "../../../kube/exec.js";
 import { nonNegativeInt } from "../../../kube/params.js";
-import { getPod, podRefFromEvent } from "../../../kube/pods.js";
+import { podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
 import { shellQuote } from "../../../templating/substitute.js";
+import { eventPod } from "../pod.js";
 
 const CONTAINER = "sysdig";
 const TTL_AFTER_FINISHED = 600;
@@ -221,7 +222,8 @@ const sysdig: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, parameters: p, env }) {
+  async checks(input) {
+    const { event, parameters: p, env } = input;
     const ref = podRefFromEvent(event);
     if (p.namespace === ref.namespace) {
       throw new Error(
@@ -229,7 +231,7 @@ const sysdig: Actionner<typeof parameters> = {
       );
     }
     const kube = env.kube();
-    await getPod(kube, ref, callOptions(env));
+    await eventPod(input);
     try {
       await kubeCall(
         `get namespace ${p.namespace}`,
@@ -241,13 +243,14 @@ const sysdig: Actionner<typeof parameters> = {
       throw new Error(`can't get the namespace '${p.namespace}': ${kubeErrorMessage(err)}`);
     }
   },
-  async run({ event, parameters: p, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     const kube = env.kube();
     let created: string | undefined;
     try {
-      const pod = await getPod(kube, ref, callOptions(env));
+      const pod = await eventPod(input);
       const nodeName = pod.spec?.nodeName ?? "";
       if (nodeName === "")
         throw new Error(

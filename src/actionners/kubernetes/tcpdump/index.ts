@@ -12,6 +12,7 @@ import { execFailure, execInPod, pickContainer } from "../../../kube/exec.js";
 import { nonNegativeInt } from "../../../kube/params.js";
 import { getPod, type PodRef, podRefFromEvent } from "../../../kube/pods.js";
 import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { eventPod } from "../pod.js";
 
 const MAX_DURATION = 300;
 
@@ -140,15 +141,16 @@ const tcpdump: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
       const kube = env.kube();
-      const pod = await getPod(kube, ref, callOptions(env));
+      const pod = await eventPod(input);
       const target = pickContainer(pod, p.container);
       const name = `falco-talon-tcpdump-${randomBytes(3).toString("hex").slice(0, 5)}`;
       objects["container"] = name;

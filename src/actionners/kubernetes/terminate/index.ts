@@ -4,8 +4,9 @@ import { z } from "zod";
 import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../../../kube/params.js";
-import { getPod, type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
+import { type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
 import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { eventPod } from "../pod.js";
 
 const parameters = z.object({
   grace_period_seconds: nonNegativeInt.default(0),
@@ -96,15 +97,16 @@ const terminate: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks({ event, env }) {
-    await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+  async checks(input) {
+    await eventPod(input);
   },
-  async run({ event, parameters: p, env }): Promise<ActionResult> {
+  async run(input): Promise<ActionResult> {
+    const { event, parameters: p, env } = input;
     const ref = podRefFromEvent(event);
     const objects = { pod: ref.name, namespace: ref.namespace };
     const kube = env.kube();
     try {
-      const pod = await getPod(kube, ref, callOptions(env));
+      const pod = await eventPod(input);
       const owner = await resolveOwner(kube, pod, callOptions(env));
       const reason = await skipReason(kube, pod, owner, p, env);
       if (reason) {
