@@ -1,5 +1,6 @@
 // Public API of the Falco rule engine (k8s_audit, JSON plugin sources and syscall-style JSON events).
 import { readFileSync } from "node:fs";
+import { expandRulesPaths } from "../files/rules-paths.js";
 import { Engine, type EngineOptions, type FalcoAlert, FalcoInputError } from "./engine.js";
 import { type FalcoProblem, type LoadOptions, loadRules } from "./loader.js";
 
@@ -20,13 +21,14 @@ export interface FalcoEngine {
 
 export interface LoadFalcoRulesOptions extends EngineOptions, LoadOptions {}
 
-/** Loads rules files in order into one engine; `engine` is undefined when there are errors. */
+/** Loads rules files (or folders of them) in order into one engine; `engine` is undefined when there are errors. */
 export function loadFalcoRules(
   files: string[],
   opts: LoadFalcoRulesOptions = {},
 ): { engine?: FalcoEngine; problems: FalcoProblem[] } {
   const sources: { path: string; content: string }[] = [];
-  for (const f of files) {
+  // Like Falco's rules_files: a folder stands for its rules files in name order.
+  for (const f of expandRulesPaths(files)) {
     let content: string;
     try {
       content = readFileSync(f, "utf8");

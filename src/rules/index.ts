@@ -1,6 +1,6 @@
 /** The rules subsystem: load, validate, match, print (talon.md §2, §10). */
+export { expandRulesPaths } from "../files/rules-paths.js";
 export {
-  expandRulesPaths,
   formatProblem,
   type LoadResult,
   loadRules,

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { expandRulesPaths, formatProblem, type LoadResult, loadRules, loadRulesFromSources } from "./load.js";
+import { expandRulesPaths } from "../files/rules-paths.js";
+import { formatProblem, type LoadResult, loadRules, loadRulesFromSources } from "./load.js";
 import type { RuleSet } from "./types.js";
 
 const testdata = join(import.meta.dirname, "testdata");

@@ -4,10 +4,10 @@
  * structural checks. Every problem carries the file:line:col of the offending node and all
  * problems are collected, not just the first.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { expandRulesPaths } from "../files/rules-paths.js";
 import {
   buildLocated,
   entry,
@@ -51,44 +51,7 @@ export interface RulesSource {
  */
 const ACTIONNER_RE = /^[a-z0-9]+:[a-z0-9]+$/;
 
-/** Rules files in a folder: `*.yaml` and `*.yml`, by name; hidden entries skipped. */
-const RULES_FILE_RE = /^[^.].*\.ya?ml$/;
-
-/**
- * Expands each folder among the rules paths into its rules files, sorted by name, so a
- * ConfigMap mounted as a folder works whole: the kubelet's `..data` and `..<timestamp>`
- * entries are hidden and skipped, and a file added to the ConfigMap is picked up on reload.
- * Files (and paths that do not exist, so loading reports them) are kept as given.
- */
-export function expandRulesPaths(paths: string[]): string[] {
-  const files: string[] = [];
-  for (const path of paths) {
-    let isFolder = false;
-    try {
-      isFolder = statSync(path).isDirectory();
-    } catch {
-      // reported by the loader as unreadable
-    }
-    if (!isFolder) {
-      files.push(path);
-      continue;
-    }
-    const names = readdirSync(path)
-      .filter((name) => RULES_FILE_RE.test(name))
-      .filter((name) => {
-        try {
-          return statSync(join(path, name)).isFile();
-        } catch {
-          return false;
-        }
-      })
-      .sort();
-    for (const name of names) files.push(join(path, name));
-  }
-  return files;
-}
-
-/** Reads the files in order (folders expanded by {@link expandRulesPaths}) and loads them. */
+/** Reads the files in order (folders expanded by expandRulesPaths) and loads them. */
 export function loadRules(paths: string[]): LoadResult {
   const problems: RuleProblem[] = [];
   const files = expandRulesPaths(paths);
