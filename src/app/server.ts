@@ -179,7 +179,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
   }
   const audit = combineAuditSinks(auditSinks);
-  const tracing = createTracing(tracingOptions);
+  const tracing = await createTracing(tracingOptions);
   if (tracing.enabled) logger.info({ collector: collectorUrl(tracingOptions) }, "otel traces enabled");
   const tracer = tracing.tracer;
   const pipeline = new Pipeline({

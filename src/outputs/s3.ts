@@ -3,12 +3,15 @@
  * config object, so one connection pool per target instead of one per upload), multipart
  * uploads through lib-storage, and prefix/key handling without Talon's leading-`/` bug.
  */
-import { HeadBucketCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import type { Config } from "../config/schema.js";
+import { once } from "../once.js";
 import type { Artifact } from "../plugins/types.js";
 import { awsSdkConfig } from "./aws/sdk.js";
 import { contentTypeFor } from "./key.js";
+
+/** The S3 SDK, loaded when an S3 output first builds a client (it is large and optional). */
+const loadS3 = once(() => import("@aws-sdk/client-s3"));
 
 /** `a/b/` from `/a/b/`, `a/b` or `a/b//`; "" stays "" (never a leading `/` in keys). */
 export function normalisePrefix(prefix: string): string {
@@ -33,7 +36,8 @@ function memoClient(config: Config, id: string, build: () => S3Client): S3Client
 }
 
 /** The S3 client for aws:s3 (settings from {@link awsSdkConfig}; path-style with a custom endpoint). */
-export function awsS3Client(config: Config, regionOverride = ""): S3Client {
+export async function awsS3Client(config: Config, regionOverride = ""): Promise<S3Client> {
+  const { S3Client } = await loadS3();
   const region = regionOverride || config.aws.region;
   return memoClient(config, `aws ${region}`, () => {
     const base: S3ClientConfig = awsSdkConfig(config, regionOverride);
@@ -48,9 +52,10 @@ export function minioEndpointUrl(endpoint: string, useSsl: boolean): string {
   return `${useSsl ? "https" : "http"}://${endpoint.replace(/\/+$/, "")}`;
 }
 
-export function minioS3Client(config: Config): S3Client {
+export async function minioS3Client(config: Config): Promise<S3Client> {
   const m = config.minio;
   if (m.endpoint === "") throw new Error("minio.endpoint is not configured");
+  const { S3Client } = await loadS3();
   return memoClient(config, "minio", () => {
     return new S3Client({
       endpoint: minioEndpointUrl(m.endpoint, m.use_ssl),
@@ -63,6 +68,7 @@ export function minioS3Client(config: Config): S3Client {
 
 /** Throws `the bucket '<b>' does not exist` when HeadBucket says so, else a clear error. */
 export async function checkBucket(client: S3Client, bucket: string): Promise<void> {
+  const { HeadBucketCommand } = await loadS3();
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (err) {
@@ -82,6 +88,7 @@ export async function uploadArtifact(
   artifact: Artifact,
   signal: AbortSignal,
 ): Promise<void> {
+  const { Upload } = await import("@aws-sdk/lib-storage");
   const upload = new Upload({
     client,
     params: {

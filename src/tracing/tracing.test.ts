@@ -94,7 +94,7 @@ describe("event span", () => {
 describe("export errors", () => {
   it("are reported, not swallowed, when the collector is unreachable", async () => {
     const errors: string[] = [];
-    const tracing = createTracing({
+    const tracing = await createTracing({
       enabled: true,
       endpoint: "127.0.0.1",
       port: await deadPort(),

@@ -21,7 +21,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AlwaysOffSampler,
@@ -121,7 +120,8 @@ class ReportingExporter implements SpanExporter {
   }
 }
 
-export function createTracing(opts: TracingOptions): Tracing {
+/** The OTLP/gRPC exporter (and gRPC with it) is only loaded when traces are exported. */
+export async function createTracing(opts: TracingOptions): Promise<Tracing> {
   const resource = resourceFromAttributes({
     [ATTR_SERVICE_NAME]: "falco-talon",
     [ATTR_SERVICE_VERSION]: BUILD.GitVersion,
@@ -129,8 +129,10 @@ export function createTracing(opts: TracingOptions): Tracing {
   });
   const spanProcessors = [];
   if (opts.enabled) {
+    const url = collectorUrl(opts);
+    const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-grpc");
     const exporter = new OTLPTraceExporter({
-      url: collectorUrl(opts),
+      url,
       timeoutMillis: opts.timeoutSeconds * 1000,
     });
     spanProcessors.push(

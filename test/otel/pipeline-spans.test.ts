@@ -129,7 +129,7 @@ async function runPipeline(receiver: OtlpReceiver, queue?: EventQueue): Promise<
       cb();
     },
   });
-  const tracing: Tracing = createTracing({
+  const tracing: Tracing = await createTracing({
     enabled: true,
     endpoint: receiver.host,
     port: receiver.port,

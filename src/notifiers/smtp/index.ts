@@ -3,7 +3,6 @@
  * Unlike Talon: the html format works (with a text alternative), authentication is only
  * attempted when a user is set, `tls` requires STARTTLS, and the Date header is RFC 5322.
  */
-import nodemailer from "nodemailer";
 import { z } from "zod";
 import { boolish } from "../../config/schema.js";
 import type { Notification, Notifier } from "../../plugins/types.js";
@@ -124,6 +123,8 @@ const smtp: Notifier<typeof parameters> = {
     const host = settings.host_port.slice(0, sep).replace(/^\[|\]$/g, "");
     const port = Number(settings.host_port.slice(sep + 1));
     const timeout = settings.timeout_seconds * 1000;
+    // Loaded on the first notification: nodemailer is large and most set-ups never send e-mail.
+    const { default: nodemailer } = await import("nodemailer");
     const transport = nodemailer.createTransport({
       host,
       port,

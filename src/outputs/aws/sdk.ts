@@ -4,13 +4,12 @@
  * SDK default chain: env, IRSA, Pod Identity, IMDS), then an optional AssumeRole with
  * ExternalId. `aws.endpoint` targets AWS-compatible servers (tests).
  */
-import {
-  AssumeRoleCommand,
-  GetCallerIdentityCommand,
-  STSClient,
-  type STSClientConfig,
-} from "@aws-sdk/client-sts";
+import type { STSClientConfig } from "@aws-sdk/client-sts";
 import type { Config } from "../../config/schema.js";
+import { once } from "../../once.js";
+
+/** The STS SDK, loaded when an AWS plug-in first needs it (it is large and optional). */
+const loadSts = once(() => import("@aws-sdk/client-sts"));
 
 export interface AwsSdkConfig {
   region?: string;
@@ -27,14 +26,17 @@ export function awsSdkConfig(config: Config, regionOverride = ""): AwsSdkConfig 
   }
   if (aws.endpoint !== "") out.endpoint = aws.endpoint;
   if (aws.role_arn !== "") {
-    const sts = new STSClient({
+    const stsSettings = {
       region: region ?? "us-east-1",
       endpoint: out.endpoint,
       credentials: out.credentials,
-    });
+    };
+    // One STS client per settings object, built on the first credentials request.
+    const stsClient = once(async () => new (await loadSts()).STSClient(stsSettings));
     // The SDK memoises this provider and calls it again shortly before `expiration`.
     out.credentials = async () => {
-      const res = await sts.send(
+      const { AssumeRoleCommand } = await loadSts();
+      const res = await (await stsClient()).send(
         new AssumeRoleCommand({
           RoleArn: aws.role_arn,
           RoleSessionName: "falco-talon",
@@ -57,6 +59,7 @@ export function awsSdkConfig(config: Config, regionOverride = ""): AwsSdkConfig 
 
 /** Talon's init-time validation: `sts:GetCallerIdentity` with the resolved credentials. */
 export async function checkAwsIdentity(config: Config): Promise<string> {
+  const { STSClient, GetCallerIdentityCommand } = await loadSts();
   const base = awsSdkConfig(config);
   const sts = new STSClient({ ...base, region: base.region ?? "us-east-1" });
   try {

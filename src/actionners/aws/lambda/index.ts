@@ -2,10 +2,11 @@
  * aws:lambda — invokes a Lambda function with the event (talon.md §4.15).
  * Unlike Talon, a function error or a non-2xx status is reported as a failure.
  */
-import { GetFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
 import { talonEventJson } from "../../../events/talon-json.js";
+import { once } from "../../../once.js";
 import { awsSdkConfig, checkAwsIdentity } from "../../../outputs/aws/sdk.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 
@@ -15,10 +16,14 @@ const parameters = z.object({
   aws_lambda_invocation_type: z.enum(["RequestResponse", "Event", "DryRun"]).default("RequestResponse"),
 });
 
+/** The Lambda SDK, loaded when the actionner is first checked or run (it is large and optional). */
+const loadLambda = once(() => import("@aws-sdk/client-lambda"));
+
 /** One client (and connection pool) per configuration. */
 const clients = new WeakMap<Config, LambdaClient>();
 
-function lambdaClient(config: Config): LambdaClient {
+async function lambdaClient(config: Config): Promise<LambdaClient> {
+  const { LambdaClient } = await loadLambda();
   let client = clients.get(config);
   if (client === undefined) {
     client = new LambdaClient(awsSdkConfig(config));
@@ -62,7 +67,9 @@ const lambda: Actionner<typeof parameters> = {
   },
   async checks({ parameters: p, env }) {
     try {
-      await lambdaClient(env.config).send(
+      const client = await lambdaClient(env.config);
+      const { GetFunctionCommand } = await loadLambda();
+      await client.send(
         new GetFunctionCommand({ FunctionName: p.aws_lambda_name, Qualifier: p.aws_lambda_alias_or_version }),
         { abortSignal: env.signal },
       );
@@ -73,7 +80,9 @@ const lambda: Actionner<typeof parameters> = {
   async run({ event, parameters: p, env }): Promise<ActionResult> {
     const objects = { name: p.aws_lambda_name, version: p.aws_lambda_alias_or_version };
     try {
-      const res = await lambdaClient(env.config).send(
+      const client = await lambdaClient(env.config);
+      const { InvokeCommand } = await loadLambda();
+      const res = await client.send(
         new InvokeCommand({
           FunctionName: p.aws_lambda_name,
           Qualifier: p.aws_lambda_alias_or_version,

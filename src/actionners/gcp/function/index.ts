@@ -3,10 +3,11 @@
  * Unlike Talon: the credentials path is read as a file, the timeout is in seconds and
  * per request (no shared client is replaced), and any 2xx answer is a success.
  */
-import { GoogleAuth } from "google-auth-library";
+import type { GoogleAuth } from "google-auth-library";
 import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
 import { talonEventJson } from "../../../events/talon-json.js";
+import { once } from "../../../once.js";
 import type { Actionner, ActionResult } from "../../../plugins/types.js";
 
 const parameters = z.object({
@@ -27,16 +28,28 @@ export interface GcpAuth {
   ): Promise<Pick<Awaited<ReturnType<GoogleAuth["getIdTokenClient"]>>, "request">>;
 }
 
+/** The Google auth library, loaded when the actionner is first used (it is large and optional). */
+const loadGoogleAuth = once(() => import("google-auth-library"));
+
 const auths = new WeakMap<Config, GcpAuth>();
 
+/** One GoogleAuth (and its token cache) per configuration, built on the first call. */
 function defaultAuth(config: Config): GcpAuth {
   let auth = auths.get(config);
   if (auth === undefined) {
     const path = config.gcp.credentials_path;
-    auth = new GoogleAuth({
-      ...(path !== "" ? { keyFilename: path } : {}),
-      scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+    const googleAuth = once(async () => {
+      const { GoogleAuth } = await loadGoogleAuth();
+      return new GoogleAuth({
+        ...(path !== "" ? { keyFilename: path } : {}),
+        scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+      });
     });
+    auth = {
+      getProjectId: async () => (await googleAuth()).getProjectId(),
+      getClient: async () => (await googleAuth()).getClient(),
+      getIdTokenClient: async (audience) => (await googleAuth()).getIdTokenClient(audience),
+    };
     auths.set(config, auth);
   }
   return auth;

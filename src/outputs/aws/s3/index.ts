@@ -33,7 +33,7 @@ const awsS3: Output<typeof parameters> = {
   // Like Talon, no HeadBucket here: it needs s3:ListBucket, which upload-only roles lack.
   async checks() {},
   async run({ artifact, parameters: p, env }) {
-    const client = awsS3Client(env.config, p.region);
+    const client = await awsS3Client(env.config, p.region);
     const prefix = normalisePrefix(p.prefix);
     const key = prefix + buildObjectKey(artifact, new Date());
     let region = p.region || env.config.aws.region;

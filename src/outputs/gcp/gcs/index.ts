@@ -3,9 +3,10 @@
  * Unlike Talon, `gcp.credentials_path` is read as a file, and upload errors (which GCS
  * reports when the upload commits) are surfaced.
  */
-import { Storage } from "@google-cloud/storage";
+import type { Storage } from "@google-cloud/storage";
 import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
+import { once } from "../../../once.js";
 import type { Output } from "../../../plugins/types.js";
 import { buildObjectKey, contentTypeFor } from "../../key.js";
 import { normalisePrefix } from "../../s3.js";
@@ -15,10 +16,14 @@ const parameters = z.object({
   prefix: z.string().default(""),
 });
 
+/** The Cloud Storage SDK, loaded when the output is first checked or run (it is large and optional). */
+const loadStorage = once(() => import("@google-cloud/storage"));
+
 /** One client (and connection pool) per configuration; `gcp.endpoint` targets emulators. */
 const clients = new WeakMap<Config, Storage>();
 
-export function gcsClient(config: Config): Storage {
+export async function gcsClient(config: Config): Promise<Storage> {
+  const { Storage } = await loadStorage();
   let client = clients.get(config);
   if (client === undefined) {
     const path = config.gcp.credentials_path;
@@ -59,7 +64,8 @@ const gcpGcs: Output<typeof parameters> = {
   async checks(p, env) {
     let exists: boolean;
     try {
-      [exists] = await gcsClient(env.config).bucket(p.bucket).exists();
+      const storage = await gcsClient(env.config);
+      [exists] = await storage.bucket(p.bucket).exists();
     } catch (err) {
       // Upload-only service accounts may not read bucket metadata; the upload will tell.
       if ((err as { code?: number }).code === 403) return;
@@ -73,7 +79,8 @@ const gcpGcs: Output<typeof parameters> = {
     const objects = { file: artifact.name, bucket: p.bucket, prefix, key };
     try {
       env.signal.throwIfAborted();
-      await gcsClient(env.config)
+      const storage = await gcsClient(env.config);
+      await storage
         .bucket(p.bucket)
         .file(key)
         .save(artifact.bytes, {

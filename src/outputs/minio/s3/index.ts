@@ -28,14 +28,14 @@ const minioS3: Output<typeof parameters> = {
   },
   parameters,
   async checks(p, env) {
-    await checkBucket(minioS3Client(env.config), p.bucket);
+    await checkBucket(await minioS3Client(env.config), p.bucket);
   },
   async run({ artifact, parameters: p, env }) {
     const prefix = normalisePrefix(p.prefix);
     const key = prefix + buildObjectKey(artifact, new Date());
     const objects = { file: artifact.name, bucket: p.bucket, prefix, key };
     try {
-      await uploadArtifact(minioS3Client(env.config), p.bucket, key, artifact, env.signal);
+      await uploadArtifact(await minioS3Client(env.config), p.bucket, key, artifact, env.signal);
     } catch (err) {
       return { status: "failure", error: s3ErrorText(err), objects };
     }
