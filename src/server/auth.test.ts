@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { connect as tlsConnect } from "node:tls";
 import { pino } from "pino";
 import { makeTestCertificates } from "../../test/support/certs.js";
 import { configSchema } from "../config/schema.js";
@@ -30,7 +32,7 @@ interface Answer {
   body: string;
 }
 
-async function serve(security: IntakeSecurity | undefined, tls?: TlsFiles) {
+async function serve(security: IntakeSecurity | undefined, tls?: TlsFiles, tlsReloadMs?: number) {
   const accepted: string[] = [];
   const server = createIntakeServer({
     logger: pino({ level: "silent" }),
@@ -42,6 +44,7 @@ async function serve(security: IntakeSecurity | undefined, tls?: TlsFiles) {
     },
     security,
     tls,
+    tlsReloadMs,
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as AddressInfo).port;
@@ -234,6 +237,49 @@ describe("TLS and client certificates", () => {
       /certificate/,
       "server cert checked",
     );
+  });
+
+  it("serves rotated certificates to new connections without a restart; a broken set keeps the previous one", async () => {
+    const live = mkdtempSync(join(tmpdir(), "talon-tls-live-"));
+    after(() => rmSync(live, { recursive: true, force: true }));
+    copyFileSync(file("server.crt"), join(live, "tls.crt"));
+    copyFileSync(file("server.key"), join(live, "tls.key"));
+    const config = configSchema.parse({
+      tls: { cert_file: join(live, "tls.crt"), key_file: join(live, "tls.key") },
+    });
+    const { security, tls } = securityFromConfig(config, () => {});
+    const s = await serve(security, tls, 50);
+    after(s.close);
+    const port = (s.server.address() as AddressInfo).port;
+    const served = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tlsConnect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+          const fp = socket.getPeerCertificate().fingerprint256;
+          socket.end();
+          resolve(fp);
+        });
+        socket.on("error", reject);
+      });
+    const fingerprintOf = (path: string) => new X509Certificate(readFileSync(path)).fingerprint256;
+    assert.equal(await served(), fingerprintOf(file("server.crt")));
+
+    // cert-manager renews: a new key pair lands in the same files.
+    const renewed = mkdtempSync(join(tmpdir(), "talon-tls-renewed-"));
+    after(() => rmSync(renewed, { recursive: true, force: true }));
+    makeTestCertificates(renewed);
+    copyFileSync(join(renewed, "server.key"), join(live, "tls.key"));
+    copyFileSync(join(renewed, "server.crt"), join(live, "tls.crt"));
+    const deadline = Date.now() + 5000;
+    while ((await served()) !== fingerprintOf(join(renewed, "server.crt")) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(await served(), fingerprintOf(join(renewed, "server.crt")));
+
+    // A certificate that does not match the key is refused; the renewed pair stays in force.
+    copyFileSync(file("server.crt"), join(live, "tls.crt"));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await served(), fingerprintOf(join(renewed, "server.crt")));
+    assert.equal((await s.call("/", { tls: { ca: readFileSync(join(renewed, "ca.crt")) } })).status, 200);
   });
 
   it("combines the client certificate with the token", async () => {

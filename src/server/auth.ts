@@ -9,6 +9,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Config } from "../config/schema.js";
+import type { TlsPaths } from "./tls-reload.js";
 
 export type Endpoint = "intake" | "health" | "metrics";
 
@@ -197,6 +198,8 @@ export interface TlsFiles {
   ca?: Buffer;
   /** Ask for a client certificate (verified against `ca`); the per-endpoint check is checkRequest's. */
   requestCert: boolean;
+  /** Where they were read from: the server reloads them when they change (src/server/tls-reload.ts). */
+  paths?: TlsPaths;
 }
 
 /**
@@ -230,8 +233,12 @@ export function securityFromConfig(
       cert: read("tls.cert_file", tls.cert_file),
       key: read("tls.key_file", tls.key_file),
       requestCert: tls.client_ca_file !== "",
+      paths: { cert: tls.cert_file, key: tls.key_file },
     };
-    if (tls.client_ca_file !== "") tlsFiles.ca = read("tls.client_ca_file", tls.client_ca_file);
+    if (tls.client_ca_file !== "") {
+      tlsFiles.ca = read("tls.client_ca_file", tls.client_ca_file);
+      tlsFiles.paths!.ca = tls.client_ca_file;
+    }
   }
   if (tls.require_client_cert && !tlsFiles?.ca)
     throw new Error("tls.require_client_cert needs tls.cert_file, tls.key_file and tls.client_ca_file");

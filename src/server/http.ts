@@ -4,7 +4,7 @@
  * bad event gets a 4xx whose second line says why.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Context, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { decodeEvent, EventDecodeError } from "../events/decode.js";
@@ -14,6 +14,7 @@ import type { AcceptResult } from "../pipeline/pipeline.js";
 import { startRequestSpan } from "../tracing/http-span.js";
 import { extractTraceContext } from "../tracing/tracing.js";
 import { checkRequest, endpointOf, type IntakeSecurity, type TlsFiles } from "./auth.js";
+import { reloadTlsOnChange } from "./tls-reload.js";
 
 export interface IntakeHandlers {
   logger: Logger;
@@ -29,6 +30,8 @@ export interface IntakeHandlers {
   security?: IntakeSecurity;
   /** Serve HTTPS with these; plain HTTP when unset. */
   tls?: TlsFiles;
+  /** How often TLS files with `paths` are checked for rotation (default 5 s). */
+  tlsReloadMs?: number;
 }
 
 export class BadRequest extends Error {}
@@ -98,6 +101,14 @@ export function createIntakeServer(h: IntakeHandlers): Server {
         listener,
       ) as unknown as Server)
     : createServer(listener);
+  if (h.tls?.paths) {
+    const stop = reloadTlsOnChange(server as unknown as HttpsServer, h.tls.paths, {
+      logger: h.logger,
+      pollMs: h.tlsReloadMs,
+      initial: h.tls,
+    });
+    server.on("close", stop);
+  }
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
