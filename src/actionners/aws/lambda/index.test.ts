@@ -53,6 +53,18 @@ describe("aws:lambda", () => {
           );
           return;
         }
+        if (req.method === "POST" && url.pathname === "/" && body.includes("AssumeRole")) {
+          res.writeHead(200, { "Content-Type": "text/xml" });
+          res.end(
+            '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>' +
+              "<AccessKeyId>ASIAASSUMED</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey>" +
+              "<SessionToken>assumed-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>" +
+              "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/talon/falco-talon</Arn>" +
+              "<AssumedRoleId>AROA:falco-talon</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>" +
+              "<ResponseMetadata><RequestId>r2</RequestId></ResponseMetadata></AssumeRoleResponse>",
+          );
+          return;
+        }
         const m = /^\/2015-03-31\/functions\/([^/]+)(\/invocations)?$/.exec(url.pathname);
         const name = m ? decodeURIComponent(m[1]!) : "";
         if (name !== "responder" && name !== "crasher") {
@@ -123,6 +135,28 @@ describe("aws:lambda", () => {
     assert.equal(seen.length, 1);
     assert.match(seen[0]!.body, /Action=GetCallerIdentity/);
     assert.match(String(seen[0]!.headers.authorization), /Credential=AKIDTEST\//);
+  });
+
+  it("assumes aws.role_arn (with the external id) before validating the credentials", async () => {
+    seen.length = 0;
+    const config = configSchema.parse({
+      aws: {
+        endpoint,
+        region: "eu-west-1",
+        access_key: "AKIDTEST",
+        secret_key: "secret",
+        role_arn: "arn:aws:iam::123456789012:role/talon",
+        external_id: "ext-1",
+      },
+    });
+    await lambda.init!({ ...env(), config });
+    assert.equal(seen.length, 2);
+    assert.match(seen[0]!.body, /Action=AssumeRole/);
+    assert.match(seen[0]!.body, /ExternalId=ext-1/);
+    assert.match(String(seen[0]!.headers.authorization), /Credential=AKIDTEST\//);
+    assert.match(seen[1]!.body, /Action=GetCallerIdentity/);
+    assert.match(String(seen[1]!.headers.authorization), /Credential=ASIAASSUMED\//);
+    assert.equal(seen[1]!.headers["x-amz-security-token"], "assumed-token");
   });
 
   it("checks that the function exists", async () => {
