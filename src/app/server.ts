@@ -189,6 +189,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     rules: () => ruleset,
     kube,
     queue,
+    // Replicas share cooldowns, so another replica's next event on a target still waits.
+    ...(queue ? { cooldowns: queue.cooldowns() } : {}),
     audit,
     tracer,
   });

@@ -13,6 +13,7 @@ import { decodeEvent } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
 import { Metrics } from "../metrics/metrics.js";
 import type { Actionner, ActionResult } from "../plugins/types.js";
+import type { CooldownStore } from "../queue/types.js";
 import { loadRulesFromSources } from "../rules/index.js";
 import { Pipeline } from "./pipeline.js";
 
@@ -40,7 +41,7 @@ function stub(name: string, result: ActionResult, runs: string[]): Actionner {
   };
 }
 
-function harness(rules: string) {
+function harness(rules: string, cooldowns?: CooldownStore) {
   const runs: string[] = [];
   const logs: Record<string, unknown>[] = [];
   const auditFile = join(mkdtempSync(join(tmpdir(), "talon-cooldown-")), "audit.jsonl");
@@ -72,6 +73,7 @@ function harness(rules: string) {
       findContext: () => undefined,
     },
     audit,
+    ...(cooldowns ? { cooldowns } : {}),
   });
   const auditLines = () =>
     readFileSync(auditFile, "utf8")
@@ -176,5 +178,45 @@ describe("pipeline audit hook", () => {
         ["broken", "tests:fail", "failure", "boom"],
       ],
     );
+  });
+
+  it("a shared store decides across pipelines (replicas); an unreachable one falls back to this replica's", async () => {
+    const rules = `
+- rule: cooling
+  cooldown_seconds: 60
+  actions:
+    - action: l
+      actionner: tests:label
+`;
+    // Two replicas sharing one store: the second sees the first one's cooldown.
+    const shared = new Map<string, number>();
+    const store: CooldownStore = {
+      claim: async (key, seconds) => {
+        const until = shared.get(key);
+        if (until !== undefined && until > Date.now()) return Math.ceil((until - Date.now()) / 1000);
+        shared.set(key, Date.now() + seconds * 1000);
+        return undefined;
+      },
+    };
+    const a = harness(rules, store);
+    const b = harness(rules, store);
+    await a.pipeline.process(event("nginx", "1"));
+    await b.pipeline.process(event("nginx", "2"));
+    assert.deepEqual(a.runs, ["cooling/label/nginx"]);
+    assert.deepEqual(b.runs, []);
+    assert.equal(b.logs.find((l) => l.status === "ignored")?.reason, "cooldown");
+
+    const down = harness(rules, {
+      claim: async () => {
+        throw new Error("nats: timeout");
+      },
+    });
+    await down.pipeline.process(event("nginx", "3"));
+    await down.pipeline.process(event("nginx", "4"));
+    assert.deepEqual(down.runs, ["cooling/label/nginx"], "the local cooldown still applies");
+    const warned = down.logs.filter((l) => l.message === "shared cooldown unavailable, using this replica's");
+    assert.equal(warned.length, 2);
+    assert.equal(warned[0]!.error, "nats: timeout");
+    for (const h of [a, b, down]) await h.pipeline.stop(1000);
   });
 });

@@ -33,10 +33,11 @@ import type {
   OutputResult,
   PluginEnv,
 } from "../plugins/types.js";
+import { MemoryCooldowns } from "../queue/cooldowns.js";
 import { KeyedMutex } from "../queue/keyed.js";
 import { MemoryEventQueue } from "../queue/memory.js";
 import { nodeKey, targetKey } from "../queue/target.js";
-import type { EventQueue } from "../queue/types.js";
+import type { CooldownStore, EventQueue } from "../queue/types.js";
 import { matchingRules } from "../rules/match.js";
 import type { Action, Rule, RuleSet } from "../rules/types.js";
 import { buildVars } from "../templating/substitute.js";
@@ -57,6 +58,8 @@ export interface PipelineDeps {
   kube: () => KubeClient;
   /** Where accepted events wait; defaults to the in-process queue. */
   queue?: EventQueue;
+  /** Cooldowns shared by replicas (JetStream KV); in-process when unset. */
+  cooldowns?: CooldownStore;
   /** Plug-in lookup; defaults to the built-in registries (tests pass stubs). */
   plugins?: PluginLookup;
   /** Action audit trail (audit.file and/or the JetStream audit stream); every action and output attempt is appended. */
@@ -121,9 +124,8 @@ export class Pipeline {
   private stopping = false;
   private readonly plugins: PluginLookup;
   private readonly tracer: Tracer;
-  /** Per rule+target: when the rule's cooldown ends (epoch ms). */
-  private readonly cooldownUntil = new Map<string, number>();
-  private cooldownPruneAt = 10_000;
+  /** Per rule+target cooldowns: in process, or shared by the replicas (deps.cooldowns). */
+  private readonly localCooldowns = new MemoryCooldowns();
 
   constructor(private readonly deps: PipelineDeps) {
     const { config } = deps;
@@ -225,7 +227,7 @@ export class Pipeline {
         source: event.source,
         ...scope(),
       });
-      const coolingSeconds = this.cooldown(rule, event);
+      const coolingSeconds = await this.cooldown(rule, event);
       if (coolingSeconds !== undefined) {
         for (const action of rule.actions) this.reportCooldown(event, rule, action, coolingSeconds);
       } else {
@@ -243,20 +245,23 @@ export class Pipeline {
   /**
    * A rule with `cooldown_seconds` acts on a target at most once per cooldown: returns the
    * seconds left when it is cooling down, else starts a new cooldown and returns undefined.
-   * (Events of one target are processed in order, so check-then-set does not race.)
+   * (Events of one target are processed in order, so check-then-set does not race.) When the
+   * shared store cannot be reached, this replica's own memory decides, so actions still run.
    */
-  private cooldown(rule: Rule, event: FalcoEvent): number | undefined {
+  private async cooldown(rule: Rule, event: FalcoEvent): Promise<number | undefined> {
     if (!rule.cooldownSeconds) return undefined;
     const key = `${rule.name}\u0000${targetKey(event)}`;
-    const now = Date.now();
-    const until = this.cooldownUntil.get(key);
-    if (until !== undefined && until > now) return Math.ceil((until - now) / 1000);
-    this.cooldownUntil.set(key, now + rule.cooldownSeconds * 1000);
-    if (this.cooldownUntil.size > this.cooldownPruneAt) {
-      for (const [k, u] of this.cooldownUntil) if (u <= now) this.cooldownUntil.delete(k);
-      this.cooldownPruneAt = Math.max(10_000, this.cooldownUntil.size * 2);
+    const shared = this.deps.cooldowns;
+    if (!shared) return this.localCooldowns.claimNow(key, rule.cooldownSeconds);
+    try {
+      return await shared.claim(key, rule.cooldownSeconds);
+    } catch (err) {
+      this.deps.logger.warn(
+        { rule: rule.name, trace_id: event.trace_id, error: errorText(err) },
+        "shared cooldown unavailable, using this replica's",
+      );
+      return this.localCooldowns.claimNow(key, rule.cooldownSeconds);
     }
-    return undefined;
   }
 
   /** A skipped action: logged and audited as `ignored`, counted, no notification. */

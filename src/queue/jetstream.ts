@@ -47,7 +47,7 @@ import { parseJsonExact, stringifyJsonExact } from "../events/json.js";
 import type { TraceHeaders } from "../tracing/tracing.js";
 import { dedupKey } from "./dedup.js";
 import { targetKey } from "./target.js";
-import type { EventQueue, PushResult } from "./types.js";
+import type { CooldownStore, EventQueue, PushResult } from "./types.js";
 
 type NatsConnection = Awaited<ReturnType<typeof connect>>;
 
@@ -396,6 +396,56 @@ export class JetStreamEventQueue implements EventQueue {
 
   private claimValue(state: Claim["state"]): string {
     return JSON.stringify({ state, replica: this.replicaId, at: Date.now() } satisfies Claim);
+  }
+
+  /**
+   * Cooldowns shared by every replica: a KV bucket `<stream>_cooldowns` holding, per hashed
+   * rule+target, the time its cooldown ends. Events of one target are handled one at a time
+   * across replicas (one in flight per partition), and writes are compare-and-set anyway.
+   * Entries older than `maxAgeMs` (default 7 days) expire with the bucket's max age.
+   */
+  cooldowns(maxAgeMs = 7 * 24 * 3600 * 1000): CooldownStore {
+    let bucket: Promise<KV> | undefined;
+    const open = () => {
+      bucket ??= new Kvm(this.js!)
+        .create(`${this.opts.stream}_cooldowns`, {
+          ttl: maxAgeMs,
+          replicas: this.opts.replicas,
+          history: 1,
+          storage: StorageType.File,
+        })
+        .catch((err: unknown) => {
+          bucket = undefined; // try again on the next claim
+          throw err;
+        });
+      return bucket;
+    };
+    return {
+      claim: async (key, seconds) => {
+        const kv = await open();
+        const id = createHash("sha256").update(key).digest("hex");
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const now = Date.now();
+          const next = String(now + seconds * 1000);
+          const entry = await kv.get(id);
+          try {
+            if (entry?.operation !== "PUT") {
+              if (entry)
+                await kv.put(id, next); // deleted or purged
+              else await kv.create(id, next);
+              return undefined;
+            }
+            const until = Number(entry.string());
+            if (until > now) return Math.ceil((until - now) / 1000);
+            await kv.update(id, next, entry.revision);
+            return undefined;
+          } catch (err) {
+            if (!isWrongLastSequence(err)) throw err; // another replica wrote first: read again
+          }
+        }
+        throw new Error("cooldown: the shared entry kept changing under this replica");
+      },
+    };
   }
 
   /** "run" when this replica should act on the event, "done" when a previous run finished it. */

@@ -27,3 +27,16 @@ export interface EventQueue {
   drain(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * Per rule+target cooldowns (a rule's `cooldown_seconds`). In-process by default
+ * (src/queue/cooldowns.ts); with NATS, a JetStream KV bucket shared by every replica, so a
+ * target's next event acted on by another replica still sees the cooldown.
+ */
+export interface CooldownStore {
+  /**
+   * Starts a cooldown of `seconds` for `key` and returns undefined, or, when one is running,
+   * returns the whole seconds left and changes nothing.
+   */
+  claim(key: string, seconds: number): Promise<number | undefined>;
+}
