@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { JetStreamEventQueue } from "../../src/queue/jetstream.js";
-import { type NatsCluster, startNats } from "../support/nats.js";
+import type { JetStreamEventQueue } from "../../src/queue/jetstream.js";
+import { type NatsCluster, startNats, testQueueReplica } from "../support/nats.js";
 
 let nats: NatsCluster;
 const open: JetStreamEventQueue[] = [];
@@ -19,16 +19,7 @@ after(async () => {
 });
 
 async function replica(stream: string) {
-  const q = await JetStreamEventQueue.connect({
-    servers: [nats.url],
-    stream,
-    partitions: 2,
-    replicas: 1,
-    ackWaitMs: 30_000,
-    dedupWindowMs: 60_000,
-    idempotencyTtlMs: 600_000,
-    pullExpiresMs: 1000,
-  });
+  const q = await testQueueReplica(nats.url, stream, { partitions: 2 });
   open.push(q);
   return q;
 }

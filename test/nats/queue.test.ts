@@ -8,7 +8,7 @@ import type { FalcoEvent } from "../../src/events/event.js";
 import { JsonNumber } from "../../src/events/event.js";
 import { JetStreamEventQueue, type JetStreamQueueOptions, partitionOf } from "../../src/queue/jetstream.js";
 import { targetKey } from "../../src/queue/target.js";
-import { type NatsCluster, startNats } from "../support/nats.js";
+import { type NatsCluster, startNats, testQueueReplica } from "../support/nats.js";
 
 let nats: NatsCluster;
 let streams = 0;
@@ -28,17 +28,7 @@ function streamName(): string {
 }
 
 async function replica(stream: string, extra: Partial<JetStreamQueueOptions> = {}) {
-  const q = await JetStreamEventQueue.connect({
-    servers: [nats.url],
-    stream,
-    partitions: 4,
-    replicas: 1,
-    ackWaitMs: 30_000,
-    dedupWindowMs: 60_000,
-    idempotencyTtlMs: 600_000,
-    pullExpiresMs: 1000,
-    ...extra,
-  });
+  const q = await testQueueReplica(nats.url, stream, extra);
   open.push(q);
   return q;
 }

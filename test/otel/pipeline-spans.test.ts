@@ -18,11 +18,11 @@ import { Metrics } from "../../src/metrics/metrics.js";
 import localFile from "../../src/outputs/local/file/index.js";
 import { Pipeline, type PluginLookup } from "../../src/pipeline/pipeline.js";
 import type { Actionner, ContextProvider, Notification, Notifier, Output } from "../../src/plugins/types.js";
-import { JetStreamEventQueue } from "../../src/queue/jetstream.js";
+import type { JetStreamEventQueue } from "../../src/queue/jetstream.js";
 import type { EventQueue } from "../../src/queue/types.js";
 import { loadRulesFromSources } from "../../src/rules/index.js";
 import { createTracing, extractTraceContext, type Tracing } from "../../src/tracing/tracing.js";
-import { type NatsCluster, startNats } from "../support/nats.js";
+import { type NatsCluster, startNats, testQueueReplica } from "../support/nats.js";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../support/otlp.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -319,16 +319,7 @@ describe("pipeline spans (talon.md §9.2)", () => {
   });
 
   it("NATS JetStream queue: the consumer's spans continue the producer's trace via message headers", async () => {
-    const queue = await JetStreamEventQueue.connect({
-      servers: [nats.url],
-      stream: `OTEL${process.pid}`,
-      partitions: 2,
-      replicas: 1,
-      ackWaitMs: 30_000,
-      dedupWindowMs: 60_000,
-      idempotencyTtlMs: 600_000,
-      pullExpiresMs: 1000,
-    });
+    const queue = await testQueueReplica(nats.url, `OTEL${process.pid}`, { partitions: 2 });
     queues.push(queue);
     checkSpans(await runPipeline(receiver, queue));
   });

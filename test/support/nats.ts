@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { JetStreamEventQueue, type JetStreamQueueOptions } from "../../src/queue/jetstream.js";
 
 export interface NatsNode {
   name: string;
@@ -191,4 +192,23 @@ async function startCluster(size: number): Promise<NatsCluster> {
     throw err;
   }
   return { nodes, url: nodes.map((n) => n.url).join(","), stop };
+}
+
+/** A JetStream queue replica with test-sized settings (short pulls, one stream replica). */
+export function testQueueReplica(
+  url: string,
+  stream: string,
+  extra: Partial<JetStreamQueueOptions> = {},
+): Promise<JetStreamEventQueue> {
+  return JetStreamEventQueue.connect({
+    servers: [url],
+    stream,
+    partitions: 4,
+    replicas: 1,
+    ackWaitMs: 30_000,
+    dedupWindowMs: 60_000,
+    idempotencyTtlMs: 600_000,
+    pullExpiresMs: 1000,
+    ...extra,
+  });
 }
