@@ -6,14 +6,15 @@
  * removed from it are picked up on reload.
  */
 import { createHash } from "node:crypto";
-import { type FSWatcher, readFileSync, statSync, watch } from "node:fs";
+import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
 import { findActionner } from "../actionners/registry.js";
 import { findContext } from "../contexts/registry.js";
+import { expandRulesPaths, isFolder } from "../files/rules-paths.js";
 import { findOutput } from "../outputs/registry.js";
 import type { PluginEnv } from "../plugins/types.js";
-import { expandRulesPaths, formatProblem, loadRules, validateRules } from "../rules/index.js";
+import { formatProblem, loadRules, validateRules } from "../rules/index.js";
 import type { RuleSet } from "../rules/types.js";
 
 export interface LoadedRules {
@@ -110,13 +111,6 @@ export function watchRules(opts: RulesWatcherOptions): () => void {
   };
 
   // A rules folder is watched itself; a rules file through its folder (renames, symlink swaps).
-  const isFolder = (path: string) => {
-    try {
-      return statSync(path).isDirectory();
-    } catch {
-      return false;
-    }
-  };
   const dirs = new Set(files.map((f) => (isFolder(f) ? resolve(f) : dirname(resolve(f)))));
   for (const dir of dirs) {
     try {

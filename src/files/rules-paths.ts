@@ -4,6 +4,15 @@ import { join } from "node:path";
 /** Rules files in a folder: `*.yaml` and `*.yml`, by name; hidden entries skipped. */
 const RULES_FILE_RE = /^[^.].*\.ya?ml$/;
 
+/** True when the path is a folder; false for a file or a path that cannot be read. */
+export function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // a missing path is reported by the loader as unreadable
+  }
+}
+
 /**
  * Expands each folder among the rules paths (Talon's and Falco's alike) into its rules files,
  * sorted by name, so a ConfigMap mounted as a folder works whole: the kubelet's `..data` and
@@ -14,13 +23,7 @@ const RULES_FILE_RE = /^[^.].*\.ya?ml$/;
 export function expandRulesPaths(paths: string[]): string[] {
   const files: string[] = [];
   for (const path of paths) {
-    let isFolder = false;
-    try {
-      isFolder = statSync(path).isDirectory();
-    } catch {
-      // reported by the loader as unreadable
-    }
-    if (!isFolder) {
+    if (!isFolder(path)) {
       files.push(path);
       continue;
     }
