@@ -66,6 +66,19 @@ export interface PluginEnv {
   signal: AbortSignal;
 }
 
+/**
+ * What an action would do, for a dry run's log and audit entry: the objects it targets and a
+ * one-line description (the labels it would set, the command it would run, the policy it would
+ * create). Built from the event and parameters alone: a plan sends no request.
+ */
+export interface ActionPlan {
+  objects: Record<string, string>;
+  /** e.g. `set labels {"quarantine":"true"} on the pod 'x' in the namespace 'y'`. */
+  plan: string;
+  /** Structured detail for the audit entry (the command line, the policy object, ...). */
+  details?: Record<string, unknown>;
+}
+
 export interface ActionnerInfo {
   category: string;
   name: string;
@@ -109,8 +122,16 @@ export interface Actionner<S extends z.ZodType = z.ZodType> {
    * node-level labels): such actions are serialised per node.
    */
   nodeLevel?(parameters: z.output<S>): boolean;
-  /** Pre-flight checks against the event (e.g. the pod exists). Throws on failure. */
+  /**
+   * Pre-flight checks against the event (e.g. the pod exists). Throws on failure. Event values
+   * that name API objects are validated first (src/kube/names.ts), before any request.
+   */
   checks(input: ActionInput<z.output<S>>): Promise<void>;
+  /**
+   * The dry-run plan: what run would do, from the event and parameters alone (no request).
+   * Throws (e.g. an InvalidNameError) when the event can't be acted on.
+   */
+  plan?(input: ActionInput<z.output<S>>): ActionPlan | Promise<ActionPlan>;
   run(input: ActionInput<z.output<S>>): Promise<ActionResult>;
 }
 
