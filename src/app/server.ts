@@ -9,7 +9,9 @@ import { JetStreamAuditLog, natsAuditOptionsFromConfig } from "../audit/jetstrea
 import { AuditLog, type AuditSink, combineAuditSinks } from "../audit/log.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { errorText } from "../error-text.js";
 import { createKubeClient, type KubeClient } from "../kube/client.js";
+import { resolveKubeSource } from "../kube/source.js";
 import { createLogger } from "../logging/logger.js";
 import { Metrics } from "../metrics/metrics.js";
 import { findOutput, outputName } from "../outputs/registry.js";
@@ -58,9 +60,10 @@ function lazyKube(config: Config): () => KubeClient {
       try {
         client = createKubeClient(config.kubeconfig);
       } catch (err) {
-        throw new Error(
-          `no Kubernetes cluster configured (kubeconfig or in-cluster): ${(err as Error).message}`,
-        );
+        const message = errorText(err);
+        // The source's own message already says what was looked for.
+        if (message.startsWith("no Kubernetes cluster")) throw new Error(message);
+        throw new Error(`can't load the Kubernetes configuration: ${message}`);
       }
     }
     return client;
@@ -137,6 +140,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   await initPlugins(ruleset, pluginEnv, initialised);
   const n = ruleset.rules.length;
   logger.info({ rules: n }, `${n} ${n === 1 ? "rule has" : "rules have"} been successfully loaded`);
+  const kubeSource = resolveKubeSource(config.kubeconfig);
+  if (kubeSource.kind === "none") logger.warn({ warning: kubeSource.message }, "kubernetes");
 
   const stopWatching = config.watch_rules
     ? watchRules({

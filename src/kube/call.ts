@@ -5,6 +5,7 @@
 
 import type { ConfigurationOptions } from "@kubernetes/client-node";
 import { ApiException, Observable } from "@kubernetes/client-node";
+import { errorText } from "../error-text.js";
 import type { PluginEnv } from "../plugins/types.js";
 
 export interface KubeCallOptions {
@@ -96,7 +97,7 @@ export function kubeErrorMessage(err: unknown): string {
     if (typeof msg === "string" && msg !== "") return msg;
     return `HTTP ${err.code}`;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as k8s from "@kubernetes/client-node";
+import { resolveKubeSource } from "./source.js";
 
 export interface KubeClient {
   config: k8s.KubeConfig;
@@ -17,9 +18,15 @@ export interface KubeClient {
   objects: k8s.KubernetesObjectApi;
 }
 
+/**
+ * A client for the `kubeconfig` setting (empty: in-cluster, then ~/.kube/config). Throws the
+ * message of {@link resolveKubeSource} when there is no cluster to talk to.
+ */
 export function createKubeClient(kubeconfigPath: string): KubeClient {
+  const source = resolveKubeSource(kubeconfigPath);
+  if (source.kind === "none") throw new Error(source.message);
   const config = new k8s.KubeConfig();
-  if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
+  if (source.kind === "file") config.loadFromFile(source.path);
   else config.loadFromCluster();
   reuseConnections(config);
   return {

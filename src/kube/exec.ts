@@ -2,9 +2,11 @@
  * Exec in a pod's container over WebSocket (pods/exec), collecting stdout and stderr as raw
  * bytes (binary-safe: never decoded) and the V1Status sent on the status channel.
  */
+
 import { PassThrough, Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
 import { Exec, type V1Pod, type V1Status } from "@kubernetes/client-node";
+import { errorText } from "../error-text.js";
 import type { KubeClient } from "./client.js";
 
 export interface ExecRequest {
@@ -82,19 +84,14 @@ export async function execInPod(kube: KubeClient, req: ExecRequest): Promise<Exe
   const where = `${req.namespace}/${req.pod}/${req.container}`;
   if (req.signal?.aborted) throw new Error(`exec in ${where}: aborted`);
 
-  const ws = await new Exec(kube.config).exec(
-    req.namespace,
-    req.pod,
-    req.container,
-    req.command,
-    stdout,
-    stderr,
-    stdin,
-    false,
-    (s) => {
+  // The exec client rejects with WebSocket error events or Status objects, not Errors.
+  const ws = await new Exec(kube.config)
+    .exec(req.namespace, req.pod, req.container, req.command, stdout, stderr, stdin, false, (s) => {
       status = s;
-    },
-  );
+    })
+    .catch((err: unknown) => {
+      throw new Error(`exec in ${where}: ${errorText(err)}`);
+    });
   if (stdin && ws.protocol === "v5.channel.k8s.io") stdin.end();
 
   await new Promise<void>((resolve) => {
@@ -111,7 +108,7 @@ export async function execInPod(kube: KubeClient, req: ExecRequest): Promise<Exe
       resolve();
     };
     ws.on("close", done);
-    ws.on("error", (err: Error) => fail(new Error(`exec in ${where}: ${err.message}`)));
+    ws.on("error", (err: unknown) => fail(new Error(`exec in ${where}: ${errorText(err)}`)));
     if (ws.readyState === ws.CLOSED) done();
   });
   stdin?.destroy();
