@@ -39,7 +39,7 @@ const COLUMNS = ["TIME", "RULE", "ACTION", "ACTIONNER", "TARGET", "STATUS", "ERR
 
 function row(e: AuditEntry): string[] {
   const status = e.message === "output" ? `${e.status} (output ${e.output_target ?? ""})` : e.status;
-  return [e.time, e.rule, e.action, e.actionner, e.target, status, e.error ?? e.reason ?? ""];
+  return [e.time, e.rule, e.action, e.actionner, e.target, status, e.error ?? e.plan ?? e.reason ?? ""];
 }
 
 /** Returns the exit code: 0 listed (possibly nothing), 1 unreadable file, 2 bad options. */

@@ -26,8 +26,16 @@ export interface AuditEntry {
   output_target?: string;
   status: string;
   error?: string;
-  /** Why an action was not run (e.g. `cooldown`). */
+  /** Why an action was not run: `cooldown`, `duplicate`, `dry_run`. */
   reason?: string;
+  /** The step that failed before the actionner ran: `checks`, `parameters`. */
+  stage?: string;
+  /** A dry run's plan: what the action would have done. */
+  plan?: string;
+  /** The objects acted on (or that a dry run would act on). */
+  objects?: Record<string, string>;
+  /** A plan's structured detail (the command line, the policy object, ...). */
+  details?: Record<string, unknown>;
 }
 
 export type AuditRecord = Omit<AuditEntry, "time" | "replica"> & { time?: string };
@@ -50,7 +58,13 @@ export interface AuditSink {
 export function auditEntry(r: AuditRecord, replica: string): AuditEntry {
   const { time, ...rest } = r;
   const entry: AuditEntry = { time: time ?? new Date().toISOString(), replica, ...rest };
-  for (const k of ["trace_id", "output_target", "error", "reason"] as const) if (!entry[k]) delete entry[k];
+  for (const k of ["trace_id", "output_target", "error", "reason", "stage", "plan"] as const) {
+    if (!entry[k]) delete entry[k];
+  }
+  for (const k of ["objects", "details"] as const) {
+    const v = entry[k];
+    if (v === undefined || Object.keys(v).length === 0) delete entry[k];
+  }
   return entry;
 }
 

@@ -17,14 +17,18 @@ import { findActionner } from "../actionners/registry.js";
 import type { AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { findContext } from "../contexts/registry.js";
+import { errorText } from "../error-text.js";
 import type { FalcoEvent } from "../events/event.js";
 import type { KubeClient } from "../kube/client.js";
+import { InvalidNameError } from "../kube/names.js";
+import { boundsFor, type LabelBounds } from "../metrics/bounds.js";
 import { Metrics } from "../metrics/metrics.js";
 import { findNotifier } from "../notifiers/registry.js";
 import { findOutput } from "../outputs/registry.js";
 import type {
   ActionInput,
   Actionner,
+  ActionPlan,
   ActionResult,
   ContextProvider,
   Notification,
@@ -88,10 +92,6 @@ function titleCase(objects: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(objects)) out[k.charAt(0).toUpperCase() + k.slice(1)] = v;
   return out;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const boolText = (b: boolean | undefined) => (b === undefined ? undefined : b ? "true" : "false");
@@ -167,19 +167,57 @@ export class Pipeline {
     const { metrics, logger, config } = this.deps;
     const span = startEventSpan(this.tracer, event, parent);
     try {
-      metrics.events.inc({ event: event.rule, priority: event.priority, source: event.source, ...scope() });
+      const bounds = this.bounds();
+      metrics.events.inc({
+        event: bounds.falcoRule(event.rule),
+        priority: bounds.priority(event.priority),
+        source: bounds.source(event.source),
+        ...scope(),
+      });
       if (config.print_all_events) logger.info(eventFields(event), "event");
       if (this.stopping) return "stopped";
       const result = await this.queue.push(event, injectTraceHeaders(trace.setSpan(parent, span)));
       if (result === "duplicate") {
         metrics.deduplicated.inc();
         logger.debug(eventFields(event), "event deduplicated");
+        this.auditDuplicate(event);
       } else if (result === "queued") {
         metrics.queueDepth.set(this.queue.size);
       }
       return result;
     } finally {
       span.end();
+    }
+  }
+
+  /** Metric label values from events are bounded by the rules in force (see metrics/bounds). */
+  private bounds(): LabelBounds {
+    return boundsFor(this.deps.rules());
+  }
+
+  /**
+   * A duplicate is never processed; with an audit trail, each action it would have run gets an
+   * `ignored`/`duplicate` entry (matching runs only for duplicates, and only when audited).
+   */
+  private auditDuplicate(event: FalcoEvent): void {
+    const audit = this.deps.audit;
+    if (!audit) return;
+    const target = targetKey(event);
+    for (const rule of matchingRules(this.deps.rules().rules, event)) {
+      for (const action of rule.actions) {
+        audit.record({
+          message: "action",
+          event_id: event.id,
+          trace_id: event.trace_id,
+          rule: rule.name,
+          action: action.name,
+          actionner: action.actionner,
+          target,
+          status: "ignored",
+          reason: "duplicate",
+        });
+      }
+      if (rule.continue === false) break;
     }
   }
 
@@ -220,11 +258,12 @@ export class Pipeline {
       matchSpan.setStatus({ code: SpanStatusCode.OK, message: "match detected" });
       matchSpan.end();
       const matchContext = trace.setSpan(eventContext, matchSpan);
+      const bounds = this.bounds();
       metrics.matches.inc({
         rule: rule.name,
-        event: event.rule,
-        priority: event.priority,
-        source: event.source,
+        event: bounds.falcoRule(event.rule),
+        priority: bounds.priority(event.priority),
+        source: bounds.source(event.source),
         ...scope(),
       });
       const coolingSeconds = await this.cooldown(rule, event);
@@ -269,7 +308,7 @@ export class Pipeline {
     const target = targetKey(event);
     this.deps.metrics.actions.inc({
       rule: rule.name,
-      event: event.rule,
+      event: this.bounds().falcoRule(event.rule),
       action: action.name,
       actionner: action.actionner,
       status: "ignored",
@@ -317,7 +356,9 @@ export class Pipeline {
       trace_id: original.trace_id,
     };
     if (!actionner) {
-      logger.error({ ...base, error: `unknown actionner '${action.actionner}'` }, "action");
+      const error = `unknown actionner '${action.actionner}'`;
+      logger.error({ ...base, error }, "action");
+      this.auditAttempt(original, rule, action, { status: "failure", error });
       return { failed: true };
     }
     const category = actionner.info.category;
@@ -335,20 +376,14 @@ export class Pipeline {
       await this.addContexts(event, action, env, base, matchContext);
     }
 
-    if (rule.dryRun === true) {
-      deadline.dispose();
-      logger.info(
-        { ...base, category, status: "success", output: "no action, dry-run is enabled" },
-        "action",
-      );
-      return { failed: false };
-    }
-
     let parameters: unknown;
     try {
       parameters = this.parameters(actionner, action);
     } catch (err) {
-      logger.error({ ...base, category, error: errorText(err) }, "action");
+      deadline.dispose();
+      const error = errorText(err);
+      logger.error({ ...base, category, stage: "parameters", error }, "action");
+      this.auditAttempt(event, rule, action, { status: "failure", stage: "parameters", error });
       return { failed: true };
     }
     const input: ActionInput<unknown> = {
@@ -361,6 +396,14 @@ export class Pipeline {
       memo: new Map(),
     };
 
+    if (rule.dryRun === true) {
+      try {
+        return await this.dryRun(event, rule, action, actionner, input);
+      } finally {
+        deadline.dispose();
+      }
+    }
+
     const execute = async (): Promise<ActionOutcome> => {
       const checksSpan = this.tracer.startSpan("checks", {}, matchContext);
       try {
@@ -368,9 +411,18 @@ export class Pipeline {
         checksSpan.addEvent("all checks passed");
         checksSpan.setStatus({ code: SpanStatusCode.OK, message: "all checks passed" });
       } catch (err) {
-        // Talon: a failed check is logged, with no metric and no notification.
-        logger.error({ ...base, category, stage: "checks", error: errorText(err) }, "action");
         failSpan(checksSpan, err);
+        if (err instanceof InvalidNameError) {
+          // An event value that can't name an object: reported like a failed action
+          // (log, audit, metric, notifications), and no request was sent for it.
+          const result: ActionResult = { status: "failure", error: err.message, objects: {} };
+          this.reportAction(event, rule, action, actionner, result, undefined, matchContext, "checks");
+          return { failed: true };
+        }
+        // Talon: a failed check is logged, with no metric and no notification; it is audited.
+        const error = errorText(err);
+        logger.error({ ...base, category, stage: "checks", error }, "action");
+        this.auditAttempt(event, rule, action, { status: "failure", stage: "checks", error });
         return { failed: true };
       } finally {
         checksSpan.end();
@@ -451,6 +503,88 @@ export class Pipeline {
     this.reportAction(event, rule, action, actionner, result, printedArtifact, actionContext);
     if (result.status === "failure") return { failed: true };
     return this.runOutput(event, rule, action, actionner, result, env, actionContext);
+  }
+
+  /**
+   * `dry_run: true`: nothing is sent. The action logs Talon's `no action, dry-run is enabled`
+   * line plus the plan (what it would do to which object) and is audited as `ignored`/`dry_run`
+   * with that plan; an event it could not act on (an invalid name) is a failure. As in Talon,
+   * no metric and no notification.
+   */
+  private async dryRun(
+    event: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    actionner: Actionner,
+    input: ActionInput<unknown>,
+  ): Promise<ActionOutcome> {
+    const base = {
+      rule: rule.name,
+      action: action.name,
+      actionner: action.actionner,
+      category: actionner.info.category,
+      trace_id: event.trace_id,
+      target: targetKey(event),
+    };
+    let plan: ActionPlan;
+    try {
+      plan = actionner.plan
+        ? await abortable(Promise.resolve(actionner.plan(input)), input.env.signal)
+        : genericPlan(action);
+    } catch (err) {
+      const error = errorText(err);
+      this.deps.logger.error({ ...base, status: "failure", dry_run: true, error }, "action");
+      this.auditAttempt(event, rule, action, { status: "failure", reason: "dry_run", error });
+      return { failed: true };
+    }
+    if (action.output)
+      plan = { ...plan, plan: `${plan.plan}, then send the result to ${action.output.target}` };
+    this.deps.logger.info(
+      {
+        ...base,
+        status: "success",
+        output: "no action, dry-run is enabled",
+        plan: plan.plan,
+        ...(plan.details ? { details: plan.details } : {}),
+        ...plan.objects,
+      },
+      "action",
+    );
+    this.auditAttempt(event, rule, action, {
+      status: "ignored",
+      reason: "dry_run",
+      plan: plan.plan,
+      objects: plan.objects,
+      details: plan.details,
+    });
+    return { failed: false };
+  }
+
+  /** An audit entry for an attempt that did not reach the actionner's run. */
+  private auditAttempt(
+    event: FalcoEvent,
+    rule: Rule,
+    action: Action,
+    outcome: {
+      status: string;
+      error?: string;
+      reason?: string;
+      stage?: string;
+      plan?: string;
+      objects?: Record<string, string>;
+      details?: Record<string, unknown>;
+    },
+  ): void {
+    this.deps.audit?.record({
+      message: "action",
+      event_id: event.id,
+      trace_id: event.trace_id,
+      rule: rule.name,
+      action: action.name,
+      actionner: action.actionner,
+      target: targetKey(event),
+      ...outcome,
+    });
   }
 
   /**
@@ -558,10 +692,11 @@ export class Pipeline {
     result: ActionResult,
     printedArtifact: string | undefined,
     actionContext: Context,
+    stage?: string,
   ): void {
     this.deps.metrics.actions.inc({
       rule: rule.name,
-      event: event.rule,
+      event: this.bounds().falcoRule(event.rule),
       action: action.name,
       actionner: action.actionner,
       status: result.status,
@@ -573,6 +708,7 @@ export class Pipeline {
       output: result.output,
       result: result.result,
       error: result.error,
+      stage,
     };
     this.log(notification, result.objects, printedArtifact);
     this.audit(event, notification);
@@ -672,6 +808,7 @@ export class Pipeline {
       output_target: n.output_target,
       status: n.status,
       error: n.error,
+      stage: n.stage,
     });
   }
 
@@ -752,13 +889,22 @@ export class Pipeline {
 /** Talon's constant OTel scope labels. */
 const scope = () => Metrics.scope;
 
+/** Talon's keys for an event in logs: `event` is the Falco rule, `output` its text. */
 function eventFields(event: FalcoEvent) {
   return {
-    event: event.output,
+    event: event.rule,
     priority: event.priority,
     source: event.source,
-    falco_rule: event.rule,
+    output: event.output,
     trace_id: event.trace_id,
+  };
+}
+
+/** The plan of an actionner that describes none: its parameters, as written in the rule. */
+function genericPlan(action: Action): ActionPlan {
+  return {
+    objects: {},
+    plan: `run ${action.actionner} with parameters ${JSON.stringify(action.parameters)}`,
   };
 }
 

@@ -77,7 +77,7 @@ kubeconfig: ${cluster.kubeconfigPath}
     });
     const match = await server.waitForLog((l) => l.message === "match");
     assert.equal(match.rule, "Label pods alerted through Falcosidekick");
-    assert.equal(match.falco_rule, "Terminal shell in container");
+    assert.equal(match.event, "Terminal shell in container");
     // Unescaped, with Falco's time and priority prefix stripped as Talon does.
     assert.equal(match.event, "A shell was spawned (cmd=sh -c echo <a&b> pod=shell)");
     assert.equal(match.priority, "Warning");
