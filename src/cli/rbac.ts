@@ -86,7 +86,11 @@ export function buildClusterRole(
   for (const rule of ruleset.rules) {
     for (const n of rule.notifiers) notifiers.add(n);
     for (const action of rule.actions) {
-      take("actionner", action.actionner, registry.findActionner(action.actionner));
+      const actionner = registry.findActionner(action.actionner);
+      if (actionner?.kubernetesPermissions) {
+        // Validated rules: the parameters parse.
+        collected.push(...actionner.kubernetesPermissions(actionner.parameters.parse(action.parameters)));
+      } else take("actionner", action.actionner, actionner);
       if (action.output) take("output", action.output.target, registry.findOutput(action.output.target));
       for (const ctx of action.additionalContexts) take("context", ctx, registry.findContext(ctx));
     }

@@ -118,6 +118,11 @@ export interface Actionner<S extends z.ZodType = z.ZodType> {
   /** Once per category in use, at startup. */
   init?(env: Omit<PluginEnv, "signal">): Promise<void>;
   /**
+   * The Kubernetes RBAC rules an action with these parameters needs, when narrower than
+   * `info.permissions.kubernetes` (e.g. a pod-level label needs no node permissions).
+   */
+  kubernetesPermissions?(parameters: z.output<S>): PolicyRule[];
+  /**
    * True when the action acts on the event's node rather than its pod (cordon, drain,
    * node-level labels): such actions are serialised per node.
    */
