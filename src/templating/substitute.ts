@@ -1,10 +1,13 @@
 /**
- * `${VAR}` / `$VAR` substitution from a per-event variable map (talon.md §2.6).
- * Never reads or writes process.env. In shell mode every value is single-quoted,
- * so event content can never change the structure of a command.
+ * `${VAR}` / `$VAR` substitution from a per-event variable map, named as Talon names them.
+ * Never reads or writes process.env. In shell mode values are handed to the shell as
+ * variables and never become part of the shell code.
  */
 import type { FalcoEvent } from "../events/event.js";
 import { fieldText } from "../events/fields.js";
+import { renderShellTemplate } from "./shell-template.js";
+
+export { shellQuote } from "./quote.js";
 
 export type TemplateVars = ReadonlyMap<string, string>;
 
@@ -31,64 +34,27 @@ export function buildVars(event: FalcoEvent): TemplateVars {
   return vars;
 }
 
-/** POSIX shell single-quoting: the result is always one literal word. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
-}
-
 // Go's os.Expand: ${...} takes anything up to `}`; $NAME takes [A-Za-z0-9_]+ or one special char.
 const VAR_RE = /\$(?:\{([^}]*)\}|([A-Za-z0-9_]+)|([*#$@!?\-0-9]))/g;
 
 export interface SubstituteOptions {
-  /** `shell`: quote each substituted value for POSIX sh. `raw`: insert as is. */
+  /**
+   * `shell`: the text is shell code; values reach the shell as variables, never as code
+   * (see shell-template.ts). `raw`: values are inserted as is, for non-shell uses.
+   */
   mode: "shell" | "raw";
 }
 
-/** Quotes a value for the shell quoting state it is inserted into. */
-function quoteFor(state: "none" | "single" | "double", value: string): string {
-  if (state === "single") return value.replaceAll("'", `'\\''`);
-  if (state === "double") return value.replace(/[\\$`"]/g, (c) => `\\${c}`);
-  return shellQuote(value);
-}
-
 /**
- * Substitutes variables; unknown ones become "" (as Talon does).
- * In shell mode the template is scanned for quoting state, so `${X}`, `"${X}"` and
- * `'${X}'` all insert X's value as literal text of one word.
+ * Substitutes variables; unknown ones become "" (as Talon does). In shell mode the result is
+ * the shell text that defines each variable used as a single-quoted assignment and then runs
+ * the template with its references rewritten to those shell variables; it throws for a template
+ * that uses a variable where the shell would evaluate it (see checkShellTemplate).
  */
 export function substitute(template: string, vars: TemplateVars, opts: SubstituteOptions): string {
-  if (opts.mode === "raw") {
-    return template.replace(
-      VAR_RE,
-      (_m, b?: string, p?: string, s?: string) => vars.get(b ?? p ?? s ?? "") ?? "",
-    );
-  }
-  let out = "";
-  let state: "none" | "single" | "double" = "none";
-  let i = 0;
-  while (i < template.length) {
-    const c = template[i]!;
-    if (state !== "single" && c === "\\" && i + 1 < template.length) {
-      out += c + template[i + 1];
-      i += 2;
-      continue;
-    }
-    if (c === "'" && state !== "double") {
-      state = state === "single" ? "none" : "single";
-    } else if (c === '"' && state !== "single") {
-      state = state === "double" ? "none" : "double";
-    } else if (c === "$") {
-      VAR_RE.lastIndex = i;
-      const m = VAR_RE.exec(template);
-      if (m && m.index === i) {
-        const value = vars.get(m[1] ?? m[2] ?? m[3] ?? "") ?? "";
-        out += quoteFor(state, value);
-        i += m[0].length;
-        continue;
-      }
-    }
-    out += c;
-    i++;
-  }
-  return out;
+  if (opts.mode === "shell") return renderShellTemplate(template, vars);
+  return template.replace(
+    VAR_RE,
+    (_m, b?: string, p?: string, s?: string) => vars.get(b ?? p ?? s ?? "") ?? "",
+  );
 }
