@@ -1,21 +1,51 @@
 /**
- * kubernetes:exec — runs `command` with `shell -c` in one container of the event's pod
- * (talon.md §4.4). Event values are substituted shell-quoted, so they stay literal text.
+ * kubernetes:exec — runs `command` with `shell -c` in one container of the event's pod.
+ * Event values reach the shell as variables defined before the command (see
+ * src/templating/shell-template.ts), never as shell code; a command that uses a variable where
+ * the shell would still evaluate it (arithmetic, eval, sh -c...) is rejected when rules load.
  */
 import { z } from "zod";
 import { kubeErrorMessage } from "../../../kube/call.js";
 import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
-import { substitute } from "../../../templating/substitute.js";
+import type { ActionInput, Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { checkShellTemplate, renderShellTemplate } from "../../../templating/shell-template.js";
+import type { TemplateVars } from "../../../templating/substitute.js";
 import { eventPod } from "../pod.js";
 
-const parameters = z.object({
-  command: z.string().trim().min(1, "parameter 'command' is required"),
-  shell: z.string().min(1).default("/bin/sh"),
-  /** The container to run in; default the pod's first container. */
-  container: z.string().min(1).optional(),
-});
+const parameters = z
+  .object({
+    command: z.string().trim().min(1, "parameter 'command' is required"),
+    shell: z.string().min(1).default("/bin/sh"),
+    /** The container to run in; default the pod's first container. */
+    container: z.string().min(1).optional(),
+  })
+  .superRefine((p, ctx) => {
+    for (const problem of checkShellTemplate(p.command)) {
+      ctx.addIssue({ code: "custom", path: ["command"], message: problem.message });
+    }
+  });
+type Params = z.output<typeof parameters>;
+
+/** The exact argv exec'd in the container: `[shell, "-c", <assignments + rewritten command>]`. */
+export function execArgv(shell: string, command: string, vars: TemplateVars): string[] {
+  return [shell, "-c", renderShellTemplate(command, vars)];
+}
+
+/** The dry-run plan: the pod and the command line, without any API call. */
+export function execPlan(input: ActionInput<Params>): ActionPlan {
+  const { parameters: p } = input;
+  const ref = podRefFromEvent(input.event);
+  const argv = execArgv(p.shell, p.command, input.vars);
+  const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+  if (p.container !== undefined) objects["container"] = p.container;
+  const where = p.container !== undefined ? ` in the container '${p.container}' of` : " in";
+  return {
+    objects,
+    plan: `exec ${JSON.stringify(argv)}${where} the pod '${ref.name}' in the namespace '${ref.namespace}'`,
+    details: { command: argv },
+  };
+}
 
 const exec: Actionner<typeof parameters> = {
   info: {
@@ -42,21 +72,22 @@ const exec: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
+  plan: execPlan,
   async run(input): Promise<ActionResult> {
     const { event, parameters: p, vars, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
+      const command = execArgv(p.shell, p.command, vars);
       const kube = env.kube();
       const pod = await eventPod(input);
       const container = pickContainer(pod, p.container);
       objects["container"] = container;
-      const command = substitute(p.command, vars, { mode: "shell" });
       const result = await execInPod(kube, {
         namespace: ref.namespace,
         pod: ref.name,
         container,
-        command: [p.shell, "-c", command],
+        command,
         signal: env.signal,
       });
       return commandOutcome(result, objects);

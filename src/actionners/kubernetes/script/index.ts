@@ -1,16 +1,20 @@
 /**
  * kubernetes:script — copies a script (inline `script`, or `file` on the engine host) into one
- * container over stdin and runs it with `shell` (talon.md §4.5). The script lands in a mktemp
- * file that is removed afterwards; event values are substituted shell-quoted.
+ * container over stdin and runs it with `shell`. The script lands in a mktemp file that is
+ * removed afterwards. Event values reach the shell as variables assigned at the top of the script
+ * (see src/templating/shell-template.ts), never as shell code; a script that uses a variable where
+ * the shell would still evaluate it is rejected when rules load (a `file` is read and checked then).
  */
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { kubeErrorMessage } from "../../../kube/call.js";
 import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
-import { shellQuote, substitute } from "../../../templating/substitute.js";
+import type { ActionInput, Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { shellQuote } from "../../../templating/quote.js";
+import { checkShellTemplate, renderShellTemplate } from "../../../templating/shell-template.js";
+import type { TemplateVars } from "../../../templating/substitute.js";
 import { eventPod } from "../pod.js";
 
 /** Why `path` can't be used as a script file, or undefined when it can. */
@@ -44,7 +48,25 @@ const parameters = z
     }
     if (p.file !== undefined) {
       const problem = fileProblem(p.file);
-      if (problem) ctx.addIssue({ code: "custom", path: ["file"], message: problem });
+      if (problem) {
+        ctx.addIssue({ code: "custom", path: ["file"], message: problem });
+        return;
+      }
+    }
+    let text: string;
+    try {
+      text = p.script ?? readFileSync(p.file as string, "utf8");
+    } catch (err) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["file"],
+        message: `can't read the file '${p.file}': ${(err as Error).message}`,
+      });
+      return;
+    }
+    for (const problem of checkShellTemplate(text)) {
+      const message = p.file !== undefined ? `in the file '${p.file}': ${problem.message}` : problem.message;
+      ctx.addIssue({ code: "custom", path: [p.file !== undefined ? "file" : "script"], message });
     }
   });
 type Params = z.output<typeof parameters>;
@@ -61,6 +83,34 @@ export function scriptWrapper(shell: string, size: number): string {
     'rm -f "$f"',
     "exit $rc",
   ].join("\n");
+}
+
+/**
+ * What is sent to the container: the argv of the wrapper, and on its stdin the script with the
+ * event's variables assigned at its top (references rewritten to them).
+ */
+export function scriptPayload(
+  shell: string,
+  script: string,
+  vars: TemplateVars,
+): { command: string[]; stdin: Buffer } {
+  const stdin = Buffer.from(renderShellTemplate(script, vars), "utf8");
+  return { command: [shell, "-c", scriptWrapper(shell, stdin.length)], stdin };
+}
+
+/** The dry-run plan: the pod, the command line and the script sent on stdin, without any API call. */
+export async function scriptPlan(input: ActionInput<Params>): Promise<ActionPlan> {
+  const { parameters: p } = input;
+  const ref = podRefFromEvent(input.event);
+  const { command, stdin } = scriptPayload(p.shell, await scriptText(p), input.vars);
+  const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+  if (p.container !== undefined) objects["container"] = p.container;
+  const where = p.container !== undefined ? ` in the container '${p.container}' of` : " in";
+  return {
+    objects,
+    plan: `exec ${JSON.stringify(command)} with a ${stdin.length}-byte script on stdin${where} the pod '${ref.name}' in the namespace '${ref.namespace}'`,
+    details: { command, script: stdin.toString("utf8") },
+  };
 }
 
 async function scriptText(p: Params): Promise<string> {
@@ -99,13 +149,13 @@ const script: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
+  plan: scriptPlan,
   async run(input): Promise<ActionResult> {
     const { event, parameters: p, vars, env } = input;
     const ref = podRefFromEvent(event);
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
-      const text = substitute(await scriptText(p), vars, { mode: "shell" });
-      const body = Buffer.from(text, "utf8");
+      const { command, stdin } = scriptPayload(p.shell, await scriptText(p), vars);
       const kube = env.kube();
       const pod = await eventPod(input);
       const container = pickContainer(pod, p.container);
@@ -114,8 +164,8 @@ const script: Actionner<typeof parameters> = {
         namespace: ref.namespace,
         pod: ref.name,
         container,
-        command: [p.shell, "-c", scriptWrapper(p.shell, body.length)],
-        stdin: body,
+        command,
+        stdin,
         signal: env.signal,
       });
       return commandOutcome(result, objects);
