@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Context, Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
+import { errorText } from "../error-text.js";
 import { decodeEvent, EventDecodeError } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -80,10 +81,36 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/**
+ * Counts and logs a refused request. Refused logins are a security signal (warn); malformed,
+ * oversized and rate-limited requests are debug, so a flood can't fill the logs by default.
+ * The reason is a fixed word (a bounded metric label); the detail is the text sent back.
+ */
+function refused(
+  h: IntakeHandlers,
+  req: IncomingMessage,
+  path: string,
+  status: number,
+  reason: string,
+  detail?: string,
+): void {
+  h.metrics.rejected.inc({ reason });
+  const fields = {
+    status,
+    reason,
+    method: req.method,
+    path: path.length > 200 ? `${path.slice(0, 200)}…` : path,
+    remote: req.socket.remoteAddress,
+    ...(detail ? { error: detail.length > 500 ? `${detail.slice(0, 500)}…` : detail } : {}),
+  };
+  if (status === 401 || status === 403) h.logger.warn(fields, "request refused");
+  else h.logger.debug(fields, "request refused");
+}
+
 export function createIntakeServer(h: IntakeHandlers): Server {
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(h, req, res).catch((err) => {
-      h.logger.error({ error: (err as Error).message }, "http handler error");
+      h.logger.error({ error: errorText(err) }, "http handler error");
       if (!res.headersSent) send(res, 500, "Internal Server Error\n");
       else res.destroy();
     });
@@ -123,7 +150,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
   if (h.security) {
     const refusal = await checkRequest(h.security, endpointOf(path), req);
     if (refusal) {
-      h.metrics.rejected.inc({ reason: refusal.reason });
+      refused(h, req, path, refusal.status, refusal.reason);
       for (const [k, v] of Object.entries(refusal.headers)) res.setHeader(k, v);
       send(res, refusal.status, refusal.body);
       req.resume();
@@ -140,7 +167,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
     return;
   }
   if (req.method !== "POST") {
-    h.metrics.rejected.inc({ reason: "method" });
+    refused(h, req, path, 400, "method");
     send(res, 400, "Please send with POST http method\n");
     req.resume();
     return;
@@ -150,7 +177,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
     body = await readBody(req, h.maxBodyBytes);
   } catch (err) {
     if (err instanceof BodyTooLarge) {
-      h.metrics.rejected.inc({ reason: "too_large" });
+      refused(h, req, path, 413, "too_large", `the limit is ${h.maxBodyBytes} bytes`);
       res.setHeader("Connection", "close");
       send(res, 413, `Request body too large\nthe limit is ${h.maxBodyBytes} bytes\n`);
       return;
@@ -164,7 +191,7 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
       send(res, 200, JSON.stringify(r), "application/json");
     } catch (err) {
       if (!(err instanceof BadRequest)) throw err;
-      h.metrics.rejected.inc({ reason: "bad_audit_event" });
+      refused(h, req, path, 400, "bad_audit_event", err.message);
       send(res, 400, `${err.message}\n`);
     }
     return;
@@ -175,13 +202,13 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
     event = decodeEvent(body);
   } catch (err) {
     if (!(err instanceof EventDecodeError)) throw err;
-    h.metrics.rejected.inc({ reason: "bad_body" });
+    refused(h, req, path, 400, "bad_body", err.message);
     send(res, 400, `Please send a valid request body\n${err.message}\n`);
     return;
   }
   const result = await h.accept(event, traceContext);
   if (result === "full") {
-    h.metrics.rejected.inc({ reason: "queue_full" });
+    refused(h, req, path, 503, "queue_full");
     send(res, 503, "Service Unavailable\nthe event queue is full, retry later\n");
     return;
   }
