@@ -38,11 +38,16 @@ describe("rules: cooldown_seconds", () => {
   });
 
   test("negative or non-numeric values are errors at their position", () => {
-    for (const bad of ["-1", "soon", "[1]", "true"]) {
+    for (const [bad, got] of [
+      ["-1", "-1"],
+      ["soon", "'soon'"],
+      ["[1]", "a list"],
+      ["true", "true"],
+    ]) {
       const r = load(rule("A", `  cooldown_seconds: ${bad}\n`));
       assert.equal(r.ruleset, undefined, bad);
       assert.deepEqual(r.problems.map(formatProblem), [
-        "f1.yaml:3:21: 'cooldown_seconds' setting must be a number of seconds, 0 or more",
+        `f1.yaml:3:21: cooldown_seconds: 'cooldown_seconds' setting must be a number of seconds, 0 or more, got ${got}`,
       ]);
     }
   });

@@ -110,7 +110,7 @@ describe("loadRules: conformance (talon.md §11)", () => {
     assert.match(formatProblem(r.problems[0]!), /^\/nonexistent\/rules\.yaml: cannot read the rule file/);
     assert.equal(
       formatProblem(r.problems[1]!),
-      `${other}:2:13: 'continue' setting can be 'true' or 'false' only`,
+      `${other}:2:13: continue: 'continue' setting can be 'true' or 'false' only, got 'maybe'`,
     );
   });
 });
@@ -287,13 +287,14 @@ describe("loadRules: items and structure", () => {
 - plain scalar
 `;
     assert.deepEqual(problems(text), [
-      "f1.yaml:3:13: 'continue' setting can be 'true' or 'false' only",
-      "f1.yaml:5:12: 'dry_run' setting can be 'true', 'false' or 'server' only",
-      "f1.yaml:7:15: incorrect priority '>=Info'",
-      "f1.yaml:8:12: incorrect tag 'badtag!'",
-      "f1.yaml:10:9: incorrect output field key 'novalue'",
-      "f1.yaml:11:9: incorrect output field value 'a=b=c'",
-      "f1.yaml:15:22: 'ignore_errors' setting can be 'true' or 'false' only",
+      "f1.yaml:3:13: continue: 'continue' setting can be 'true' or 'false' only, got 'maybe'",
+      "f1.yaml:5:12: dry_run: 'dry_run' setting can be 'true', 'false' or 'server' only, got 'perhaps'",
+      "f1.yaml:7:15: match.priority: incorrect priority '>=Info'",
+      "f1.yaml:8:12: match.tags[0]: incorrect tag 'badtag!'",
+      "f1.yaml:10:9: match.output_fields[0]: incorrect output field key 'novalue'",
+      "f1.yaml:11:9: match.output_fields[1]: incorrect output field value 'a=b=c'",
+      "f1.yaml:14:18: incorrect actionner 'Kubernetes:Terminate', expected category:name",
+      "f1.yaml:15:22: actions[0].ignore_errors: 'ignore_errors' setting can be 'true' or 'false' only, got 1",
       "f1.yaml:17:12: no action specified",
       "f1.yaml:18:9: all rules must have a name",
       "f1.yaml:20:7: action without a name",
@@ -315,9 +316,11 @@ describe("loadRules: items and structure", () => {
       parameters: [1, 2]
 `),
       [
-        "f1.yaml:2:14: notifiers: expected a list",
-        "f1.yaml:4:12: match.rules: expected a list",
-        "f1.yaml:8:19: actions[0].parameters: expected a map",
+        "f1.yaml:2:14: notifiers: expected a list, got 'slack'",
+        "f1.yaml:4:12: match.rules: expected a list, got a map",
+        // The rest of the rule is still checked in the same run.
+        "f1.yaml:7:18: incorrect actionner 'Kubernetes:Terminate', expected category:name",
+        "f1.yaml:8:19: actions[0].parameters: expected a map, got a list",
       ],
     );
     assert.deepEqual(
@@ -326,7 +329,7 @@ describe("loadRules: items and structure", () => {
     - action: A
       actionner: Kubernetes:Terminate
 `),
-      ["f1.yaml:4:18: incorrect actionner 'Kubernetes:Terminate'"],
+      ["f1.yaml:4:18: incorrect actionner 'Kubernetes:Terminate', expected category:name"],
     );
   });
 
@@ -342,7 +345,10 @@ describe("loadRules: items and structure", () => {
     const out = problems("- rule: R\n  description: [\n", "- rule: S\n  continue: maybe\n  actions: []\n");
     assert.equal(out.length, 2);
     assert.match(out[0]!, /^f1\.yaml:3:1: wrong syntax for the rule file 'f1\.yaml': /);
-    assert.equal(out[1], "f2.yaml:2:13: 'continue' setting can be 'true' or 'false' only");
+    assert.equal(
+      out[1],
+      "f2.yaml:2:13: continue: 'continue' setting can be 'true' or 'false' only, got 'maybe'",
+    );
     assert.match(
       problems("a: 1\na: 2\n")[0]!,
       /^f1\.yaml:2:1: wrong syntax for the rule file 'f1\.yaml': Map keys/,
@@ -366,13 +372,13 @@ describe("loadRules: items and structure", () => {
   description: override without actions
 `),
       [
-        "f1.yaml:3:13: 'continue' setting can be 'true' or 'false' only",
-        "f1.yaml:7:12: 'dry_run' setting can be 'true', 'false' or 'server' only",
+        "f1.yaml:3:13: continue: 'continue' setting can be 'true' or 'false' only, got 'maybe'",
+        "f1.yaml:7:12: dry_run: 'dry_run' setting can be 'true', 'false' or 'server' only, got 'later'",
       ],
     );
   });
 
-  test("unknown keys are ignored with a warning", () => {
+  test("unknown keys are errors at the key, with the closest known key", () => {
     const r = load(`- action: A
   actionner: kubernetes:exec
   contexts: [k8snode]
@@ -383,13 +389,15 @@ describe("loadRules: items and structure", () => {
     - action: A
       output: {target: local:file, parameters: {destination: /tmp}, extra: 1}
 `);
-    assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.warnings.map(formatProblem), [
-      "f1.yaml:3:13: unknown key 'contexts' in an action is ignored (did you mean 'additional_contexts'?)",
-      "f1.yaml:5:11: unknown key 'dryrun' in a rule is ignored (did you mean 'dry_run'?)",
-      "f1.yaml:6:17: unknown key 'rule' in a match is ignored",
-      "f1.yaml:9:76: unknown key 'extra' in an output is ignored",
+    assert.equal(r.ruleset, undefined);
+    assert.deepEqual(r.problems.map(formatProblem), [
+      "f1.yaml:3:3: unknown key 'contexts', did you mean 'additional_contexts'?",
+      "f1.yaml:5:3: unknown key 'dryrun', did you mean 'dry_run'?",
+      "f1.yaml:6:11: unknown key 'match.rule', did you mean 'rules'?",
+      "f1.yaml:9:69: unknown key 'actions[0].output.extra'",
     ]);
+    // The items are still checked further (a partial rule set for the semantic validation).
+    assert.equal(r.partial?.rules[0]?.name, "R");
   });
 
   test("an empty file holds no rule", () => {

@@ -8,11 +8,14 @@ import { readFileSync } from "node:fs";
 import { isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { expandRulesPaths } from "../files/rules-paths.js";
+import { unknownKeys } from "../validation/keys.js";
+import { pathText, zodProblems } from "../validation/zod-errors.js";
 import {
   buildLocated,
   entry,
   type LocatedMap,
   locate,
+  locateKey,
   posAt,
   toPlain,
   toPlainRecord,
@@ -26,12 +29,21 @@ import {
   resolveReference,
   type Warn,
 } from "./merge.js";
-import { type RawAction, type RawRule, rawActionSchema, rawMatchSchema, rawRuleSchema } from "./schema.js";
+import { type RawAction, type RawRule, rawActionSchema, rawRuleSchema } from "./schema.js";
 import type { Action, LocatedValue, Rule, RuleProblem, RuleSet, SourcePos } from "./types.js";
 
 export interface LoadResult {
   /** Set only when there is no problem. */
   ruleset?: RuleSet;
+  /**
+   * The rules and actions that passed the loading checks, also when others did not (items
+   * with problems, and actions whose reference cannot be resolved, are left out): the
+   * semantic validation still checks them, so one run reports every problem. Absent when a
+   * file cannot be read or parsed.
+   */
+  partial?: RuleSet;
+  /** The rules files read, in order (folders expanded). */
+  files?: string[];
   /** Fatal problems (the rules must not be used). */
   problems: RuleProblem[];
   /** Non-fatal problems Talon only logs (e.g. `mismatch of type for a parameter`). */
@@ -58,7 +70,7 @@ export function loadRules(paths: string[]): LoadResult {
   if (files.length === 0) {
     const message = paths.length === 0 ? "no rule file is provided" : "no rules file (*.yaml, *.yml) found";
     problems.push({ pos: { file: paths.join(", "), line: 0, col: 0 }, message });
-    return { problems, warnings: [] };
+    return { problems, warnings: [], files };
   }
   const sources: RulesSource[] = [];
   for (const file of files) {
@@ -71,25 +83,30 @@ export function loadRules(paths: string[]): LoadResult {
       });
     }
   }
-  return loadSources(sources, problems);
+  return { ...loadSources(sources, problems, files), files };
 }
 
 /** Loads rules from in-memory sources (same checks as {@link loadRules}). */
 export function loadRulesFromSources(sources: RulesSource[]): LoadResult {
-  return loadSources(sources, []);
+  return { ...loadSources(sources, []), files: sources.map((s) => s.file) };
 }
 
 /** `problems` holds the read failures, if any (which also stop the cross-item checks). */
-function loadSources(sources: RulesSource[], problems: RuleProblem[]): LoadResult {
+function loadSources(
+  sources: RulesSource[],
+  problems: RuleProblem[],
+  order: string[] = sources.map((s) => s.file),
+): LoadResult {
   const warnings: RuleProblem[] = [];
   const problem: Report = (pos, message, context) => problems.push({ pos, message, ...context });
   const warn: Warn = (pos, message) => warnings.push({ pos, message });
 
   const items: Items = { defs: [], rules: [], brokenActions: new Set(), brokenRules: new Set() };
   let unreadable = problems.length > 0;
-  for (const source of sources) if (!readSource(source, items, problem, warn)) unreadable = true;
+  for (const source of sources) if (!readSource(source, items, problem)) unreadable = true;
   // Cross-item checks on a partial set of items would only add confusing problems.
-  if (unreadable) return { problems: sortByPosition(problems, sources), warnings };
+  if (unreadable)
+    return { problems: sortByPosition(problems, order), warnings: sortByPosition(warnings, order) };
   const { defs, rules } = items;
 
   const mergedDefs = mergeActionDefinitions(defs, warn);
@@ -101,6 +118,7 @@ function loadSources(sources: RulesSource[], problems: RuleProblem[]): LoadResul
   }
 
   const out: Rule[] = [];
+  const sound: Rule[] = [];
   for (const r of mergedRules) {
     const ruleContext = r.name ? { rule: r.name } : {};
     if (!r.name) problem(r.namePos ?? r.pos, "all rules must have a name");
@@ -109,53 +127,90 @@ function loadSources(sources: RulesSource[], problems: RuleProblem[]): LoadResul
       problem(r.actionsPos ?? r.pos, "no action specified", ruleContext);
     }
     const actions: Action[] = [];
+    const soundActions: Action[] = [];
     for (const ref of r.actions) {
       const def = ref.name ? defByName.get(ref.name) : undefined;
       const a = resolveReference(ref, def, warn);
       // A definition with schema problems is already reported; its references are not.
-      if (!(ref.name && items.brokenActions.has(ref.name))) {
+      const brokenDefinition = ref.name !== undefined && items.brokenActions.has(ref.name);
+      const fine =
+        !brokenDefinition &&
         checkAction(a, def !== undefined, (pos, message) =>
           problem(pos, message, { ...ruleContext, action: a.name, actionner: a.actionner }),
         );
-      }
-      actions.push(toAction(a));
+      const action = toAction(a);
+      actions.push(action);
+      if (fine) soundActions.push(action);
     }
     out.push(toRule(r, actions));
+    sound.push(toRule(r, soundActions));
   }
 
-  if (problems.length > 0) return { problems: sortByPosition(problems, sources), warnings };
-  const ruleset: RuleSet = { rules: out, actions: mergedDefs.map(toAction) };
-  return { ruleset, problems, warnings };
+  const definitions = mergedDefs.map(toAction);
+  if (problems.length > 0) {
+    return {
+      problems: sortByPosition(problems, order),
+      warnings: sortByPosition(warnings, order),
+      partial: { rules: sound, actions: definitions },
+    };
+  }
+  const ruleset: RuleSet = { rules: out, actions: definitions };
+  return { ruleset, partial: ruleset, problems, warnings: sortByPosition(warnings, order) };
 }
 
-/** Problems in file order, then by line and column (stable). */
-function sortByPosition(problems: RuleProblem[], sources: RulesSource[]): RuleProblem[] {
-  const fileIndex = new Map(sources.map((s, i) => [s.file, i]));
-  const rank = (p: RuleProblem) => fileIndex.get(p.pos.file) ?? -1;
+function sortByPosition(problems: RuleProblem[], order: string[]): RuleProblem[] {
+  return sortProblems(problems, order);
+}
+
+/**
+ * Problems in file order (`files`; other files after them, by name), then by line and
+ * column; the same text at the same place is kept once (a definition referenced by several
+ * rules would otherwise repeat its problems).
+ */
+export function sortProblems(problems: RuleProblem[], files: readonly string[] = []): RuleProblem[] {
+  const fileIndex = new Map(files.map((f, i) => [f, i]));
+  const rank = (p: RuleProblem) => fileIndex.get(p.pos.file) ?? (p.pos.file ? files.length : -1);
+  const seen = new Set<string>();
   return problems
     .map((p, i) => ({ p, i }))
     .sort(
       (a, b) =>
-        rank(a.p) - rank(b.p) || a.p.pos.line - b.p.pos.line || a.p.pos.col - b.p.pos.col || a.i - b.i,
+        rank(a.p) - rank(b.p) ||
+        (rank(a.p) === files.length ? a.p.pos.file.localeCompare(b.p.pos.file) : 0) ||
+        a.p.pos.line - b.p.pos.line ||
+        a.p.pos.col - b.p.pos.col ||
+        a.i - b.i,
     )
-    .map(({ p }) => p);
+    .map(({ p }) => p)
+    .filter((p) => {
+      const key = formatProblem(p);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 /** Reports a problem, with the rule/action names when known. */
 type Report = (pos: SourcePos, message: string, context?: Partial<RuleProblem>) => void;
 
-/** Talon's structural checks on a resolved rule action. */
-function checkAction(a: ItemAction, hasDefinition: boolean, problem: Report): void {
-  if (!a.name) problem(a.namePos ?? a.pos, "action without a name");
+/** Talon's structural checks on a resolved rule action; true when it passes them. */
+function checkAction(a: ItemAction, hasDefinition: boolean, problem: Report): boolean {
+  let fine = true;
+  const report: Report = (pos, message, context) => {
+    fine = false;
+    problem(pos, message, context);
+  };
+  if (!a.name) report(a.namePos ?? a.pos, "action without a name");
   if (!a.actionner) {
     const hint = a.name && !hasDefinition ? ` (no action definition named '${a.name}')` : "";
-    problem(a.pos, `missing actionner${hint}`);
+    report(a.pos, `missing actionner${hint}`);
   } else if (!ACTIONNER_RE.test(a.actionner)) {
-    problem(a.actionnerPos ?? a.pos, `incorrect actionner '${a.actionner}'`);
+    report(a.actionnerPos ?? a.pos, `incorrect actionner '${a.actionner}', expected category:name`);
   }
   if (a.output && !a.output.target && a.output.parameters && a.output.parameters.entries.size > 0) {
-    problem(a.output.pos, "missing target for the output");
+    report(a.output.pos, "missing target for the output");
   }
+  return fine;
 }
 
 /** The items read from every file, in order. */
@@ -168,7 +223,7 @@ interface Items {
 }
 
 /** Reads one file's items; false when the file is not readable as a list of items. */
-function readSource(source: RulesSource, items: Items, problem: Report, warn: Warn): boolean {
+function readSource(source: RulesSource, items: Items, problem: Report): boolean {
   const { file } = source;
   const lineCounter = new LineCounter();
   // merge: `<<` keys work as in Talon's yaml.v3; duplicate keys are errors (yaml's default).
@@ -198,15 +253,17 @@ function readSource(source: RulesSource, items: Items, problem: Report, warn: Wa
     if (isAction && isRule) {
       problem(item.pos, "an item cannot have both an 'action' and a 'rule' key");
     } else if (isAction) {
-      const raw = parseItem(rawActionSchema, item, problem);
-      warnUnknownKeys(item, "action", warn);
-      if (raw) items.defs.push(itemAction(raw, item));
+      const { data } = parseItem(rawActionSchema, item, problem);
+      reportUnknownKeys(rawActionSchema, item, problem);
+      if (data) items.defs.push(itemAction(data, item));
       else items.brokenActions.add(nameOf(item, "action"));
     } else if (isRule) {
-      const raw = parseItem(rawRuleSchema, item, problem);
-      warnUnknownKeys(item, "rule", warn);
+      const { data, repaired } = parseItem(rawRuleSchema, item, problem);
+      reportUnknownKeys(rawRuleSchema, item, problem);
+      // A rule with problems still has its other parts (actions) checked, but never goes live.
+      const raw = data ?? (nameOf(item, "rule") ? repaired : undefined);
       if (raw) items.rules.push(itemRule(raw, item));
-      else items.brokenRules.add(nameOf(item, "rule"));
+      if (!data) items.brokenRules.add(nameOf(item, "rule"));
     } else {
       problem(item.pos, "an item must have an 'action' or a 'rule' key");
     }
@@ -214,37 +271,23 @@ function readSource(source: RulesSource, items: Items, problem: Report, warn: Wa
   return true;
 }
 
-const ACTION_KEYS = new Set(Object.keys(rawActionSchema.shape));
-const RULE_KEYS = new Set(Object.keys(rawRuleSchema.shape));
-const MATCH_KEYS = new Set(Object.keys(rawMatchSchema.shape));
-const OUTPUT_KEYS = new Set(["target", "parameters"]);
-const SUGGESTIONS: Record<string, string> = { contexts: "additional_contexts", dryrun: "dry_run" };
+/** Keys people write for another one, too far apart for the edit distance to find. */
+const KEY_HINTS: Record<string, string> = { contexts: "additional_contexts" };
 
 /**
- * Unknown keys are ignored, as in Talon, but reported as warnings: a misspelt key (or the
- * docs' old `contexts`) would otherwise silently change what a rule does.
+ * Unknown keys of a rule or action item, in `match`, `output` and the rule's actions, are
+ * errors (Talon ignored them: a misspelt `match` made a rule match every event). Each is
+ * reported at the key, with the closest known key when one looks meant.
  */
-function warnUnknownKeys(item: LocatedMap, kind: "action" | "rule", warn: Warn): void {
-  const check = (node: LocatedValue | undefined, known: Set<string>, where: string) => {
-    if (node?.kind !== "map") return;
-    for (const [key, v] of node.entries) {
-      if (known.has(key)) continue;
-      const hint = SUGGESTIONS[key] ? ` (did you mean '${SUGGESTIONS[key]}'?)` : "";
-      warn(v.pos, `unknown key '${key}' in ${where} is ignored${hint}`);
-    }
-  };
-  const checkAction = (node: LocatedValue | undefined) => {
-    check(node, ACTION_KEYS, "an action");
-    check(entry(node, "output"), OUTPUT_KEYS, "an output");
-  };
-  if (kind === "action") {
-    checkAction(item);
-    return;
+function reportUnknownKeys(schema: z.ZodType, item: LocatedMap, problem: Report): void {
+  const rule = nameOf(item, "rule");
+  const action = nameOf(item, "action");
+  const context = rule ? { rule } : action ? { action } : {};
+  for (const u of unknownKeys(schema, toPlain(item))) {
+    const hint = Object.hasOwn(KEY_HINTS, u.key) ? KEY_HINTS[u.key] : u.suggestion;
+    const message = `unknown key '${pathText(u.path)}'${hint ? `, did you mean '${hint}'?` : ""}`;
+    problem(locateKey(item, u.path), message, context);
   }
-  check(item, RULE_KEYS, "a rule");
-  check(entry(item, "match"), MATCH_KEYS, "a match");
-  const actions = entry(item, "actions");
-  if (actions?.kind === "list") for (const a of actions.items) checkAction(a);
 }
 
 function nameOf(item: LocatedMap, key: string): string {
@@ -252,26 +295,62 @@ function nameOf(item: LocatedMap, key: string): string {
   return v?.kind === "scalar" ? String(v.value) : "";
 }
 
-/** Schema check of one item; each issue is reported at the node its path names. */
+/**
+ * Schema check of one item; each issue is reported at the node its path names. When the
+ * item has problems, `repaired` is the item read without the offending values (when that
+ * reads), so the rest of it can still be checked in the same run.
+ */
 function parseItem<S extends z.ZodType>(
   schema: S,
   item: LocatedMap,
   problem: Report,
-): z.output<S> | undefined {
-  const parsed = schema.safeParse(toPlain(item));
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues) {
-    const pos = locate(item, issue.path).pos;
-    // Custom messages are Talon's and name the culprit; type errors need the key path.
-    problem(pos, issue.code === "custom" ? issue.message : `${pathText(issue.path)}: ${issue.message}`);
+): { data?: z.output<S>; repaired?: z.output<S> } {
+  const plain = toPlain(item);
+  const parsed = schema.safeParse(plain);
+  if (parsed.success) return { data: parsed.data };
+  const rule = nameOf(item, "rule");
+  const action = nameOf(item, "action");
+  const context = rule ? { rule } : action ? { action } : {};
+  for (const p of zodProblems(parsed.error, plain)) {
+    const where = pathText(p.path);
+    problem(locate(item, p.path).pos, where ? `${where}: ${p.reason}` : p.reason, context);
   }
-  return undefined;
+  const copy = structuredClone(plain);
+  for (const issue of parsed.error.issues) if (!markAt(copy, issue.path)) return {};
+  const again = schema.safeParse(compact(copy, true));
+  return again.success ? { repaired: again.data } : {};
 }
 
-function pathText(path: readonly PropertyKey[]): string {
-  let s = "";
-  for (const seg of path) s += typeof seg === "number" ? `[${seg}]` : s ? `.${String(seg)}` : String(seg);
-  return s || "item";
+const REMOVED = Symbol("removed");
+
+/** Marks the value at `path` for removal; false for the root. */
+function markAt(value: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  let cur = value;
+  for (const seg of path.slice(0, -1)) {
+    if (cur === null || typeof cur !== "object") return true;
+    cur = (cur as Record<PropertyKey, unknown>)[seg as string];
+  }
+  if (cur !== null && typeof cur === "object")
+    (cur as Record<PropertyKey, unknown>)[path[path.length - 1] as string] = REMOVED;
+  return true;
+}
+
+/**
+ * Removes the marked values: map keys are dropped, list items too, except in the item's
+ * `actions` list, where each entry stays in place (it is matched to its YAML node by index).
+ */
+function compact(value: unknown, top = false): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== REMOVED).map((v) => compact(v));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === REMOVED) continue;
+    if (top && k === "actions" && Array.isArray(v))
+      out[k] = v.map((a) => (a === REMOVED ? undefined : compact(a)));
+    else out[k] = compact(v);
+  }
+  return out;
 }
 
 function mapAt(node: LocatedValue | undefined, key: string): LocatedMap | undefined {
@@ -314,6 +393,14 @@ function itemRule(raw: RawRule, node: LocatedMap): ItemRule {
   const m = raw.match;
   const actionsNode = entry(node, "actions");
   const actions = actionsNode?.kind === "list" ? actionsNode.items : [];
+  const notifierPos: Record<string, SourcePos> = {};
+  const notifiersNode = entry(node, "notifiers");
+  if (notifiersNode?.kind === "list") {
+    for (const n of notifiersNode.items) {
+      if (n.kind === "scalar" && n.value !== null && !Object.hasOwn(notifierPos, String(n.value)))
+        notifierPos[String(n.value)] = n.pos;
+    }
+  }
   return {
     name: raw.rule,
     description: raw.description,
@@ -321,6 +408,7 @@ function itemRule(raw: RawRule, node: LocatedMap): ItemRule {
     dryRun: raw.dry_run,
     cooldownSeconds: raw.cooldown_seconds,
     notifiers: [...new Set(defined(raw.notifiers).filter((n) => n !== ""))],
+    notifierPos,
     match: {
       rules: defined(m?.rules),
       ...(m?.priority ? { priority: m.priority } : {}),
@@ -369,6 +457,7 @@ function toRule(r: ItemRule, actions: Action[]): Rule {
     match: r.match,
     actions,
     pos: r.pos,
+    locations: { notifiers: r.notifierPos ?? {} },
   };
   if (r.continue !== undefined) rule.continue = r.continue;
   if (r.dryRun !== undefined) rule.dryRun = r.dryRun;

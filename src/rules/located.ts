@@ -47,6 +47,7 @@ export function buildLocated(
   }
   if (isMap(node)) {
     const entries = new Map<string, LocatedValue>();
+    const keyPositions = new Map<string, SourcePos>();
     const merged: LocatedMap[] = [];
     for (const pair of node.items) {
       const keyNode = pair.key;
@@ -59,9 +60,16 @@ export function buildLocated(
       }
       const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
       entries.set(key, buildLocated(src, pair.value, keyPos, seen));
+      keyPositions.set(key, keyPos);
     }
-    for (const m of merged) for (const [k, v] of m.entries) if (!entries.has(k)) entries.set(k, v);
-    return { kind: "map", pos, entries };
+    for (const m of merged) {
+      for (const [k, v] of m.entries) {
+        if (entries.has(k)) continue;
+        entries.set(k, v);
+        keyPositions.set(k, m.keyPos?.get(k) ?? v.pos);
+      }
+    }
+    return { kind: "map", pos, entries, keyPos: keyPositions };
   }
   if (isSeq(node)) {
     return { kind: "list", pos, items: node.items.map((item) => buildLocated(src, item, pos, seen)) };
@@ -107,6 +115,18 @@ export function locate(root: LocatedValue, path: readonly PropertyKey[]): Locate
     cur = next;
   }
   return cur;
+}
+
+/**
+ * Where the key at the end of `path` is written (the key itself, not its value); the
+ * nearest existing node when the path does not lead to a written key.
+ */
+export function locateKey(root: LocatedValue, path: readonly PropertyKey[]): SourcePos {
+  if (path.length === 0) return root.pos;
+  const parent = locate(root, path.slice(0, -1));
+  const key = String(path[path.length - 1]);
+  if (parent.kind === "map") return parent.keyPos?.get(key) ?? parent.entries.get(key)?.pos ?? parent.pos;
+  return locate(root, path).pos;
 }
 
 /** The entry `key` of a map tree, when the tree is a map and the entry is not null. */

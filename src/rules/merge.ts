@@ -63,6 +63,8 @@ export interface ItemRule {
   dryRun?: boolean | "server";
   cooldownSeconds?: number;
   notifiers: string[];
+  /** Where each notifier name is written (first occurrence). */
+  notifierPos?: Record<string, SourcePos>;
   match: Match;
   actions: ItemAction[];
   pos: SourcePos;
@@ -90,21 +92,29 @@ export function combineParameters(
   if (!base) return over;
   if (!over) return base;
   const entries = new Map(base.entries);
+  const keyPos = new Map(base.keyPos);
+  const fromOver = (key: string) => {
+    const p = over.keyPos?.get(key);
+    if (p) keyPos.set(key, p);
+  };
   for (const [key, o] of over.entries) {
     const b = entries.get(key);
     if (isNull(o)) continue;
     if (!b || isNull(b)) {
       entries.set(key, o);
+      fromOver(key);
       continue;
     }
     if (b.kind !== o.kind) {
       warn(keepOnMismatch === "base" ? o.pos : b.pos, `${MISMATCH_MESSAGE} '${key}'`);
       entries.set(key, keepOnMismatch === "base" ? b : o);
+      if (keepOnMismatch === "over") fromOver(key);
       continue;
     }
     entries.set(key, combineValues(b, o));
+    if (b.kind === "scalar") fromOver(key);
   }
-  return { kind: "map", pos: base.pos, entries };
+  return { kind: "map", pos: base.pos, entries, keyPos };
 }
 
 /** Same-kind values: lists appended, maps merged one level (over wins), scalars: over. */
@@ -113,8 +123,13 @@ function combineValues(b: LocatedValue, o: LocatedValue): LocatedValue {
     return { kind: "list", pos: b.pos, items: [...b.items, ...o.items] };
   if (b.kind === "map" && o.kind === "map") {
     const entries = new Map(b.entries);
-    for (const [k, v] of o.entries) entries.set(k, v);
-    return { kind: "map", pos: b.pos, entries };
+    const keyPos = new Map(b.keyPos);
+    for (const [k, v] of o.entries) {
+      entries.set(k, v);
+      const p = o.keyPos?.get(k);
+      if (p) keyPos.set(k, p);
+    }
+    return { kind: "map", pos: b.pos, entries, keyPos };
   }
   return o;
 }
@@ -183,6 +198,7 @@ function absorbRule(first: ItemRule, later: ItemRule): ItemRule {
     dryRun: later.dryRun ?? first.dryRun,
     cooldownSeconds: later.cooldownSeconds ?? first.cooldownSeconds,
     notifiers: appendUnique(first.notifiers, later.notifiers, (n) => n),
+    notifierPos: { ...later.notifierPos, ...first.notifierPos },
     match: {
       rules: appendUnique(m.rules, l.rules, (r) => r),
       ...(priority ? { priority } : {}),

@@ -3,6 +3,7 @@
  * `match` mini-languages (priority, tags, output fields). Messages keep Talon's wording.
  */
 import { z } from "zod";
+import { describeValue } from "../validation/zod-errors.js";
 import type { OutputFieldCondition, PriorityOp } from "./types.js";
 
 const TRUE_WORDS = new Set(["true", "yes"]);
@@ -27,7 +28,10 @@ export function yamlBoolean(key: string) {
     .transform((v, ctx): boolean | undefined => {
       const b = parseYamlBoolean(v);
       if (b !== "invalid") return b;
-      ctx.addIssue({ code: "custom", message: `'${key}' setting can be 'true' or 'false' only` });
+      ctx.addIssue({
+        code: "custom",
+        message: `'${key}' setting can be 'true' or 'false' only, got ${describeValue(v)}`,
+      });
       return z.NEVER;
     })
     .optional();
@@ -40,7 +44,10 @@ export const dryRunSetting = z
     if (typeof v === "string" && v.trim().toLowerCase() === "server") return "server";
     const b = parseYamlBoolean(v);
     if (b !== "invalid") return b;
-    ctx.addIssue({ code: "custom", message: "'dry_run' setting can be 'true', 'false' or 'server' only" });
+    ctx.addIssue({
+      code: "custom",
+      message: `'dry_run' setting can be 'true', 'false' or 'server' only, got ${describeValue(v)}`,
+    });
     return z.NEVER;
   })
   .optional();
@@ -54,7 +61,7 @@ const cooldownSetting = z
     if (Number.isFinite(n) && n >= 0) return n;
     ctx.addIssue({
       code: "custom",
-      message: "'cooldown_seconds' setting must be a number of seconds, 0 or more",
+      message: `'cooldown_seconds' setting must be a number of seconds, 0 or more, got ${describeValue(v)}`,
     });
     return z.NEVER;
   })
@@ -65,7 +72,7 @@ const textValue = z.unknown().transform((v, ctx): string | undefined => {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v;
   if (typeof v === "number" || typeof v === "boolean") return String(v);
-  ctx.addIssue({ code: "custom", message: "expected a string" });
+  ctx.addIssue({ code: "custom", message: `expected a string, got ${describeValue(v)}` });
   return z.NEVER;
 });
 /** Optional object key (zod 4 makes a transformed key required unless marked optional). */
@@ -74,14 +81,17 @@ const text = textValue.optional();
 /** A list (null = unset), items validated by `item`. */
 function list<T extends z.ZodType>(item: T) {
   return z
-    .array(item, { error: (iss) => (iss.input === undefined ? undefined : "expected a list") })
+    .array(item, {
+      error: (iss) =>
+        iss.input === undefined ? undefined : `expected a list, got ${describeValue(iss.input)}`,
+    })
     .nullish()
     .transform((v) => v ?? undefined);
 }
 
 /** A map of parameters (null = unset). */
 const parameterMap = z
-  .record(z.string(), z.unknown(), { error: "expected a map" })
+  .record(z.string(), z.unknown(), { error: (iss) => `expected a map, got ${describeValue(iss.input)}` })
   .nullish()
   .transform((v) => v ?? undefined);
 
@@ -203,7 +213,7 @@ const outputFieldEntry = textValue.transform((v, ctx): OutputFieldCondition[] =>
 });
 
 /** Anything that is not a map where a map is expected. */
-const mapError = { error: "expected a map" };
+const mapError = { error: (iss: { input?: unknown }) => `expected a map, got ${describeValue(iss.input)}` };
 
 /** An action definition (`- action: …`), also the shape of a rule's action entry. */
 export const rawActionSchema = z.object(

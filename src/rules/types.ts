@@ -15,7 +15,7 @@ export interface SourcePos {
  * these trees so that a problem in a merged parameter can point at the node it came from.
  */
 export type LocatedValue =
-  | { kind: "map"; pos: SourcePos; entries: Map<string, LocatedValue> }
+  | { kind: "map"; pos: SourcePos; entries: Map<string, LocatedValue>; keyPos?: Map<string, SourcePos> }
   | { kind: "list"; pos: SourcePos; items: LocatedValue[] }
   | { kind: "scalar"; pos: SourcePos; value: unknown };
 
@@ -85,6 +85,8 @@ export interface Rule {
   match: Match;
   actions: Action[];
   pos?: SourcePos;
+  /** Set by the loader: where each notifier name is written. */
+  locations?: { notifiers?: Record<string, SourcePos> };
 }
 
 export interface RuleSet {

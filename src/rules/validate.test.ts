@@ -167,9 +167,9 @@ describe("validateRules", () => {
       parameters: {grace_period_seconds: "2"}
 `),
       [
-        "r.yaml:5:19: incorrect parameter 'labels.suspicious': Invalid input: expected string, received boolean",
-        "r.yaml:12:31: incorrect parameter 'grace_period_seconds': Too small: expected number to be >=0",
-        "r.yaml:15:42: incorrect parameter 'grace_period_seconds': Invalid input: expected number, received string",
+        "r.yaml:5:19: parameters.labels.suspicious: expected a string, got true",
+        "r.yaml:12:31: parameters.grace_period_seconds: expected a number >= 0, got -1",
+        "r.yaml:15:42: parameters.grace_period_seconds: expected a number, got '2'",
       ],
     );
   });
@@ -194,9 +194,10 @@ describe("validateRules", () => {
       output: {target: local:file, parameters: {destination: /tmp}}
 `),
       [
-        "r.yaml:9:21: incorrect parameter 'labels.b': Invalid input: expected string, received number",
-        "r.yaml:12:19: incorrect parameter 'file': Invalid input: expected string, received undefined",
-        "r.yaml:14:7: incorrect parameter 'file': Invalid input: expected string, received undefined",
+        "r.yaml:9:21: parameters.labels.b: expected a string, got 2",
+        "r.yaml:12:19: parameters.file: is required (expected a string)",
+        "r.yaml:12:20: unknown key 'parameters.other' for kubernetes:download",
+        "r.yaml:14:7: parameters.file: is required (expected a string)",
       ],
     );
   });
@@ -228,7 +229,7 @@ describe("validateRules", () => {
     assert.deepEqual(await problems(text), [
       "r.yaml:3:7: an output is required",
       "r.yaml:9:15: missing parameters for the output",
-      "r.yaml:13:62: incorrect output parameter 'destination': Invalid input: expected string, received array",
+      "r.yaml:13:62: output.parameters.destination: expected a string, got a list",
       "r.yaml:17:15: output 'local:file': folder '/nonexistent/dir' does not exist",
       "r.yaml:21:15: output 'local:file': folder '/nonexistent/dir' does not exist",
     ]);
