@@ -56,9 +56,46 @@ describe("substitute", () => {
           for (const tpl of ["printf %s ${V}", 'printf %s "${V}"', "printf %s '${V}'"]) {
             assert.equal(sh(substitute(tpl, v, { mode: "shell" })), value);
           }
+          // Inside "…" a ' is a plain character.
+          assert.equal(sh(substitute("printf %s \"'$V'\"", v, { mode: "shell" })), `'${value}'`);
+          // Command substitution drops trailing newlines: a `.` keeps them.
+          for (const tpl of [
+            'printf %s "$(printf %s. $V)"',
+            'printf %s "`printf %s. \\"$V\\"`"',
+            'set -- "`printf %s. $V`"; printf %s "$1"',
+          ]) {
+            assert.equal(sh(substitute(tpl, v, { mode: "shell" })), `${value}.`, tpl);
+          }
         },
       ),
       { numRuns: 60 },
+    );
+  });
+  it('shell mode: the value of `echo "seen $(basename ${FD_NAME})"` stays data', () => {
+    const text = substitute(
+      'echo "seen $(basename ${FD_NAME})"',
+      new Map([["FD_NAME", "x; touch /tmp/pwned"]]),
+      {
+        mode: "shell",
+      },
+    );
+    assert.equal(
+      text,
+      `__talon_FD_NAME='x; touch /tmp/pwned'\necho "seen $(basename "\${__talon_FD_NAME}")"`,
+    );
+    assert.equal(sh(text), "seen pwned\n", "basename got the whole value as one argument");
+  });
+  it("shell mode refuses a template that would evaluate a value, and a NUL byte", () => {
+    assert.throws(() => substitute("eval $A", vars, { mode: "shell" }), /the variable A .*'eval'/);
+    assert.throws(
+      () => substitute("echo $A", new Map([["A", "a\0b"]]), { mode: "shell" }),
+      /the value of the variable A contains a NUL byte/,
+    );
+  });
+  it("raw mode keeps Talon's expansion of every form", () => {
+    assert.equal(
+      substitute("$1|${X:-y}|$$|${FALCO-TALON_RULE}", new Map([["FALCO-TALON_RULE", "r"]]), { mode: "raw" }),
+      "|||r",
     );
   });
   it("shellQuote quotes single quotes", () => {
