@@ -3,11 +3,12 @@
  * pod or its node in ONE JSON patch (talon.md §4.2).
  */
 import { z } from "zod";
-import type { Actionner, ActionResult } from "../plugins/types.js";
+import type { ActionInput, Actionner, ActionPlan, ActionResult } from "../plugins/types.js";
 import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "./call.js";
-import { metadataValues } from "./params.js";
+import { checkAnnotations, checkLabels } from "./names.js";
+import { annotationMap, labelMap } from "./params.js";
 import { metadataMapPatch } from "./patch.js";
-import { getPod, getPodNode, podRefFromEvent } from "./pods.js";
+import { getPod, getPodNode, type PodRef, podRefFromEvent } from "./pods.js";
 
 export function metadataActionner(field: "labels" | "annotations") {
   const singular = field === "labels" ? "label" : "annotation";
@@ -15,7 +16,7 @@ export function metadataActionner(field: "labels" | "annotations") {
   const podVerb = field === "labels" ? "labeled" : "annotated";
   const nodeVerb = field === "labels" ? "labeled" : "annotationed";
   const shape = {
-    [field]: metadataValues.refine((m) => Object.keys(m).length > 0, {
+    [field]: (field === "labels" ? labelMap : annotationMap).refine((m) => Object.keys(m).length > 0, {
       message: `parameter '${field}' should have at least one ${singular}`,
     }),
     level: z
@@ -26,6 +27,18 @@ export function metadataActionner(field: "labels" | "annotations") {
   type Params = { level: "node" | "pod" } & Partial<Record<"labels" | "annotations", Record<string, string>>>;
   // The computed key loses zod's inference; the output type is stated instead.
   const parameters = z.object(shape) as unknown as z.ZodType<Params, Record<string, unknown>>;
+
+  /**
+   * The event's pod and the wanted map, both validated before any request. The parameters were
+   * checked when the rules loaded; they are checked again because run must not rely on that.
+   */
+  const validated = ({ event, parameters: p }: Pick<ActionInput<Params>, "event" | "parameters">) => {
+    const ref: PodRef = podRefFromEvent(event);
+    const wanted = p[field] ?? {};
+    if (field === "labels") checkLabels(wanted, `parameters.${field}`);
+    else checkAnnotations(wanted, `parameters.${field}`);
+    return { ref, wanted };
+  };
 
   const actionner: Actionner<typeof parameters> = {
     info: {
@@ -55,13 +68,34 @@ export function metadataActionner(field: "labels" | "annotations") {
     },
     parameters,
     nodeLevel: (p) => p.level === "node",
-    async checks({ event, env }) {
-      await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
+    async checks(input) {
+      const { ref } = validated(input);
+      await getPod(input.env.kube(), ref, callOptions(input.env));
     },
-    async run({ event, parameters: raw, env }): Promise<ActionResult> {
-      const p = raw;
-      const wanted = p[field] ?? {};
-      const ref = podRefFromEvent(event);
+    plan(input): ActionPlan {
+      const { ref, wanted } = validated(input);
+      const set = Object.fromEntries(Object.entries(wanted).filter(([, v]) => v !== ""));
+      const remove = Object.keys(wanted).filter((k) => wanted[k] === "");
+      const what = [
+        ...(Object.keys(set).length > 0 ? [`set ${field} ${JSON.stringify(set)}`] : []),
+        ...(remove.length > 0 ? [`remove ${field} ${JSON.stringify(remove)}`] : []),
+      ].join(" and ");
+      const pod = `the pod '${ref.name}' in the namespace '${ref.namespace}'`;
+      return {
+        objects: { pod: ref.name, namespace: ref.namespace },
+        plan: `${what} on ${input.parameters.level === "node" ? `the node of ${pod}` : pod}`,
+        details: { level: input.parameters.level, set, remove },
+      };
+    },
+    async run(input): Promise<ActionResult> {
+      const { parameters: p, env } = input;
+      let ref: PodRef;
+      let wanted: Record<string, string>;
+      try {
+        ({ ref, wanted } = validated(input));
+      } catch (err) {
+        return { status: "failure", error: kubeErrorMessage(err), objects: {} };
+      }
       const kube = env.kube();
       const dryRun = dryRunParam(env);
       if (p.level === "node") {

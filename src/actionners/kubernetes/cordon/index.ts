@@ -1,9 +1,9 @@
 /** kubernetes:cordon — marks the event pod's node unschedulable (talon.md §4.11). */
 import { z } from "zod";
 import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
-import { getPodNode } from "../../../kube/pods.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
-import { eventPod } from "../pod.js";
+import { getPodNode, podRefFromEvent } from "../../../kube/pods.js";
+import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 
 const parameters = z.object({});
 
@@ -33,8 +33,18 @@ const cordon: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
+  plan({ event }): ActionPlan {
+    const ref = podRefFromEvent(event);
+    return {
+      objects: { pod: ref.name, namespace: ref.namespace },
+      plan: `cordon the node of ${podText(ref)} (mark it unschedulable)`,
+      details: { patch: [{ op: "add", path: "/spec/unschedulable", value: true }] },
+    };
+  },
   async run(input): Promise<ActionResult> {
     const { env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
     const kube = env.kube();
     let nodeName = "";
     try {

@@ -11,7 +11,9 @@ import {
   requestOptions,
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
-import type { Actionner, ActionResult, PluginEnv, PolicyRule } from "../../../plugins/types.js";
+import { checkNamespace, checkResource, checkResourceName } from "../../../kube/names.js";
+import type { Actionner, ActionPlan, ActionResult, PluginEnv, PolicyRule } from "../../../plugins/types.js";
+import { eventFailure } from "../pod.js";
 
 const parameters = z.object({});
 
@@ -107,15 +109,23 @@ const handlers: Record<string, Handler> = {
 
 const NOT_MANAGED = "the resource doesn't exist or its type is not yet managed";
 
+/**
+ * The event's target, validated before any request: the resource must be a plain plural and a
+ * managed one, the name must follow that resource's own naming rule and the namespace must be a
+ * DNS-1123 label (an InvalidNameError otherwise).
+ */
 function targetFromEvent(event: FalcoEvent): { target: Target; handler: Handler } {
   const resource = getTargetResource(event);
   if (resource === "") throw new Error("missing resource");
   const name = getTargetName(event);
   if (name === "") throw new Error("missing name");
-  const handler = handlers[resource];
+  checkResource(resource, "ka.target.resource");
+  const handler = Object.hasOwn(handlers, resource) ? handlers[resource] : undefined;
   if (!handler) throw new Error(NOT_MANAGED);
+  checkResourceName(resource, name, "ka.target.name");
   const namespace = handler.clusterScoped ? "" : getTargetNamespace(event);
   if (!handler.clusterScoped && namespace === "") throw new Error("missing namespace");
+  if (!handler.clusterScoped) checkNamespace(namespace, "ka.target.namespace");
   return { target: { resource, name, namespace }, handler };
 }
 
@@ -164,10 +174,26 @@ const del: Actionner<typeof parameters> = {
     const { target, handler } = targetFromEvent(event);
     await getTarget(env.kube(), target, handler, env);
   },
+  plan({ event }): ActionPlan {
+    const { target: t } = targetFromEvent(event);
+    const kind = t.resource.replace(/s$/, "");
+    return {
+      objects: objectsOf(t),
+      plan: t.namespace
+        ? `delete the ${kind} '${t.name}' in the namespace '${t.namespace}'`
+        : `delete the ${kind} '${t.name}'`,
+      details: { resource: t.resource, name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}) },
+    };
+  },
   async run({ event, env }): Promise<ActionResult> {
+    let resolved: ReturnType<typeof targetFromEvent>;
+    try {
+      resolved = targetFromEvent(event);
+    } catch (err) {
+      return eventFailure(err);
+    }
     let target: Target | undefined;
     try {
-      const resolved = targetFromEvent(event);
       target = resolved.target;
       const t = target;
       const kube = env.kube();

@@ -6,15 +6,16 @@
 import { z } from "zod";
 import { kubeErrorMessage } from "../../../kube/call.js";
 import { execFailure, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
+import { containerName } from "../../../kube/params.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
 import { substitute } from "../../../templating/substitute.js";
-import { eventPod } from "../pod.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 
 const parameters = z.object({
   file: z.string().trim().min(1, "parameter 'file' is required"),
   /** The container to read from; default each container in turn until one has the file. */
-  container: z.string().min(1).optional(),
+  container: containerName.optional(),
 });
 
 const download: Actionner<typeof parameters> = {
@@ -45,9 +46,19 @@ const download: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, vars, env } = input;
+  plan({ event, parameters: p, vars }): ActionPlan {
     const ref = podRefFromEvent(event);
+    const file = substitute(p.file, vars, { mode: "raw" });
+    return {
+      objects: { pod: ref.name, namespace: ref.namespace, file },
+      plan: `download the file '${file}' from ${p.container ? `the container '${p.container}'` : "the first container that has it"} of ${podText(ref)}`,
+      details: { command: ["cat", "--", file], ...(p.container ? { container: p.container } : {}) },
+    };
+  },
+  async run(input): Promise<ActionResult> {
+    const { parameters: p, vars, env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
       const file = substitute(p.file, vars, { mode: "raw" });

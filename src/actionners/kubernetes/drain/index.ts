@@ -18,10 +18,11 @@ import {
   statusCode,
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
+import { checkNamespace, checkPodName } from "../../../kube/names.js";
 import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../../../kube/params.js";
-import { getPodNode, type PodOwner, resolveOwner } from "../../../kube/pods.js";
-import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
-import { eventPod } from "../pod.js";
+import { getPodNode, type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
+import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 
 const parameters = z.object({
   ignore_daemonsets: boolish.default(false),
@@ -146,8 +147,8 @@ async function listNodePods(kube: KubeClient, nodeName: string, env: PluginEnv):
 }
 
 async function evict(kube: KubeClient, pod: V1Pod, env: PluginEnv): Promise<"evicted" | "gone"> {
-  const name = pod.metadata?.name ?? "";
-  const namespace = pod.metadata?.namespace ?? "";
+  const name = checkPodName(pod.metadata?.name ?? "", "the node's pod list");
+  const namespace = checkNamespace(pod.metadata?.namespace ?? "", "the node's pod list");
   const dryRun = dryRunParam(env);
   try {
     await kubeCall(
@@ -304,8 +305,33 @@ const drain: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
+  plan({ event, parameters: p }): ActionPlan {
+    const ref = podRefFromEvent(event);
+    const skipped = [
+      p.ignore_daemonsets ? "daemonsets' pods" : "",
+      p.ignore_statefulsets ? "statefulsets' pods" : "",
+      "mirror pods",
+    ].filter((s) => s !== "");
+    return {
+      objects: { pod: ref.name, namespace: ref.namespace },
+      plan: `evict every pod of the node of ${podText(ref)} (except ${skipped.join(", ")})${p.max_wait_period > 0 ? `, waiting up to ${p.max_wait_period}s for them to be gone` : ""}`,
+      details: {
+        ignore_daemonsets: p.ignore_daemonsets,
+        ignore_statefulsets: p.ignore_statefulsets,
+        ignore_errors: p.ignore_errors,
+        max_wait_period: p.max_wait_period,
+        ...(p.min_healthy_replicas
+          ? {
+              min_healthy_replicas: `${p.min_healthy_replicas.value}${p.min_healthy_replicas.kind === "percent" ? "%" : ""}`,
+            }
+          : {}),
+      },
+    };
+  },
   async run(input): Promise<ActionResult> {
     const { parameters: p, env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
     const kube = env.kube();
     let nodeName = "";
     try {

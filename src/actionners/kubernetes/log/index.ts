@@ -6,9 +6,10 @@
 import { z } from "zod";
 import { callOptions, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
 import { pickContainer } from "../../../kube/exec.js";
+import { containerName } from "../../../kube/params.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
-import { eventPod } from "../pod.js";
+import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 
 // Talon: any value ≤ 0 means the default, 20.
 const tailLines = z
@@ -25,7 +26,7 @@ const tailLines = z
 const parameters = z.object({
   tail_lines: tailLines.default(20),
   /** One container; default every container of the pod. */
-  container: z.string().min(1).optional(),
+  container: containerName.optional(),
 });
 
 const log: Actionner<typeof parameters> = {
@@ -59,9 +60,22 @@ const log: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, env } = input;
+  plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
+    return {
+      objects: {
+        pod: ref.name,
+        namespace: ref.namespace,
+        ...(p.container ? { container: p.container } : {}),
+      },
+      plan: `read the last ${p.tail_lines} log lines of ${p.container ? `the container '${p.container}'` : "every container"} of ${podText(ref)}`,
+      details: { tail_lines: p.tail_lines, ...(p.container ? { container: p.container } : {}) },
+    };
+  },
+  async run(input): Promise<ActionResult> {
+    const { parameters: p, env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
       const kube = env.kube();

@@ -3,11 +3,10 @@
  * the workload a pod belongs to (named after the Deployment, not its ReplicaSet), the
  * workload's stable selector labels, CIDR / IP parameters and create-or-update plumbing.
  */
-import { isIP } from "node:net";
 import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import { stringList } from "../../../config/schema.js";
 import type { FalcoEvent } from "../../../events/event.js";
-import { getRemoteIP } from "../../../events/fields.js";
+import { fieldText, getRemoteIP } from "../../../events/fields.js";
 import {
   callOptions,
   dryRunParam,
@@ -19,8 +18,18 @@ import {
   statusCode,
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
-import { getPod, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
-import type { ActionInput, ActionResult } from "../../../plugins/types.js";
+import {
+  checkIp,
+  checkLabels,
+  checkNamespace,
+  checkNetworkPolicyName,
+  cidrProblem,
+  dnsLabelProblem,
+  hostCidr,
+} from "../../../kube/names.js";
+import { getPod, type PodRef, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
+import type { ActionInput, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { eventFailure, podText } from "../pod.js";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_VALUE = "falco-talon";
@@ -30,24 +39,24 @@ const REVISION_LABELS = ["pod-template-hash", "controller-revision-hash", "pod-t
 
 /** True when `s` is an IPv4 or IPv6 CIDR with a prefix length valid for its family. */
 export function isCidr(s: string): boolean {
-  const slash = s.lastIndexOf("/");
-  if (slash <= 0) return false;
-  const family = isIP(s.slice(0, slash));
-  const bits = s.slice(slash + 1);
-  if (family === 0 || !/^\d{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
+  return cidrProblem(s) === undefined;
 }
 
-/** `allow_cidr`: a list (or comma string) of CIDRs; a bad one is `wrong CIDR '<c>'`. */
+/** `allow_cidr`: a list (or comma string) of CIDRs; a bad one is `wrong CIDR '<c>': <reason>`. */
 export const allowCidr = stringList.superRefine((list, ctx) => {
-  for (const c of list) if (!isCidr(c)) ctx.addIssue({ code: "custom", message: `wrong CIDR '${c}'` });
+  for (const c of list) {
+    const problem = cidrProblem(c);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `wrong CIDR '${c}': ${problem}` });
+  }
 });
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** `allow_namespaces`: namespace names. */
+/** `allow_namespaces`: namespace names (DNS-1123 labels). */
 export const allowNamespaces = stringList.superRefine((list, ctx) => {
-  for (const n of list)
-    if (!dnsLabel.test(n)) ctx.addIssue({ code: "custom", message: `wrong namespace '${n}'` });
+  for (const n of list) {
+    const problem = dnsLabelProblem(n);
+    if (problem !== undefined)
+      ctx.addIssue({ code: "custom", message: `wrong namespace '${n}': ${problem}` });
+  }
 });
 
 /** Removes duplicates, keeping the first occurrence's position. */
@@ -123,6 +132,13 @@ export async function podWorkload(kube: KubeClient, pod: V1Pod, opts: KubeCallOp
       `can't find the owner and/or labels for the pod '${pod.metadata?.name}' in the namespace '${namespace}'`,
     );
   }
+  // The policy is named after the workload and selects on its labels (Calico writes them into a
+  // selector expression): both must be what Kubernetes itself would accept.
+  checkNetworkPolicyName(
+    name,
+    `the ${owner.kind.toLowerCase()} of the pod '${namespace}/${pod.metadata?.name}'`,
+  );
+  checkLabels(selector, `the selector of the ${owner.kind.toLowerCase()} '${namespace}/${name}'`);
   return { name, kind: owner.kind, selector };
 }
 
@@ -131,13 +147,13 @@ export function policyLabels(w: Workload): Record<string, string> {
   return { ...w.selector, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
 }
 
-/** The event's remote IP (`fd.rip`, else `fd.sip`), validated. */
+/** The event's remote IP (`fd.rip`, else `fd.sip`), validated (an InvalidNameError otherwise). */
 export function remoteIp(event: FalcoEvent): { ip: string; cidr: string } {
   const ip = getRemoteIP(event);
   if (ip === "") throw new Error("missing remote IP (fd.rip or fd.sip)");
-  const family = isIP(ip);
-  if (family === 0) throw new Error(`wrong IP '${ip}'`);
-  return { ip, cidr: `${ip}/${family === 4 ? 32 : 128}` };
+  const field = ["fd.rip", "fd.sip"].find((k) => fieldText(event.output_fields[k]) === ip) ?? "fd.rip";
+  checkIp(ip, field);
+  return { ip, cidr: hostCidr(ip) };
 }
 
 /**
@@ -265,7 +281,19 @@ export function upsertPolicyObject<S>(args: {
  * checks and run shared by the policy-CRD actionners (Calico, Cilium): deny egress from the
  * pod's workload to the event's remote IP, creating or updating one policy per workload.
  */
-export function remoteIpPolicyActionner<P, S>(crd: {
+/** What the allow parameters let through, for plans. */
+export function allowsText(p: { allow_cidr: string[]; allow_namespaces: string[] }): string {
+  const parts = [
+    ...(p.allow_cidr.length > 0 ? [`the CIDRs ${unique(p.allow_cidr).join(", ")}`] : []),
+    ...(p.allow_namespaces.length > 0 ? [`the namespaces ${unique(p.allow_namespaces).join(", ")}`] : []),
+  ];
+  return parts.length > 0 ? `allow egress to ${parts.join(" and ")}` : "allow all other egress";
+}
+
+export function remoteIpPolicyActionner<
+  P extends { allow_cidr: string[]; allow_namespaces: string[] },
+  S,
+>(crd: {
   apiVersion: string;
   kind: string;
   /** Object key and output wording, e.g. `caliconetworkpolicy`. */
@@ -273,23 +301,43 @@ export function remoteIpPolicyActionner<P, S>(crd: {
   buildSpec: (workload: Workload, parameters: P, cidr: string, current?: S) => S;
 }): {
   checks(input: ActionInput<P>): Promise<void>;
+  plan(input: ActionInput<P>): ActionPlan;
   run(input: ActionInput<P>): Promise<ActionResult>;
 } {
+  /** Everything taken from the event, validated before any request. */
+  const fromEvent = (event: FalcoEvent): { ref: PodRef; cidr: string } => {
+    const ref = podRefFromEvent(event);
+    const { cidr } = remoteIp(event);
+    return { ref, cidr };
+  };
   return {
     async checks({ event, env }) {
-      await getPod(env.kube(), podRefFromEvent(event), callOptions(env));
-      remoteIp(event);
+      const { ref } = fromEvent(event);
+      await getPod(env.kube(), ref, callOptions(env));
+    },
+    plan({ event, parameters }) {
+      const { ref, cidr } = fromEvent(event);
+      return {
+        objects: { pod: ref.name, namespace: ref.namespace },
+        plan: `create or update the ${crd.kind} (${crd.apiVersion}) named after the workload of ${podText(ref)}: deny egress to ${cidr}, ${allowsText(parameters)}`,
+        details: { apiVersion: crd.apiVersion, kind: crd.kind, deny: cidr, parameters },
+      };
     },
     async run({ event, parameters, env }) {
-      const ref = podRefFromEvent(event);
+      let ref: PodRef;
+      let cidr: string;
+      try {
+        ({ ref, cidr } = fromEvent(event));
+      } catch (err) {
+        return eventFailure(err);
+      }
       const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
       const kube = env.kube();
       const opts = callOptions(env);
       try {
-        const { cidr } = remoteIp(event);
         const workload = await podWorkload(kube, await getPod(kube, ref, opts), opts);
         const { name } = workload;
-        const namespace = ref.namespace;
+        const namespace = checkNamespace(ref.namespace);
         objects[crd.objectKey] = name;
         const outcome = await upsertPolicyObject<S>({
           kube,

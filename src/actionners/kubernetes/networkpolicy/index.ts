@@ -8,11 +8,12 @@ import type { V1NetworkPolicy, V1NetworkPolicyPeer } from "@kubernetes/client-no
 import { z } from "zod";
 import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
-import { eventPod } from "../pod.js";
+import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 import {
   allowCidr,
   allowNamespaces,
+  allowsText,
   createOrUpdate,
   podWorkload,
   policyLabels,
@@ -89,9 +90,18 @@ const networkpolicy: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, env } = input;
+  plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
+    return {
+      objects: { pod: ref.name, namespace: ref.namespace },
+      plan: `create or update the NetworkPolicy named after the workload of ${podText(ref)}: ${p.allow_cidr.length + p.allow_namespaces.length === 0 ? "deny all its egress (DNS included)" : `deny its egress, ${allowsText(p)}`}`,
+      details: { allow_cidr: p.allow_cidr, allow_namespaces: p.allow_namespaces },
+    };
+  },
+  async run(input): Promise<ActionResult> {
+    const { parameters: p, env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     const kube = env.kube();
     const opts = callOptions(env);

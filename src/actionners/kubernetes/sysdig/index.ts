@@ -16,11 +16,12 @@ import {
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { execFailure, execInPod } from "../../../kube/exec.js";
-import { nonNegativeInt } from "../../../kube/params.js";
-import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { checkPodName } from "../../../kube/names.js";
+import { namespaceName, nonNegativeInt } from "../../../kube/params.js";
+import { podNodeName, podRefFromEvent } from "../../../kube/pods.js";
+import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
 import { shellQuote } from "../../../templating/substitute.js";
-import { eventPod } from "../pod.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 
 const CONTAINER = "sysdig";
 const TTL_AFTER_FINISHED = 600;
@@ -33,7 +34,7 @@ const parameters = z.object({
   scope: z.enum(["pod", "node"]).default("pod"),
   image: z.string().min(1).default("issif/sysdig:latest"),
   /** Where the privileged Job runs; must exist and must not be the target's namespace. */
-  namespace: z.string().min(1).default("falco-talon"),
+  namespace: namespaceName.default("falco-talon"),
   /** Shell of the sysdig image. */
   shell: z.string().min(1).default("/bin/sh"),
   /** How long to wait for the Job's pod to run (image pull included). */
@@ -146,7 +147,9 @@ async function waitJobPod(kube: KubeClient, job: string, p: Params, env: PluginE
     );
     for (const pod of list.items) {
       const st = pod.status?.containerStatuses?.find((s) => s.name === CONTAINER);
-      if (pod.status?.phase === "Running" && st?.ready && st.state?.running) return pod.metadata?.name ?? "";
+      if (pod.status?.phase === "Running" && st?.ready && st.state?.running) {
+        return checkPodName(pod.metadata?.name ?? "", `the pod list of the job '${job}'`);
+      }
       const waiting = st?.state?.waiting;
       if (waiting?.reason) {
         last = `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`;
@@ -243,15 +246,42 @@ const sysdig: Actionner<typeof parameters> = {
       throw new Error(`can't get the namespace '${p.namespace}': ${kubeErrorMessage(err)}`);
     }
   },
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, env } = input;
+  plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
+    if (p.namespace === ref.namespace) {
+      throw new Error(
+        `the sysdig job can't run in the target's namespace '${ref.namespace}': set the parameter 'namespace' to a dedicated one`,
+      );
+    }
+    return {
+      objects: { pod: ref.name, namespace: ref.namespace },
+      plan: `create a privileged Job (image '${p.image}') in the namespace '${p.namespace}' on the node of ${podText(ref)}, capture ${p.duration}s of syscalls (scope ${p.scope}), fetch the capture and delete the Job`,
+      details: {
+        job_namespace: p.namespace,
+        image: p.image,
+        duration: p.duration,
+        buffer_size: p.buffer_size,
+        scope: p.scope,
+      },
+    };
+  },
+  async run(input): Promise<ActionResult> {
+    const { parameters: p, env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
+    if (p.namespace === ref.namespace) {
+      return {
+        status: "failure",
+        error: `the sysdig job can't run in the target's namespace '${ref.namespace}': set the parameter 'namespace' to a dedicated one`,
+        objects: { pod: ref.name, namespace: ref.namespace },
+      };
+    }
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     const kube = env.kube();
     let created: string | undefined;
     try {
       const pod = await eventPod(input);
-      const nodeName = pod.spec?.nodeName ?? "";
+      const nodeName = podNodeName(pod);
       if (nodeName === "")
         throw new Error(
           `the pod '${ref.name}' in the namespace '${ref.namespace}' is not scheduled on a node`,

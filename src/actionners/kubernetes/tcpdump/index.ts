@@ -9,10 +9,10 @@ import { z } from "zod";
 import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { execFailure, execInPod, pickContainer } from "../../../kube/exec.js";
-import { nonNegativeInt } from "../../../kube/params.js";
+import { containerName, nonNegativeInt } from "../../../kube/params.js";
 import { getPod, type PodRef, podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
-import { eventPod } from "../pod.js";
+import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 
 const MAX_DURATION = 300;
 
@@ -26,7 +26,7 @@ const parameters = z.object({
   snaplen: nonNegativeInt.default(4096),
   image: z.string().min(1).default("issif/tcpdump:latest"),
   /** The container whose network is captured; default the pod's first container. */
-  container: z.string().min(1).optional(),
+  container: containerName.optional(),
   /** Shell of the debug image. */
   shell: z.string().min(1).default("/bin/sh"),
   /** How long to wait for the debug container to start (image pull included). */
@@ -144,9 +144,24 @@ const tcpdump: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, env } = input;
+  plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
+    return {
+      objects: { pod: ref.name, namespace: ref.namespace },
+      plan: `add an ephemeral container (image '${p.image}', NET_RAW/NET_ADMIN) to ${podText(ref)} targeting ${p.container ? `the container '${p.container}'` : "its first container"}, capture ${p.duration}s of packets (snaplen ${p.snaplen}) and fetch the pcap`,
+      details: {
+        image: p.image,
+        duration: p.duration,
+        snaplen: p.snaplen,
+        ...(p.container ? { container: p.container } : {}),
+        script: captureScript(p),
+      },
+    };
+  },
+  async run(input): Promise<ActionResult> {
+    const { parameters: p, env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
     const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
     try {
       const kube = env.kube();

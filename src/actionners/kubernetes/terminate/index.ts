@@ -5,8 +5,8 @@ import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } 
 import type { KubeClient } from "../../../kube/client.js";
 import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../../../kube/params.js";
 import { type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
-import type { Actionner, ActionResult, PluginEnv } from "../../../plugins/types.js";
-import { eventPod } from "../pod.js";
+import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { eventPod, isResult, podText, runPodRef } from "../pod.js";
 
 const parameters = z.object({
   grace_period_seconds: nonNegativeInt.default(0),
@@ -100,9 +100,39 @@ const terminate: Actionner<typeof parameters> = {
   async checks(input) {
     await eventPod(input);
   },
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, env } = input;
+  plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
+    const spared = [
+      p.ignore_daemonsets ? "a daemonset's" : "",
+      p.ignore_statefulsets ? "a statefulset's" : "",
+      p.ignore_standalone_pods ? "a standalone" : "",
+    ].filter((s) => s !== "");
+    const min = p.min_healthy_replicas;
+    const conditions = [
+      ...(spared.length > 0 ? [`unless it is ${spared.join(" or ")} pod`] : []),
+      ...(min
+        ? [
+            `unless its workload would keep fewer than ${min.value}${min.kind === "percent" ? "%" : ""} healthy replicas`,
+          ]
+        : []),
+    ];
+    return {
+      objects: { pod: ref.name, namespace: ref.namespace },
+      plan: `delete ${podText(ref)} with a grace period of ${p.grace_period_seconds}s${conditions.length > 0 ? ` (${conditions.join(", ")})` : ""}`,
+      details: {
+        request: `DELETE pods/${ref.name} in the namespace ${ref.namespace}`,
+        grace_period_seconds: p.grace_period_seconds,
+        ignore_daemonsets: p.ignore_daemonsets,
+        ignore_statefulsets: p.ignore_statefulsets,
+        ignore_standalone_pods: p.ignore_standalone_pods,
+        ...(min ? { min_healthy_replicas: `${min.value}${min.kind === "percent" ? "%" : ""}` } : {}),
+      },
+    };
+  },
+  async run(input): Promise<ActionResult> {
+    const { parameters: p, env } = input;
+    const ref = runPodRef(input);
+    if (isResult(ref)) return ref;
     const objects = { pod: ref.name, namespace: ref.namespace };
     const kube = env.kube();
     try {
