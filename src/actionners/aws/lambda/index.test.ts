@@ -186,6 +186,17 @@ describe("aws:lambda", () => {
     assert.match(result.error ?? "", /function error \(Unhandled\): \{"errorMessage":"boom"\}/);
   });
 
+  it("plans the invocation without a request", async () => {
+    seen.length = 0;
+    const plan = await lambda.plan!(input("responder"));
+    assert.deepEqual(plan.objects, { name: "responder", version: "$LATEST" });
+    assert.match(
+      plan.plan,
+      /^invoke the Lambda function 'responder' \(qualifier \$LATEST, invocation type RequestResponse\)/,
+    );
+    assert.equal(seen.length, 0);
+  });
+
   it("validates parameters", () => {
     assert.equal(lambda.parameters.safeParse({}).success, false);
     assert.equal(

@@ -8,7 +8,7 @@ import type { Config } from "../../../config/schema.js";
 import { talonEventJson } from "../../../events/talon-json.js";
 import { once } from "../../../once.js";
 import { awsSdkConfig, checkAwsIdentity } from "../../../outputs/aws/sdk.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
 
 const parameters = z.object({
   aws_lambda_name: z.string().min(1, "aws_lambda_name is required"),
@@ -76,6 +76,17 @@ const lambda: Actionner<typeof parameters> = {
     } catch (err) {
       throw new Error(`the function '${p.aws_lambda_name}' can't be found: ${sdkError(err)}`);
     }
+  },
+  plan({ parameters: p }): ActionPlan {
+    return {
+      objects: { name: p.aws_lambda_name, version: p.aws_lambda_alias_or_version },
+      plan: `invoke the Lambda function '${p.aws_lambda_name}' (qualifier ${p.aws_lambda_alias_or_version}, invocation type ${p.aws_lambda_invocation_type}) with the event JSON`,
+      details: {
+        function_name: p.aws_lambda_name,
+        qualifier: p.aws_lambda_alias_or_version,
+        invocation_type: p.aws_lambda_invocation_type,
+      },
+    };
   },
   async run({ event, parameters: p, env }): Promise<ActionResult> {
     const objects = { name: p.aws_lambda_name, version: p.aws_lambda_alias_or_version };

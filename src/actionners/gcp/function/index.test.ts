@@ -165,5 +165,19 @@ describe("gcp:function", () => {
 
   it("validates parameters", () => {
     assert.equal(gcpFunction.parameters.safeParse({ gcp_function_name: "f" }).success, false);
+    for (const bad of ["..", "a/../b", "%2e%2e", "a b", "a.b"]) {
+      const r = gcpFunction.parameters.safeParse({ gcp_function_name: bad, gcp_function_location: "eu" });
+      assert.equal(r.success, false, bad);
+      const l = gcpFunction.parameters.safeParse({ gcp_function_name: "f", gcp_function_location: bad });
+      assert.equal(l.success, false, bad);
+    }
+  });
+
+  it("plans the call without a request", async () => {
+    seen.length = 0;
+    const plan = await gcpFunction.plan!(input("responder"));
+    assert.deepEqual(plan.objects, { name: "responder", location: "europe-west1" });
+    assert.match(plan.plan, /^call the Cloud Function 'responder' in 'europe-west1'/);
+    assert.equal(seen.length, 0);
   });
 });

@@ -8,11 +8,20 @@ import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
 import { talonEventJson } from "../../../events/talon-json.js";
 import { once } from "../../../once.js";
-import type { Actionner, ActionResult } from "../../../plugins/types.js";
+import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+
+/** Both name a segment of the GetFunction URL path: no '/', '.', '%' or spaces can get in. */
+const pathSegment = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 const parameters = z.object({
-  gcp_function_name: z.string().min(1, "gcp_function_name is required"),
-  gcp_function_location: z.string().min(1, "gcp_function_location is required"),
+  gcp_function_name: z
+    .string()
+    .min(1, "gcp_function_name is required")
+    .regex(pathSegment, "a function name is letters, digits, '-' and '_'"),
+  gcp_function_location: z
+    .string()
+    .min(1, "gcp_function_location is required")
+    .regex(pathSegment, "a location is letters, digits, '-' and '_' (e.g. us-central1)"),
   /** Seconds for each API call and for the function call. */
   gcp_function_timeout: z.coerce.number().int().min(1).default(30),
 });
@@ -125,6 +134,16 @@ export function createGcpFunction(
       } catch (err) {
         throw new Error(`the function '${p.gcp_function_name}' can't be found: ${errorText(err)}`);
       }
+    },
+    plan({ parameters: p }): ActionPlan {
+      return {
+        objects: { name: p.gcp_function_name, location: p.gcp_function_location },
+        plan: `call the Cloud Function '${p.gcp_function_name}' in '${p.gcp_function_location}' (POST of the event JSON with an ID token, timeout ${p.gcp_function_timeout}s)`,
+        details: {
+          function: `projects/<project>/locations/${p.gcp_function_location}/functions/${p.gcp_function_name}`,
+          timeout_seconds: p.gcp_function_timeout,
+        },
+      };
     },
     async run({ event, parameters: p, env }): Promise<ActionResult> {
       const objects: Record<string, string> = {
