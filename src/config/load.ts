@@ -3,12 +3,21 @@
  * Unlike viper, every key can be set from the environment even when absent from the file.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { unknownKeys } from "../validation/keys.js";
+import { pathText, zodProblems } from "../validation/zod-errors.js";
 import { type Config, configSchema } from "./schema.js";
 
 export const DEFAULT_CONFIG_PATH = "/etc/falco-talon/config.yaml";
 
-export class ConfigError extends Error {}
+/** An unusable configuration; `problems` holds one line per problem. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(message: string, problems: string[] = [message]) {
+    super(message);
+    this.problems = problems;
+  }
+}
 
 export interface LoadConfigOptions {
   /** Path given with -c, or undefined for none. */
@@ -21,6 +30,11 @@ export interface LoadConfigOptions {
 export interface LoadedConfig {
   config: Config;
   warnings: string[];
+  /**
+   * Where a configuration key was set: `file:line:col` for the file, `env NAME` for an
+   * environment variable, undefined for a default.
+   */
+  origin(path: readonly (string | number)[]): string | undefined;
 }
 
 type Plain = Record<string, unknown>;
@@ -64,69 +78,175 @@ function normaliseNotifiers(raw: Plain): void {
   raw.notifiers = out;
 }
 
+/** `file:line:col` of a node in a parsed config file. */
+function nodeWhere(file: string, lineCounter: LineCounter, offset: number | undefined): string | undefined {
+  if (offset === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(offset);
+  return `${file}:${line}:${col}`;
+}
+
+/** The offset of the node at `path`, or of its nearest map/list ancestor. */
+function offsetOf(doc: Document, path: readonly (string | number)[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number] } | undefined;
+    if (node?.range && (n === path.length || isMap(node) || isSeq(node))) return node.range[0];
+  }
+  return undefined;
+}
+
+/** The offset of the key at the end of `path` (the key itself, not its value). */
+function keyOffsetOf(doc: Document, path: readonly (string | number)[]): number | undefined {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (isMap(parent)) {
+    const key = String(path[path.length - 1]);
+    for (const pair of parent.items) {
+      const k = pair.key;
+      if (isScalar(k) && String(k.value) === key) return k.range?.[0];
+    }
+  }
+  return offsetOf(doc, path);
+}
+
+/** The config key of an environment variable (`LISTEN_PORT` → listen_port). */
+function envName(path: readonly string[]): string {
+  return path.join("_").toUpperCase();
+}
+
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const warnings: string[] = [];
   let raw: Plain = {};
-  let doc: ReturnType<typeof parseDocument> | undefined;
+  let doc: Document | undefined;
   const lineCounter = new LineCounter();
+  const file = opts.file;
 
-  if (opts.file) {
-    if (!existsSync(opts.file)) {
-      if (!opts.fileIsDefault) throw new ConfigError(`config file '${opts.file}' does not exist`);
-      warnings.push(
-        `config file '${opts.file}' not found, using built-in defaults and environment variables`,
-      );
+  if (file) {
+    if (!existsSync(file)) {
+      if (!opts.fileIsDefault) throw new ConfigError(`config file '${file}' does not exist`);
+      warnings.push(`config file '${file}' not found, using built-in defaults and environment variables`);
     } else {
-      const text = readFileSync(opts.file, "utf8");
+      const text = readFileSync(file, "utf8");
       doc = parseDocument(text, { lineCounter, prettyErrors: false });
       if (doc.errors.length > 0) {
-        const e = doc.errors[0]!;
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        throw new ConfigError(`${opts.file}:${line}:${col}: ${e.message.split("\n")[0]}`);
+        const problems = doc.errors.map((e) => {
+          const { line, col } = lineCounter.linePos(e.pos[0]);
+          return `${file}:${line}:${col}: ${e.message.split("\n")[0]}`;
+        });
+        throw new ConfigError(`invalid configuration:\n${problems.join("\n")}`, problems);
       }
       const js = doc.toJS();
       if (js !== null && js !== undefined) {
         if (typeof js !== "object" || Array.isArray(js)) {
-          throw new ConfigError(`${opts.file}:1:1: the configuration must be a map of keys`);
+          const problem = `${file}:1:1: the configuration must be a map of keys, got ${Array.isArray(js) ? "a list" : `'${String(js)}'`}`;
+          throw new ConfigError(problem, [problem]);
         }
         raw = js as Plain;
       }
     }
   }
 
+  // Unknown keys are ignored (the file may be shared with other versions) but reported:
+  // a misspelt key silently leaves the default in force. Notifier settings are checked
+  // against the notifiers by the rules validation.
+  const fileDoc = doc;
+  if (fileDoc && file) {
+    for (const u of unknownKeys(configSchema, raw)) {
+      if (u.path[0] === "notifiers") continue;
+      const where = nodeWhere(file, lineCounter, keyOffsetOf(fileDoc, u.path as (string | number)[]));
+      const hint = u.suggestion ? `, did you mean '${u.suggestion}'?` : "";
+      warnings.push(`${where ? `${where}: ` : ""}unknown key '${pathText(u.path)}'${hint}`);
+    }
+  }
+
   normaliseNotifiers(raw);
 
+  /** Config paths (dotted) set from the environment, and the variable that set each. */
+  const fromEnv = new Map<string, string>();
   for (const path of LEAF_PATHS) {
-    const name = path.join("_").toUpperCase();
+    const name = envName(path);
     const v = env[name];
-    if (v !== undefined) setPath(raw, path, v);
+    if (v !== undefined) {
+      setPath(raw, path, v);
+      fromEnv.set(path.join("."), name);
+    }
   }
   for (const [name, v] of Object.entries(env)) {
     // NOTIFIERS_<NAME>_<SETTING>: notifier names have no underscore, settings may.
     const m = /^NOTIFIERS_([A-Z0-9]+)_(.+)$/.exec(name);
-    if (m && v !== undefined) setPath(raw, ["notifiers", m[1]!.toLowerCase(), m[2]!.toLowerCase()], v);
+    if (m && v !== undefined) {
+      const path = ["notifiers", m[1]!.toLowerCase(), m[2]!.toLowerCase()];
+      setPath(raw, path, v);
+      fromEnv.set(path.join("."), name);
+    }
   }
+
+  const origin = (path: readonly (string | number)[]): string | undefined => {
+    for (let n = path.length; n > 0; n--) {
+      const name = fromEnv.get(path.slice(0, n).join("."));
+      if (name) return `env ${name}`;
+    }
+    if (!fileDoc || !file) return undefined;
+    // Notifier names and settings were lower-cased; find them as written.
+    const written = fileDoc.getIn(path, true) === undefined ? writtenPath(fileDoc, path) : path;
+    return nodeWhere(file, lineCounter, offsetOf(fileDoc, written));
+  };
 
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const key = issue.path.join(".");
-      let where = "";
-      if (doc && opts.file) {
-        const node = doc.getIn(issue.path as (string | number)[], true) as
-          | { range?: [number, number] }
-          | undefined;
-        const parent = doc.getIn(issue.path.slice(0, -1) as (string | number)[], true);
-        const offset = node?.range?.[0] ?? (isMap(parent) || isSeq(parent) ? parent.range?.[0] : undefined);
-        if (offset !== undefined) {
-          const { line, col } = lineCounter.linePos(offset);
-          where = `${opts.file}:${line}:${col}: `;
+    const found = zodProblems(parsed.error, raw).map((p) => {
+      const key = pathText(p.path);
+      const where = origin(p.path as (string | number)[]);
+      // An environment variable is named instead of the key (it is what must be fixed).
+      if (where?.startsWith("env ")) return { rank: [1, 0, 0], text: `${where}: ${p.reason}` };
+      const pos = where ? /:(\d+):(\d+)$/.exec(where) : null;
+      const rank = pos ? [0, Number(pos[1]), Number(pos[2])] : [2, 0, 0];
+      return { rank, text: `${where ? `${where}: ` : ""}${key}: ${p.reason}` };
+    });
+    // File problems in file order, then environment variables, then the rest.
+    const problems = found
+      .map((f, i) => ({ ...f, i }))
+      .sort(
+        (a, b) => a.rank[0]! - b.rank[0]! || a.rank[1]! - b.rank[1]! || a.rank[2]! - b.rank[2]! || a.i - b.i,
+      )
+      .map((f) => f.text);
+    throw new ConfigError(`invalid configuration:\n${problems.join("\n")}`, problems);
+  }
+  return { config: parsed.data, warnings, origin };
+}
+
+/** A path whose map keys may differ in case from the file (notifier names and settings). */
+function writtenPath(doc: Document, path: readonly (string | number)[]): (string | number)[] {
+  const out: (string | number)[] = [];
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    let next: string | number = seg;
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isScalar(pair.key) && String(pair.key.value).toLowerCase() === String(seg).toLowerCase()) {
+          next = String(pair.key.value);
+          break;
         }
       }
-      return `${where}${key}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n${problems.join("\n")}`);
+    }
+    out.push(next);
+    node = (node as { get?: (k: unknown, keep: boolean) => unknown } | undefined)?.get?.(next, true);
   }
-  return { config: parsed.data, warnings };
+  return out;
+}
+
+/**
+ * The log format a failed start should use for its fatal error: `LOG_FORMAT`, else the
+ * file's `log_format` (read leniently: the file may be the thing that is broken).
+ */
+export function peekLogFormat(file: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.LOG_FORMAT?.trim().toLowerCase();
+  if (fromEnv) return fromEnv;
+  if (!file) return "color";
+  try {
+    const doc = parseDocument(readFileSync(file, "utf8"));
+    const v = doc.get("log_format");
+    return typeof v === "string" ? v.trim().toLowerCase() : "color";
+  } catch {
+    return "color";
+  }
 }

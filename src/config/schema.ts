@@ -3,30 +3,43 @@
  * environment (key uppercased, `.` → `_`), including keys absent from the file.
  */
 import { z } from "zod";
+import { describeValue } from "../validation/zod-errors.js";
 
 /** YAML/env booleans: true/false, "true"/"false" (any case), yes/no, on/off, 1/0. */
-export const boolish = z.union([
-  z.boolean(),
-  z.string().transform((s, ctx) => {
-    const v = s.trim().toLowerCase();
-    if (["true", "yes", "on", "1", "y"].includes(v)) return true;
-    if (["false", "no", "off", "0", "n", ""].includes(v)) return false;
-    ctx.addIssue({ code: "custom", message: `expected a boolean, got '${s}'` });
-    return z.NEVER;
-  }),
-  z.number().transform((n) => n !== 0),
-]);
+export const boolish = z.union(
+  [
+    z.boolean(),
+    z.string().transform((s, ctx) => {
+      const v = s.trim().toLowerCase();
+      if (["true", "yes", "on", "1", "y"].includes(v)) return true;
+      if (["false", "no", "off", "0", "n", ""].includes(v)) return false;
+      ctx.addIssue({ code: "custom", message: `expected a boolean (true or false), got '${s}'` });
+      return z.NEVER;
+    }),
+    z.number().transform((n) => n !== 0),
+  ],
+  { error: (iss) => `expected a boolean (true or false), got ${describeValue(iss.input)}` },
+);
 
 /** A list given as a YAML list or as a comma-separated string (env vars). */
-export const stringList = z.union([
-  z.array(z.union([z.string(), z.number(), z.boolean()]).transform(String)),
-  z.string().transform((s) =>
-    s
-      .split(",")
-      .map((x) => x.trim())
-      .filter((x) => x !== ""),
-  ),
-]);
+export const stringList = z.union(
+  [
+    z
+      .array(
+        z.union([z.string(), z.number(), z.boolean()], {
+          error: (iss) => `expected a string, got ${describeValue(iss.input)}`,
+        }),
+      )
+      .transform((items) => items.map(String)),
+    z.string().transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== ""),
+    ),
+  ],
+  { error: (iss) => `expected a list or a comma-separated string, got ${describeValue(iss.input)}` },
+);
 
 const intish = z.coerce.number().int();
 

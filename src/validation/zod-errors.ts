@@ -250,14 +250,23 @@ function collect(
   const full = [...prefix, ...path];
   switch (issue.code) {
     case "invalid_union": {
-      if (!isDefaultMessage(issue.message)) {
-        out.push({ path: full, reason: withGot(issue.message, at.found ? at.value : issue.input) });
+      const given = at.found ? at.value : issue.input;
+      const branches = issue.errors;
+      // A branch that got past the type check is the one the value was meant for.
+      const typeOnly = (b: readonly Issue[]) =>
+        b.length > 0 &&
+        b.every((i) => i.code === "invalid_type" && i.path.length === 0 && isDefaultMessage(i.message));
+      const meant = branches.filter((b) => b.length > 0 && !typeOnly(b));
+      if (meant.length > 0) {
+        for (const i of meant[0]!) collect(i, path, root, hasRoot, prefix, out);
         return;
       }
-      const branches = issue.errors;
+      if (!isDefaultMessage(issue.message)) {
+        out.push({ path: full, reason: withGot(issue.message, given) });
+        return;
+      }
       if (branches.length === 0) {
         const disc = (issue as { discriminator?: string }).discriminator;
-        const given = at.found ? at.value : issue.input;
         out.push({
           path: full,
           reason: disc
@@ -266,17 +275,7 @@ function collect(
         });
         return;
       }
-      // A branch that got past the type check is the one the value was meant for.
-      const typeOnly = (b: readonly Issue[]) =>
-        b.length > 0 &&
-        b.every((i) => i.code === "invalid_type" && i.path.length === 0 && isDefaultMessage(i.message));
-      const meant = branches.filter((b) => !typeOnly(b));
-      if (meant.length > 0) {
-        for (const i of meant[0]!) collect(i, path, root, hasRoot, prefix, out);
-        return;
-      }
       const expected = [...new Set(branches.map((b) => typeName((b[0] as { expected: string }).expected)))];
-      const given = at.found ? at.value : issue.input;
       out.push({ path: full, reason: `expected ${alternatives(expected)}, got ${describeValue(given)}` });
       return;
     }
