@@ -3,6 +3,9 @@
 # 127.0.0.1 with free ports, installs the Calico/Cilium CRDs and creates kwok nodes.
 #   scripts/k8s/up.sh BIN_DIR RUN_DIR
 # Writes RUN_DIR/kubeconfig and RUN_DIR/*.pid, prints `export FALCO_TALON_TEST_KUBECONFIG=...`.
+# Requests made with RUN_DIR/audit.kubeconfig (a second admin token, user talon-audited) are
+# written to the API server's audit log RUN_DIR/audit.log (Metadata level, one line per request,
+# at RequestReceived so the lines follow the order requests arrive); nothing else is audited.
 # Stop with scripts/k8s/down.sh RUN_DIR (also done here when start-up fails).
 set -euo pipefail
 BIN=$(readlink -f "$1")
@@ -42,16 +45,30 @@ openssl x509 -req -in api.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -
 openssl genrsa -out sa.key 2048 2>/dev/null
 openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
 TOKEN=$(openssl rand -hex 32)
-echo "$TOKEN,admin,admin,system:masters" >tokens.csv
+AUDIT_TOKEN=$(openssl rand -hex 32)
+printf '%s\n' "$TOKEN,admin,admin,system:masters" "$AUDIT_TOKEN,talon-audited,talon-audited,system:masters" >tokens.csv
 chmod 600 tokens.csv ca.key api.key sa.key
-cat >kubeconfig <<KC
+for kc in kubeconfig:admin:$TOKEN audit.kubeconfig:talon-audited:$AUDIT_TOKEN; do
+  IFS=: read -r file user token <<<"$kc"
+  cat >"$file" <<KC
 apiVersion: v1
 kind: Config
 clusters: [{name: talon-test, cluster: {server: "https://127.0.0.1:$PA", certificate-authority: "$RUN/ca.crt"}}]
-users: [{name: admin, user: {token: "$TOKEN"}}]
-contexts: [{name: talon-test, context: {cluster: talon-test, user: admin}}]
+users: [{name: $user, user: {token: "$token"}}]
+contexts: [{name: talon-test, context: {cluster: talon-test, user: $user}}]
 current-context: talon-test
 KC
+done
+# Only the audited user's requests are logged: the other suites' traffic costs nothing.
+cat >audit-policy.yaml <<AP
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [ResponseStarted, ResponseComplete, Panic]
+rules:
+  - level: Metadata
+    users: [talon-audited]
+  - level: None
+AP
 export KUBECONFIG="$RUN/kubeconfig"
 
 "$BIN/etcd" --name t --data-dir "$RUN/etcd" --unsafe-no-fsync \
@@ -67,6 +84,7 @@ echo $! >etcd.pid
   --service-account-issuer=https://kubernetes.default.svc --service-account-key-file=sa.pub \
   --service-account-signing-key-file=sa.key --service-cluster-ip-range=10.96.0.0/16 \
   --kubelet-preferred-address-types=InternalIP,Hostname --endpoint-reconciler-type=none \
+  --audit-policy-file=audit-policy.yaml --audit-log-path="$RUN/audit.log" --audit-log-mode=blocking \
   >apiserver.log 2>&1 &
 echo $! >apiserver.pid
 

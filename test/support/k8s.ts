@@ -2,9 +2,12 @@
  * The real Kubernetes API server started by scripts/test.sh (scripts/k8s/up.sh), and
  * helpers to put workloads on its kwok nodes. Without a cluster, tests fail loudly.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
+import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { KubeConfig, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
 import { pino } from "pino";
 import type { z } from "zod";
 import { configSchema } from "../../src/config/schema.js";
@@ -266,4 +269,142 @@ export async function runActionner<S extends z.ZodType>(
   };
   await actionner.checks(input);
   return actionner.run(input);
+}
+
+/** One request as the API server's audit log recorded it (Metadata level). */
+export interface AuditEntry {
+  auditID: string;
+  stage: string;
+  requestURI: string;
+  verb: string;
+  user?: { username?: string };
+  impersonatedUser?: { username?: string };
+  userAgent?: string;
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    namespace?: string;
+    name?: string;
+    apiGroup?: string;
+    apiVersion?: string;
+  };
+}
+
+/** A client whose requests the test API server audits, under a user of its own. */
+export interface AuditedClient {
+  /** The impersonated user every request of `kube` is made as (bound to cluster-admin). */
+  user: string;
+  kube: KubeClient;
+  /**
+   * Runs `fn` and returns the requests this client made meanwhile, in arrival order (marker
+   * requests before and after bound the window; `fn` must await its own requests).
+   */
+  record<T>(fn: () => Promise<T>): Promise<{ value: T; requests: AuditEntry[] }>;
+  dispose(): Promise<void>;
+}
+
+/** The audit log and the audited user's kubeconfig, next to the test kubeconfig (scripts/k8s/up.sh). */
+export function auditFiles(c: TestCluster): { log: string; kubeconfig: string } {
+  const dir = dirname(c.kubeconfigPath);
+  return { log: join(dir, "audit.log"), kubeconfig: join(dir, "audit.kubeconfig") };
+}
+
+/**
+ * A client of the test cluster whose requests are audited, as a fresh user named after `label`
+ * (so concurrent test files never see each other's requests). The admin binds that user to
+ * cluster-admin; requests are made with the audited token impersonating it.
+ */
+export async function auditedClient(c: TestCluster, label: string): Promise<AuditedClient> {
+  const files = auditFiles(c);
+  if (!existsSync(files.log) && !existsSync(files.kubeconfig)) {
+    throw new Error(
+      `the test cluster has no audit log (${files.log}): it was started by an older scripts/k8s/up.sh; restart it`,
+    );
+  }
+  const user = `talon-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const binding = `audit-${user}`.slice(0, 253);
+  await c.kube.rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name: binding },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+    },
+  });
+  const config = new KubeConfig();
+  config.loadFromFile(files.kubeconfig);
+  const exported = JSON.parse(config.exportConfig()) as { users: { user: Record<string, unknown> }[] };
+  for (const u of exported.users) u.user["as"] = user;
+  const dir = await mkdtemp(join(tmpdir(), "talon-audited-"));
+  const path = join(dir, "kubeconfig");
+  await writeFile(path, JSON.stringify(exported), { mode: 0o600 });
+  const kube = createKubeClient(path);
+  // RBAC reaches the authorizer through an informer: wait until the binding is in effect.
+  await waitFor(`the audited user ${user} to be authorised`, () => kube.core.listNamespace({ limit: 1 }));
+
+  const mark = async (): Promise<string> => {
+    const name = `audit-mark-${randomBytes(8).toString("hex")}`;
+    await kube.core.readNamespace({ name }).catch(() => undefined);
+    return name;
+  };
+  const isMark = (e: AuditEntry, name: string) =>
+    e.objectRef?.resource === "namespaces" && e.objectRef.name === name && e.verb === "get";
+
+  return {
+    user,
+    kube,
+    async record(fn) {
+      const offset = existsSync(files.log) ? (await stat(files.log)).size : 0;
+      const start = await mark();
+      const value = await fn();
+      const end = await mark();
+      const mine = await waitFor(
+        `the audit entry of ${end}`,
+        async () => {
+          const entries = (await readAuditEntries(files.log, offset)).filter(
+            (e) => e.impersonatedUser?.username === user,
+          );
+          const i = entries.findIndex((e) => isMark(e, start));
+          const j = entries.findIndex((e) => isMark(e, end));
+          return i >= 0 && j > i ? entries.slice(i + 1, j) : undefined;
+        },
+        10_000,
+        50,
+      );
+      return { value, requests: mine };
+    },
+    async dispose() {
+      await c.kube.rbac.deleteClusterRoleBinding({ name: binding }).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The complete audit lines of `path` from byte `offset` on. */
+async function readAuditEntries(path: string, offset: number): Promise<AuditEntry[]> {
+  const fh = await open(path, "r");
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.alloc(Math.max(0, size - offset));
+    await fh.read(buf, 0, buf.length, offset);
+    const text = buf.toString("utf8");
+    const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+    const out: AuditEntry[] = [];
+    for (const line of complete.split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        out.push(JSON.parse(line) as AuditEntry);
+      } catch {
+        // A line cut by the offset (another writer's half line): not ours.
+      }
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** `verb resource[/subresource] namespace/name` of an audited request, for assertion messages. */
+export function auditText(e: AuditEntry): string {
+  const r = e.objectRef ?? {};
+  return `${e.verb} ${r.resource ?? "?"}${r.subresource ? `/${r.subresource}` : ""} ${r.namespace ?? ""}/${r.name ?? ""} (${e.requestURI})`;
 }
