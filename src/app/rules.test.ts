@@ -12,7 +12,7 @@ const rule = (name: string) => `
   actionner: kubernetes:label
   parameters:
     labels:
-      seen: "${name}"
+      seen: "${name.replace(/\W+/g, "-")}"
 - rule: ${name}
   match:
     rules: [Terminal shell in container]

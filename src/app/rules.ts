@@ -9,13 +9,19 @@ import { createHash } from "node:crypto";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
-import { findActionner } from "../actionners/registry.js";
-import { findContext } from "../contexts/registry.js";
+import { actionnerName, actionners, findActionner } from "../actionners/registry.js";
+import type { Config } from "../config/schema.js";
+import { contexts, findContext } from "../contexts/registry.js";
 import { expandRulesPaths, isFolder } from "../files/rules-paths.js";
-import { findOutput } from "../outputs/registry.js";
+import { findNotifier, notifiers } from "../notifiers/registry.js";
+import { findOutput, outputName, outputs } from "../outputs/registry.js";
 import type { PluginEnv } from "../plugins/types.js";
 import { formatProblem, loadRules, validateRules } from "../rules/index.js";
-import type { RuleSet } from "../rules/types.js";
+import { sortProblems } from "../rules/load.js";
+import type { RuleProblem, RuleSet, SourcePos } from "../rules/types.js";
+import { unknownKeys } from "../validation/keys.js";
+import { closest } from "../validation/suggest.js";
+import { pathText, zodProblems } from "../validation/zod-errors.js";
 
 export interface LoadedRules {
   ruleset?: RuleSet;
@@ -23,18 +29,119 @@ export interface LoadedRules {
   warnings: string[];
 }
 
-export const registry = { findActionner, findOutput, findContext };
+export const registry = {
+  findActionner,
+  findOutput,
+  findContext,
+  findNotifier,
+  names: () => ({
+    actionners: actionners.map(actionnerName),
+    outputs: outputs.map(outputName),
+    contexts: contexts.map((c) => c.info.name),
+    notifiers: notifiers.map((n) => n.info.name),
+  }),
+};
 
-/** Loads and validates; `env` enables output checks (folders, buckets). */
-export async function loadValidRules(files: string[], env?: Omit<PluginEnv, "signal">): Promise<LoadedRules> {
+/** Where a configuration key was set (`file:line:col`, `env NAME`), see LoadedConfig.origin. */
+export type ConfigOrigin = (path: readonly (string | number)[]) => string | undefined;
+
+/**
+ * The one validation behind `server` (startup and every reload) and `rules check`: the rules
+ * files (syntax, schema, unknown keys, structure), the plug-ins they use (actionners,
+ * parameters, outputs and, with `env`, the outputs' checks such as local:file's folder), and,
+ * with `env`, the notifiers they and `default_notifiers` name, with their settings. Every
+ * problem of every file is returned, once, in file and position order; the rules are
+ * returned only when there is none.
+ */
+export async function loadValidRules(
+  files: string[],
+  env?: Omit<PluginEnv, "signal">,
+  origin?: ConfigOrigin,
+): Promise<LoadedRules> {
   const loaded = loadRules(files);
-  const warnings = loaded.warnings.map(formatProblem);
-  if (!loaded.ruleset || loaded.problems.length > 0) {
-    return { errors: loaded.problems.map(formatProblem), warnings };
+  const problems = [...loaded.problems];
+  const warnings = [...loaded.warnings];
+  if (loaded.partial) problems.push(...(await validateRules(loaded.partial, registry, env, warnings)));
+  if (env) checkNotifiers(loaded.partial, env.config, origin, problems, warnings);
+  const order = loaded.files ?? files;
+  const errors = sortProblems(problems, order).map(formatProblem);
+  const warningLines = sortProblems(warnings, order).map(formatProblem);
+  if (errors.length > 0 || !loaded.ruleset) return { errors, warnings: warningLines };
+  return { ruleset: loaded.ruleset, errors, warnings: warningLines };
+}
+
+/** A problem placed where the configuration key was set. */
+function configProblem(
+  origin: ConfigOrigin | undefined,
+  path: (string | number)[],
+  reason: string,
+  named = true,
+): RuleProblem {
+  const where = origin?.(path);
+  const text = named ? `${pathText(path)}: ${reason}` : reason;
+  const m = where ? /^(.*):(\d+):(\d+)$/.exec(where) : null;
+  if (m) return { pos: { file: m[1]!, line: Number(m[2]), col: Number(m[3]) }, message: text };
+  const nowhere: SourcePos = { file: "", line: 0, col: 0 };
+  // An environment variable is named instead of the key (it is what must be fixed).
+  if (where) return { pos: nowhere, message: `${where}: ${reason}` };
+  return { pos: nowhere, message: text };
+}
+
+/**
+ * `default_notifiers` must name notifiers, and every notifier in use (default or named by a
+ * rule) must have valid settings. Settings of unknown notifiers and unknown settings keys are
+ * warnings.
+ */
+function checkNotifiers(
+  ruleset: RuleSet | undefined,
+  config: Config,
+  origin: ConfigOrigin | undefined,
+  problems: RuleProblem[],
+  warnings: RuleProblem[],
+): void {
+  const known = notifiers.map((n) => n.info.name);
+  const hint = (name: string) => {
+    const c = closest(name, known);
+    return c ? `, did you mean '${c}'?` : "";
+  };
+  const used = new Map<string, string | undefined>();
+  for (const [i, name] of config.default_notifiers.entries()) {
+    if (findNotifier(name)) used.set(name.toLowerCase(), undefined);
+    else
+      problems.push(
+        configProblem(origin, ["default_notifiers", i], `unknown notifier '${name}'${hint(name)}`),
+      );
   }
-  const problems = await validateRules(loaded.ruleset, registry, env);
-  if (problems.length > 0) return { errors: problems.map(formatProblem), warnings };
-  return { ruleset: loaded.ruleset, errors: [], warnings };
+  for (const rule of ruleset?.rules ?? []) {
+    for (const name of rule.notifiers) {
+      const key = name.toLowerCase();
+      if (findNotifier(name) && !used.has(key)) used.set(key, rule.name);
+    }
+  }
+  for (const [name, settings] of Object.entries(config.notifiers)) {
+    const notifier = findNotifier(name);
+    if (!notifier) {
+      const reason = `settings of an unknown notifier '${name}' are ignored${hint(name)}`;
+      warnings.push(configProblem(origin, ["notifiers", name], reason, false));
+      continue;
+    }
+    for (const u of unknownKeys(notifier.parameters, settings)) {
+      const path = ["notifiers", name, ...(u.path as (string | number)[])];
+      const suggestion = u.suggestion ? `, did you mean '${u.suggestion}'?` : "";
+      warnings.push(configProblem(origin, path, `unknown key '${pathText(path)}'${suggestion}`, false));
+    }
+  }
+  for (const [name, rule] of used) {
+    const notifier = findNotifier(name)!;
+    const settings = config.notifiers[name] ?? {};
+    const parsed = notifier.parameters.safeParse(settings);
+    if (parsed.success) continue;
+    const user = rule === undefined ? "default_notifiers" : `the rule '${rule}'`;
+    for (const p of zodProblems(parsed.error, settings)) {
+      const path = ["notifiers", name, ...(p.path as (string | number)[])];
+      problems.push(configProblem(origin, path, `${p.reason} (notifier '${name}' is used by ${user})`));
+    }
+  }
 }
 
 /** What the rules paths hold now: the files a folder expands to, and their contents. */

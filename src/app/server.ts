@@ -100,7 +100,7 @@ async function initPlugins(
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const env = opts.env ?? process.env;
-  const { config, warnings } = loadConfig({
+  const { config, warnings, origin } = loadConfig({
     file: opts.configFile ?? DEFAULT_CONFIG_PATH,
     fileIsDefault: opts.configFile === undefined,
     env,
@@ -129,7 +129,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const files = opts.rulesFiles && opts.rulesFiles.length > 0 ? opts.rulesFiles : config.rules_files;
-  const loaded = await loadValidRules(files, pluginEnv);
+  // The same validation as `rules check` (and every reload).
+  const loaded = await loadValidRules(files, pluginEnv, origin);
   for (const w of loaded.warnings) logger.warn({ warning: w }, "rules");
   if (!loaded.ruleset) {
     for (const e of loaded.errors) logger.error({ error: e }, "rules");
@@ -147,7 +148,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ? watchRules({
         files,
         logger,
-        load: (f) => loadValidRules(f, pluginEnv),
+        load: (f) => loadValidRules(f, pluginEnv, origin),
         onReload: async (next) => {
           await initPlugins(next, pluginEnv, initialised);
           ruleset = next;

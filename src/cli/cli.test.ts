@@ -69,7 +69,8 @@ describe("falco-talon CLI", () => {
     );
     const r = cli("rules", "check", "-r", bad);
     assert.equal(r.code, 1);
-    assert.match(r.out, new RegExp(`${bad}:3:15: incorrect priority`));
+    assert.match(r.out, new RegExp(`${bad}:3:15: match.priority: incorrect priority '>=Info'`));
+    assert.match(r.out, new RegExp(`${bad}:6:18: unknown actionner 'tests:missing'`));
     assert.match(r.out, /invalid rules/);
   });
 

@@ -3,12 +3,13 @@
  * The `falco-talon` command line (talon.md §10), with commander.
  */
 import { Command, Option } from "commander";
-import { ConfigError, loadConfig } from "../config/load.js";
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, peekLogFormat } from "../config/load.js";
 import { formatProblem, loadRules, printRules } from "../rules/index.js";
-import { BUILD } from "../version.js";
+import { buildInfo } from "../version.js";
 import { type ListFormat, listActionners, listNotifiers, listOutputs } from "./list.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** `-r`: a root flag (Talon's persistent flag), accepted before or after the command. */
 const rulesOption = () =>
   new Option("-r, --rules <path>", "rules file or folder of *.yaml files (repeatable; overrides rules_files)")
     .argParser(collect)
@@ -20,41 +21,71 @@ function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
+/** The root `-r` values, wherever they were given on the command line. */
+function rulesFlag(cmd: Command): string[] {
+  return (cmd.optsWithGlobals() as { rules?: string[] }).rules ?? [];
+}
+
 /** Rules files: -r when given, else `rules_files` from the config (file and env). */
 function rulesFilesFrom(rules: string[], configFile: string | undefined): string[] {
   if (rules.length > 0) return rules;
   return loadConfig({ file: configFile, env: process.env }).config.rules_files;
 }
 
+/**
+ * A fatal error, printed on stderr: one JSON log line when the log format is `json` (from
+ * LOG_FORMAT or the config file's log_format), else `fatal: <message>` and one line per problem.
+ */
+export function fatalText(err: unknown, logFormat: string, now = new Date()): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const problems = err instanceof ConfigError ? err.problems : [];
+  if (logFormat === "json") {
+    const error = problems.length > 0 ? problems.join("; ") : message;
+    const line: Record<string, unknown> = {
+      level: "fatal",
+      time: now.toISOString(),
+      message: "startup failed",
+      error,
+    };
+    if (problems.length > 1) line.problems = problems;
+    return `${JSON.stringify(line)}\n`;
+  }
+  return `fatal: ${message}\n`;
+}
+
+/** Prints a fatal error in the configured log format and exits 1. */
+function fatal(err: unknown, configFile: string | undefined): never {
+  process.stderr.write(fatalText(err, peekLogFormat(configFile, process.env)));
+  process.exit(1);
+}
+
 export function buildProgram(): Command {
   const program = new Command("falco-talon")
     .description("Falco Talon: a response engine for Falco, in TypeScript")
+    .addOption(rulesOption())
     .showHelpAfterError();
 
   program
     .command("server")
     .description("start the server")
     .option("-c, --config <file>", "config file (default /etc/falco-talon/config.yaml)")
-    .addOption(rulesOption())
     .addOption(
       new Option("--falco-rules <file>", "Falco rules file for built-in detection (repeatable)")
         .argParser(collect)
         .default([]),
     )
-    .action(async (opts: { config?: string; rules: string[]; falcoRules: string[] }) => {
+    .action(async (opts: { config?: string; falcoRules: string[] }, cmd: Command) => {
       const { startServer, StartupError } = await import("../app/server.js");
       try {
         await startServer({
           configFile: opts.config,
-          rulesFiles: opts.rules,
+          rulesFiles: rulesFlag(cmd),
           falcoRulesFiles: opts.falcoRules,
           handleSignals: true,
         });
       } catch (err) {
-        if (err instanceof StartupError || err instanceof ConfigError) {
-          console.error(`fatal: ${err.message}`);
-          process.exit(1);
-        }
+        if (err instanceof StartupError || err instanceof ConfigError)
+          fatal(err, opts.config ?? DEFAULT_CONFIG_PATH);
         throw err;
       }
     });
@@ -62,40 +93,34 @@ export function buildProgram(): Command {
   const rules = program.command("rules").description("manage rules");
   rules
     .command("check")
-    .description("check the rules files; every problem is printed as file:line:col: message")
+    .description(
+      "check the rules as the server does at startup; every problem is printed as file:line:col: message",
+    )
     .option("-c, --config <file>", "config file")
-    .addOption(rulesOption())
     .option("--falco", "the files are Falco rules files (falco.rules_files when no -r)")
-    .action(async (opts: { config?: string; rules: string[]; falco?: boolean }) => {
+    .action(async (opts: { config?: string; falco?: boolean }, cmd: Command) => {
+      const flag = rulesFlag(cmd);
       if (opts.falco) {
         const files =
-          opts.rules.length > 0
-            ? opts.rules
+          flag.length > 0
+            ? flag
             : loadConfig({ file: opts.config, env: process.env }).config.falco.rules_files;
         const { runFalcoRulesCheck } = await import("../falco/index.js");
         process.exitCode = runFalcoRulesCheck(files, out);
         if (process.exitCode === 0) out("rules file valid");
         return;
       }
-      const files = rulesFilesFrom(opts.rules, opts.config);
-      const { loadValidRules } = await import("../app/rules.js");
-      const result = await loadValidRules(files);
-      for (const w of result.warnings) out(`warning: ${w}`);
-      if (!result.ruleset) {
-        for (const e of result.errors) out(e);
-        out("invalid rules");
-        process.exitCode = 1;
-        return;
-      }
-      out("rules file valid");
+      const { checkRules } = await import("./check.js");
+      const result = await checkRules({ configFile: opts.config, rules: flag, env: process.env });
+      for (const line of result.lines) out(line);
+      process.exitCode = result.valid ? 0 : 1;
     });
   rules
     .command("print")
     .description("print the merged rules")
     .option("-c, --config <file>", "config file")
-    .addOption(rulesOption())
-    .action((opts: { config?: string; rules: string[] }) => {
-      const loaded = loadRules(rulesFilesFrom(opts.rules, opts.config));
+    .action((opts: { config?: string }, cmd: Command) => {
+      const loaded = loadRules(rulesFilesFrom(rulesFlag(cmd), opts.config));
       if (!loaded.ruleset || loaded.problems.length > 0) {
         for (const p of loaded.problems) out(formatProblem(p));
         process.exitCode = 1;
@@ -135,11 +160,11 @@ export function buildProgram(): Command {
       "print the minimal ClusterRole for the actionners, outputs, contexts and notifiers the rules use",
     )
     .option("-c, --config <file>", "config file (for rules_files and default_notifiers)")
-    .addOption(rulesOption())
-    .action(async (opts: { config?: string; rules: string[] }) => {
+    .action(async (opts: { config?: string }, cmd: Command) => {
       const { renderRbac } = await import("./rbac.js");
       const { config } = loadConfig({ file: opts.config, env: process.env });
-      const files = opts.rules.length > 0 ? opts.rules : config.rules_files;
+      const rules = rulesFlag(cmd);
+      const files = rules.length > 0 ? rules : config.rules_files;
       out(await renderRbac(files, { notifiers: config.default_notifiers }));
     });
 
@@ -201,19 +226,19 @@ export function buildProgram(): Command {
   program
     .command("detect")
     .description("replay Kubernetes audit events through Falco rules; print alerts as Falco JSON lines")
-    .addOption(rulesOption())
     .requiredOption("-e, --events <file>", "audit events: one JSON value per line, or an EventList")
-    .action(async (opts: { rules: string[]; events: string }) => {
+    .action(async (opts: { events: string }, cmd: Command) => {
       const { runDetect } = await import("../falco/index.js");
-      process.exitCode = await runDetect({ rules: opts.rules, events: opts.events, out });
+      process.exitCode = await runDetect({ rules: rulesFlag(cmd), events: opts.events, out });
     });
 
   program
     .command("version")
     .description("print the version information")
     .action(() => {
-      const width = Math.max(...Object.keys(BUILD).map((k) => k.length)) + 2;
-      for (const [k, v] of Object.entries(BUILD)) out(`${`${k}:`.padEnd(width)}${v}`);
+      const info = buildInfo();
+      const width = Math.max(...Object.keys(info).map((k) => k.length)) + 2;
+      for (const [k, v] of Object.entries(info)) out(`${`${k}:`.padEnd(width)}${v}`);
     });
 
   return program;
@@ -224,8 +249,5 @@ const isMain =
 if (isMain) {
   buildProgram()
     .parseAsync(process.argv)
-    .catch((err) => {
-      console.error(`fatal: ${(err as Error).message}`);
-      process.exit(1);
-    });
+    .catch((err) => fatal(err, undefined));
 }
