@@ -19,10 +19,8 @@ export function metadataActionner(field: "labels" | "annotations") {
     [field]: (field === "labels" ? labelMap : annotationMap).refine((m) => Object.keys(m).length > 0, {
       message: `parameter '${field}' should have at least one ${singular}`,
     }),
-    level: z
-      .string()
-      .default("pod")
-      .transform((l) => (l === "node" ? "node" : "pod")),
+    // A typo such as `level: container` is an error, not a silent pod-level action.
+    level: z.enum(["pod", "node"]).default("pod"),
   };
   type Params = { level: "node" | "pod" } & Partial<Record<"labels" | "annotations", Record<string, string>>>;
   // The computed key loses zod's inference; the output type is stated instead.
@@ -68,6 +66,13 @@ export function metadataActionner(field: "labels" | "annotations") {
     },
     parameters,
     nodeLevel: (p) => p.level === "node",
+    kubernetesPermissions: (p) =>
+      p.level === "node"
+        ? [
+            { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+            { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
+          ]
+        : [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] }],
     async checks(input) {
       const { ref } = validated(input);
       await getPod(input.env.kube(), ref, callOptions(input.env));
