@@ -270,3 +270,97 @@ describe("validateRules", () => {
     ]);
   });
 });
+
+describe("validateRules: strict parameters", () => {
+  const strictRegistry: RuleRegistry = {
+    ...registry,
+    findActionner: (n) =>
+      n === "kubernetes:networkpolicy"
+        ? stubActionner(
+            info("kubernetes", "networkpolicy"),
+            z.object({ allow_cidr: z.array(z.string()).default([]) }),
+          )
+        : n === "kubernetes:annotation"
+          ? stubActionner(
+              info("kubernetes", "annotation"),
+              z.object({
+                annotations: z.record(z.string(), z.string()),
+                level: z.enum(["pod", "node"]).default("pod"),
+              }),
+            )
+          : registry.findActionner(n),
+    findNotifier: (n) => (n === "slack" ? ({ info: { name: "slack" } } as never) : undefined),
+    names: () => ({
+      actionners: ["kubernetes:terminate", "kubernetes:label"],
+      outputs: ["local:file"],
+      contexts: ["k8snode", "aws"],
+      notifiers: ["slack", "webhook"],
+    }),
+  };
+
+  test("unknown keys of actionner and output parameters are errors at the key, with a hint", async () => {
+    const text = `- action: Kill
+  actionner: kubernetes:terminate
+  parameters:
+    grace_period_second: 20
+- rule: R
+  notifiers: [slak]
+  actions:
+    - action: Kill
+    - action: Kill again
+      actionner: kubernetes:terminate
+      parameters: {ignoreDaemonsets: true}
+    - action: Save
+      actionner: kubernetes:download
+      parameters: {file: /f}
+      output: {target: local:file, parameters: {destination: /tmp, destinaton: /tmp}}
+    - action: Note
+      actionner: kubernetes:annotation
+      parameters: {annotations: {a: b}, level: container}
+    - action: Oops
+      actionner: kubernetes:terminat
+      additional_contexts: [awss]
+`;
+    const out = (await validateRules(ruleset(text), strictRegistry)).map(formatProblem);
+    assert.deepEqual(out, [
+      "r.yaml:4:5: unknown key 'parameters.grace_period_second' for kubernetes:terminate, did you mean 'grace_period_seconds'?",
+      "r.yaml:6:15: unknown notifier 'slak', did you mean 'slack'?",
+      "r.yaml:11:20: unknown key 'parameters.ignoreDaemonsets' for kubernetes:terminate",
+      "r.yaml:15:68: unknown key 'output.parameters.destinaton' for local:file, did you mean 'destination'?",
+      "r.yaml:18:48: parameters.level: invalid value 'container', expected one of: pod, node",
+      "r.yaml:20:18: unknown actionner 'kubernetes:terminat', did you mean 'kubernetes:terminate'?",
+      "r.yaml:21:29: unknown context 'awss', did you mean 'aws'?",
+    ]);
+  });
+
+  test("a definition referenced by several rules reports its problems once", async () => {
+    const text = `- action: Kill
+  actionner: kubernetes:terminate
+  parameters: {grace_period_seconds: -1}
+- rule: A
+  actions: [{action: Kill}]
+- rule: B
+  actions: [{action: Kill}]
+- rule: C
+  actions: [{action: Kill}]
+`;
+    assert.deepEqual((await validateRules(ruleset(text), strictRegistry)).map(formatProblem), [
+      "r.yaml:3:38: parameters.grace_period_seconds: expected a number >= 0, got -1",
+    ]);
+  });
+
+  test("Talon's example-only keys are accepted with a warning", async () => {
+    const warnings: import("./types.js").RuleProblem[] = [];
+    const text = `- rule: R
+  actions:
+    - action: Block
+      actionner: kubernetes:networkpolicy
+      parameters:
+        allow: [10.0.0.0/8]
+`;
+    assert.deepEqual(await validateRules(ruleset(text), strictRegistry, undefined, warnings), []);
+    assert.deepEqual(warnings.map(formatProblem), [
+      "r.yaml:6:9: unknown key 'parameters.allow' is ignored by kubernetes:networkpolicy (kept for Talon's examples), use 'allow_cidr'",
+    ]);
+  });
+});

@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { registry } from "../../src/app/rules.js";
 import { loadRules, validateRules } from "../../src/rules/index.js";
 
@@ -25,6 +26,10 @@ const cli = (...args: string[]) => {
 };
 
 describe("Talon's example rules files", () => {
+  // `rules check` runs the outputs' checks as the server does: the example's local:file
+  // destination must exist.
+  before(() => mkdirSync("/tmp/falco-talon", { recursive: true }));
+
   it("`falco-talon rules check -r rules.yaml -r rules_override.yaml` passes", () => {
     const r = cli("rules", "check", "-r", RULES, "-r", OVERRIDE);
     assert.equal(r.code, 0, r.out + r.err);
