@@ -12,6 +12,7 @@ export interface AuditDetector {
   /** Evaluates a request body; `error` is the 400 text for malformed input. */
   processAudit(body: string): { events: FalcoEvent[]; error?: string };
   ruleCount(): number;
+  ruleNames(): string[];
 }
 
 /** A Falco alert as the Talon event it would be if Falco had POSTed it. */
@@ -41,6 +42,7 @@ export function loadFalcoEngine(files: string[], logger: Logger): AuditDetector 
   );
   return {
     ruleCount: () => engine.ruleCount(),
+    ruleNames: () => engine.ruleNames(),
     processAudit(body) {
       let value: unknown;
       try {

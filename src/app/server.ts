@@ -195,6 +195,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     rules: () => ruleset,
     kube,
     queue,
+    ...(detector ? { falcoRuleNames: detector.ruleNames() } : {}),
     // Replicas share cooldowns, so another replica's next event on a target still waits.
     ...(queue ? { cooldowns: queue.cooldowns() } : {}),
     audit,

@@ -108,6 +108,11 @@ export class Engine {
     return this.rules.length;
   }
 
+  /** The names of the loaded rules (the only rule names this engine's alerts can carry). */
+  ruleNames(): string[] {
+    return this.rules.map((r) => r.name);
+  }
+
   enabledRuleCount(source?: string): number {
     if (source) return this.bySource.get(source)?.length ?? 0;
     let n = 0;

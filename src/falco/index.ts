@@ -17,6 +17,7 @@ export interface FalcoEngine {
   /** Evaluates one JSON event against rules of the given source. */
   processJson(event: unknown, source: string): FalcoAlert[];
   ruleCount(): number;
+  ruleNames(): string[];
 }
 
 export interface LoadFalcoRulesOptions extends EngineOptions, LoadOptions {}

@@ -68,6 +68,8 @@ export interface PipelineDeps {
   plugins?: PluginLookup;
   /** Action audit trail (audit.file and/or the JetStream audit stream); every action and output attempt is appended. */
   audit?: AuditSink;
+  /** Rule names of the built-in Falco engine: metric labels may carry them (see metrics/bounds). */
+  falcoRuleNames?: readonly string[];
   /** Spans of talon.md §9.2; defaults to a tracer that exports nothing (trace ids still exist). */
   tracer?: Tracer;
 }
@@ -192,7 +194,7 @@ export class Pipeline {
 
   /** Metric label values from events are bounded by the rules in force (see metrics/bounds). */
   private bounds(): LabelBounds {
-    return boundsFor(this.deps.rules());
+    return boundsFor(this.deps.rules(), this.deps.falcoRuleNames);
   }
 
   /**
