@@ -5,24 +5,50 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
+import { ConfigError } from "../config/load.js";
+import { fatalText } from "./main.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const cli = (...args: string[]) => {
+const run = (env: NodeJS.ProcessEnv, ...args: string[]) => {
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, RULES_FILES: "" },
+    env: { ...process.env, RULES_FILES: "", LOG_FORMAT: "", ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+const cli = (...args: string[]) => run({}, ...args);
 const tmp = mkdtempSync(join(tmpdir(), "cli-"));
 
 describe("falco-talon CLI", () => {
-  it("version prints tab-aligned build information", () => {
-    const r = cli("version");
+  it("version prints tab-aligned build information, with the checkout's commit", () => {
+    const r = run({ FALCO_TALON_GIT_COMMIT: "" }, "version");
     assert.equal(r.code, 0);
     assert.match(r.out, /^GitVersion:\s+\S+/m);
+    assert.match(r.out, /^GitCommit:\s+[0-9a-f]{40}$/m);
     assert.match(r.out, /^Platform:\s+linux\//m);
+  });
+
+  it("-r is a root flag: before or after the command", () => {
+    const before = cli("-r", "examples/rules.yaml", "rules", "check");
+    assert.equal(before.code, 0, before.out + before.err);
+    assert.match(before.out, /^rules file valid$/m);
+    const after = cli("actionners", "list", "-r", "examples/rules.yaml");
+    assert.equal(after.code, 0, after.err);
+    assert.match(after.out, /--- kubernetes:terminate ---/);
+  });
+
+  it("with log_format json, a fatal startup error is one JSON log line on stderr", () => {
+    const cfg = join(tmp, "json.yaml");
+    writeFileSync(cfg, "log_format: json\nlisten_port: 0\n");
+    const r = run({ LISTEN_PORT: "abc" }, "server", "-c", cfg, "-r", "examples/rules.yaml");
+    assert.equal(r.code, 1);
+    const lines = r.err.trim().split("\n");
+    assert.equal(lines.length, 1, r.err);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    assert.equal(line.level, "fatal");
+    assert.equal(line.message, "startup failed");
+    assert.equal(line.error, "env LISTEN_PORT: expected a number, got 'abc'");
   });
 
   it("notifiers list has a named header for each notifier (§11 test 3)", () => {
@@ -144,5 +170,23 @@ describe("falco-talon CLI", () => {
     const r = cli("server", "-c", cfg, "-r", bad);
     assert.equal(r.code, 1);
     assert.match(r.out, /unknown actionner/);
+  });
+});
+
+describe("fatalText", () => {
+  const now = new Date("2026-11-23T10:00:00Z");
+  it("json: one line with level, time, message and error (config problems joined, and listed)", () => {
+    const err = new ConfigError("invalid configuration:\na\nb", ["a: x", "b: y"]);
+    assert.deepEqual(JSON.parse(fatalText(err, "json", now)), {
+      level: "fatal",
+      time: "2026-11-23T10:00:00.000Z",
+      message: "startup failed",
+      error: "a: x; b: y",
+      problems: ["a: x", "b: y"],
+    });
+    assert.deepEqual(JSON.parse(fatalText(new Error("invalid rules"), "json", now)).error, "invalid rules");
+  });
+  it("text: fatal: <message>", () => {
+    assert.equal(fatalText(new Error("invalid rules"), "color", now), "fatal: invalid rules\n");
   });
 });

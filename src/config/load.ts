@@ -165,7 +165,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   for (const path of LEAF_PATHS) {
     const name = envName(path);
     const v = env[name];
-    if (v !== undefined) {
+    // An empty variable counts as unset (viper's default).
+    if (v !== undefined && v !== "") {
       setPath(raw, path, v);
       fromEnv.set(path.join("."), name);
     }
@@ -173,7 +174,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   for (const [name, v] of Object.entries(env)) {
     // NOTIFIERS_<NAME>_<SETTING>: notifier names have no underscore, settings may.
     const m = /^NOTIFIERS_([A-Z0-9]+)_(.+)$/.exec(name);
-    if (m && v !== undefined) {
+    if (m && v !== undefined && v !== "") {
       const path = ["notifiers", m[1]!.toLowerCase(), m[2]!.toLowerCase()];
       setPath(raw, path, v);
       fromEnv.set(path.join("."), name);
