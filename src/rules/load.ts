@@ -253,9 +253,12 @@ function readSource(source: RulesSource, items: Items, problem: Report): boolean
     if (isAction && isRule) {
       problem(item.pos, "an item cannot have both an 'action' and a 'rule' key");
     } else if (isAction) {
-      const { data } = parseItem(rawActionSchema, item, problem);
+      const { data, repaired, failed } = parseItem(rawActionSchema, item, problem);
       reportUnknownKeys(rawActionSchema, item, problem);
-      if (data) items.defs.push(itemAction(data, item));
+      // A definition whose name and actionner are fine is still used (and its parameters
+      // checked) without the offending values; otherwise its references are not checked.
+      const usable = data ?? (failed?.has("action") || failed?.has("actionner") ? undefined : repaired);
+      if (usable) items.defs.push(itemAction(usable, item));
       else items.brokenActions.add(nameOf(item, "action"));
     } else if (isRule) {
       const { data, repaired } = parseItem(rawRuleSchema, item, problem);
@@ -304,7 +307,7 @@ function parseItem<S extends z.ZodType>(
   schema: S,
   item: LocatedMap,
   problem: Report,
-): { data?: z.output<S>; repaired?: z.output<S> } {
+): { data?: z.output<S>; repaired?: z.output<S>; failed?: Set<string> } {
   const plain = toPlain(item);
   const parsed = schema.safeParse(plain);
   if (parsed.success) return { data: parsed.data };
@@ -315,10 +318,11 @@ function parseItem<S extends z.ZodType>(
     const where = pathText(p.path);
     problem(locate(item, p.path).pos, where ? `${where}: ${p.reason}` : p.reason, context);
   }
+  const failed = new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "")));
   const copy = structuredClone(plain);
-  for (const issue of parsed.error.issues) if (!markAt(copy, issue.path)) return {};
+  for (const issue of parsed.error.issues) if (!markAt(copy, issue.path)) return { failed };
   const again = schema.safeParse(compact(copy, true));
-  return again.success ? { repaired: again.data } : {};
+  return again.success ? { repaired: again.data, failed } : { failed };
 }
 
 const REMOVED = Symbol("removed");
