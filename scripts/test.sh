@@ -24,15 +24,19 @@ if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
 # cache outside the repo and started here; an existing FALCO_TALON_TEST_KUBECONFIG is reused.
 needs_cluster=""
 for f in "${files[@]}"; do case "$f" in test/* | ./test/*) needs_cluster=1 ;; esac; done
-if [ -n "$needs_cluster" ] && ! command -v nats-server >/dev/null 2>&1; then
-  # Debian's nats-server (JetStream) for the distributed-mode tests; installed once, up front,
-  # so parallel test files never race on dpkg.
+# Debian's nats-server (JetStream) for the distributed-mode tests, and busybox (run as
+# `busybox sh`) for the shell-template corpus next to dash and bash; installed once, up front,
+# so parallel test files never race on dpkg.
+pkgs=()
+command -v nats-server >/dev/null 2>&1 || pkgs+=(nats-server)
+command -v busybox >/dev/null 2>&1 || pkgs+=(busybox)
+if [ -n "$needs_cluster" ] && [ "${#pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null) ||
-      { echo "could not install nats-server" >&2; exit 1; }
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null) ||
+      { echo "could not install ${pkgs[*]}" >&2; exit 1; }
   else
-    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null) ||
-      { echo "could not install nats-server" >&2; exit 1; }
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null) ||
+      { echo "could not install ${pkgs[*]}" >&2; exit 1; }
   fi
 fi
 if [ -n "$needs_cluster" ] && [ -z "${FALCO_TALON_TEST_KUBECONFIG:-}" ]; then
