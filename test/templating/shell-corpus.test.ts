@@ -335,5 +335,20 @@ describe("shell templates: unsafe positions are refused when rules load", () => 
     for (const re of expect) assert.match(errors, re);
     assert.equal(result.errors.length, expect.length, errors);
     assert.doesNotMatch(errors, /action 'fine'|basename/);
+
+    // The same through `falco-talon rules check`.
+    const cli = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "rules", "check", "-r", rules],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(cli.status, 1, cli.stderr);
+    assert.match(
+      cli.stdout,
+      /rules\.yaml:13:18: .*the variable FD_NAME \(line 1, column 7\) can't be used here: 'eval'/,
+    );
+    assert.match(cli.stdout, /invalid rules/);
   });
 });
