@@ -24,7 +24,10 @@ describe("YAML booleans", () => {
   test("schemas give Talon's messages", () => {
     const r = yamlBoolean("continue").safeParse("maybe");
     assert.equal(r.success, false);
-    assert.equal(r.error?.issues[0]?.message, "'continue' setting can be 'true' or 'false' only, got 'maybe'");
+    assert.equal(
+      r.error?.issues[0]?.message,
+      "'continue' setting can be 'true' or 'false' only, got 'maybe'",
+    );
     assert.equal(dryRunSetting.parse("Server"), "server");
     assert.equal(dryRunSetting.parse("no"), false);
     assert.equal(dryRunSetting.safeParse("later").success, false);
