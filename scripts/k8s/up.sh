@@ -3,9 +3,10 @@
 # 127.0.0.1 with free ports, installs the Calico/Cilium CRDs and creates kwok nodes.
 #   scripts/k8s/up.sh BIN_DIR RUN_DIR
 # Writes RUN_DIR/kubeconfig and RUN_DIR/*.pid, prints `export FALCO_TALON_TEST_KUBECONFIG=...`.
-# Requests made with RUN_DIR/audit.kubeconfig (a second admin token, user talon-audited) are
-# written to the API server's audit log RUN_DIR/audit.log (Metadata level, one line per request,
-# at RequestReceived so the lines follow the order requests arrive); nothing else is audited.
+# Requests of users in the group `talon-audited` (tests sign their own client certificates with
+# RUN_DIR/ca.key, O=talon-audited) are written to the API server's audit log RUN_DIR/audit.log:
+# Metadata level, one line per request at RequestReceived, so the lines follow the order the
+# requests arrive. Nothing else is audited, so the other suites' traffic costs nothing.
 # Stop with scripts/k8s/down.sh RUN_DIR (also done here when start-up fails).
 set -euo pipefail
 BIN=$(readlink -f "$1")
@@ -45,28 +46,23 @@ openssl x509 -req -in api.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -
 openssl genrsa -out sa.key 2048 2>/dev/null
 openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
 TOKEN=$(openssl rand -hex 32)
-AUDIT_TOKEN=$(openssl rand -hex 32)
-printf '%s\n' "$TOKEN,admin,admin,system:masters" "$AUDIT_TOKEN,talon-audited,talon-audited,system:masters" >tokens.csv
+echo "$TOKEN,admin,admin,system:masters" >tokens.csv
 chmod 600 tokens.csv ca.key api.key sa.key
-for kc in kubeconfig:admin:$TOKEN audit.kubeconfig:talon-audited:$AUDIT_TOKEN; do
-  IFS=: read -r file user token <<<"$kc"
-  cat >"$file" <<KC
+cat >kubeconfig <<KC
 apiVersion: v1
 kind: Config
 clusters: [{name: talon-test, cluster: {server: "https://127.0.0.1:$PA", certificate-authority: "$RUN/ca.crt"}}]
-users: [{name: $user, user: {token: "$token"}}]
-contexts: [{name: talon-test, context: {cluster: talon-test, user: $user}}]
+users: [{name: admin, user: {token: "$TOKEN"}}]
+contexts: [{name: talon-test, context: {cluster: talon-test, user: admin}}]
 current-context: talon-test
 KC
-done
-# Only the audited user's requests are logged: the other suites' traffic costs nothing.
 cat >audit-policy.yaml <<AP
 apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [ResponseStarted, ResponseComplete, Panic]
 rules:
   - level: Metadata
-    users: [talon-audited]
+    userGroups: [talon-audited]
   - level: None
 AP
 export KUBECONFIG="$RUN/kubeconfig"

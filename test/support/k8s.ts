@@ -2,12 +2,13 @@
  * The real Kubernetes API server started by scripts/test.sh (scripts/k8s/up.sh), and
  * helpers to put workloads on its kwok nodes. Without a cluster, tests fail loudly.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { KubeConfig, type V1Pod, type V1PodSpec } from "@kubernetes/client-node";
+import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import { pino } from "pino";
 import type { z } from "zod";
 import { configSchema } from "../../src/config/schema.js";
@@ -278,7 +279,6 @@ export interface AuditEntry {
   requestURI: string;
   verb: string;
   user?: { username?: string };
-  impersonatedUser?: { username?: string };
   userAgent?: string;
   objectRef?: {
     resource?: string;
@@ -292,7 +292,7 @@ export interface AuditEntry {
 
 /** A client whose requests the test API server audits, under a user of its own. */
 export interface AuditedClient {
-  /** The impersonated user every request of `kube` is made as (bound to cluster-admin). */
+  /** The user every request of `kube` is made as (a client certificate in system:masters). */
   user: string;
   kube: KubeClient;
   /**
@@ -303,43 +303,85 @@ export interface AuditedClient {
   dispose(): Promise<void>;
 }
 
-/** The audit log and the audited user's kubeconfig, next to the test kubeconfig (scripts/k8s/up.sh). */
-export function auditFiles(c: TestCluster): { log: string; kubeconfig: string } {
+/** The audit log and the cluster CA that signs audited users, next to the test kubeconfig (scripts/k8s/up.sh). */
+export function auditFiles(c: TestCluster): { log: string; policy: string; caCert: string; caKey: string } {
   const dir = dirname(c.kubeconfigPath);
-  return { log: join(dir, "audit.log"), kubeconfig: join(dir, "audit.kubeconfig") };
+  return {
+    log: join(dir, "audit.log"),
+    policy: join(dir, "audit-policy.yaml"),
+    caCert: join(dir, "ca.crt"),
+    caKey: join(dir, "ca.key"),
+  };
 }
 
 /**
  * A client of the test cluster whose requests are audited, as a fresh user named after `label`
- * (so concurrent test files never see each other's requests). The admin binds that user to
- * cluster-admin; requests are made with the audited token impersonating it.
+ * (so concurrent test files never see each other's requests): a client certificate signed by
+ * the cluster CA with O=system:masters and O=talon-audited, the group up.sh's policy audits.
  */
 export async function auditedClient(c: TestCluster, label: string): Promise<AuditedClient> {
   const files = auditFiles(c);
-  if (!existsSync(files.log) && !existsSync(files.kubeconfig)) {
+  if (!existsSync(files.policy) || !existsSync(files.caKey)) {
     throw new Error(
-      `the test cluster has no audit log (${files.log}): it was started by an older scripts/k8s/up.sh; restart it`,
+      `the test cluster has no audit log policy (${files.policy}): it was started by an older scripts/k8s/up.sh; restart it`,
     );
   }
   const user = `talon-test-${label}-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const binding = `audit-${user}`.slice(0, 253);
-  await c.kube.rbac.createClusterRoleBinding({
-    body: {
-      metadata: { name: binding },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
-    },
-  });
-  const config = new KubeConfig();
-  config.loadFromFile(files.kubeconfig);
-  const exported = JSON.parse(config.exportConfig()) as { users: { user: Record<string, unknown> }[] };
-  for (const u of exported.users) u.user["as"] = user;
   const dir = await mkdtemp(join(tmpdir(), "talon-audited-"));
+  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  openssl(
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    "user.key",
+    "-out",
+    "user.csr",
+    "-subj",
+    `/O=system:masters/O=talon-audited/CN=${user}`,
+  );
+  await writeFile(join(dir, "user.ext"), "extendedKeyUsage=clientAuth\n");
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "user.csr",
+    "-CA",
+    files.caCert,
+    "-CAkey",
+    files.caKey,
+    "-set_serial",
+    `0x${randomBytes(8).toString("hex")}`,
+    "-days",
+    "1",
+    "-extfile",
+    "user.ext",
+    "-out",
+    "user.crt",
+  );
+  const server = c.kube.config.getCurrentCluster()?.server ?? "";
   const path = join(dir, "kubeconfig");
-  await writeFile(path, JSON.stringify(exported), { mode: 0o600 });
+  await writeFile(
+    path,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "t", cluster: { server, "certificate-authority": files.caCert } }],
+      users: [
+        {
+          name: user,
+          user: { "client-certificate": join(dir, "user.crt"), "client-key": join(dir, "user.key") },
+        },
+      ],
+      contexts: [{ name: "t", context: { cluster: "t", user } }],
+      "current-context": "t",
+    }),
+    { mode: 0o600 },
+  );
   const kube = createKubeClient(path);
-  // RBAC reaches the authorizer through an informer: wait until the binding is in effect.
-  await waitFor(`the audited user ${user} to be authorised`, () => kube.core.listNamespace({ limit: 1 }));
 
   const mark = async (): Promise<string> => {
     const name = `audit-mark-${randomBytes(8).toString("hex")}`;
@@ -357,11 +399,13 @@ export async function auditedClient(c: TestCluster, label: string): Promise<Audi
       const start = await mark();
       const value = await fn();
       const end = await mark();
+      // Blocking mode writes an entry before the request is served: the end marker's entry is
+      // in the file once its response is back (polling only covers a slow file system).
       const mine = await waitFor(
         `the audit entry of ${end}`,
         async () => {
           const entries = (await readAuditEntries(files.log, offset)).filter(
-            (e) => e.impersonatedUser?.username === user,
+            (e) => e.user?.username === user,
           );
           const i = entries.findIndex((e) => isMark(e, start));
           const j = entries.findIndex((e) => isMark(e, end));
@@ -373,7 +417,6 @@ export async function auditedClient(c: TestCluster, label: string): Promise<Audi
       return { value, requests: mine };
     },
     async dispose() {
-      await c.kube.rbac.deleteClusterRoleBinding({ name: binding }).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
   };
