@@ -3,21 +3,10 @@
  * anyone who can post to the intake could otherwise grow /metrics without limit with random
  * rule, priority or source values. Values outside a set are counted under `other`.
  */
+import { PRIORITY_NUMBERS } from "../rules/schema.js";
 import type { RuleSet } from "../rules/types.js";
 
 export const OTHER = "other";
-
-/** Falco's eight priorities, in Falco's spelling. */
-export const PRIORITIES = [
-  "Emergency",
-  "Alert",
-  "Critical",
-  "Error",
-  "Warning",
-  "Notice",
-  "Informational",
-  "Debug",
-] as const;
 
 /** Event sources of Falco and its official plug-ins. */
 export const KNOWN_SOURCES = [
@@ -38,7 +27,10 @@ export const KNOWN_SOURCES = [
   "dummy",
 ] as const;
 
-const priorityByLower = new Map<string, string>(PRIORITIES.map((p) => [p.toLowerCase(), p]));
+/** Falco's eight priorities by lower-case name, in Falco's spelling (`Warning`). */
+const priorityByLower = new Map<string, string>(
+  Object.keys(PRIORITY_NUMBERS).map((p) => [p, p.charAt(0).toUpperCase() + p.slice(1)]),
+);
 // Falco also writes `Info` for Informational.
 priorityByLower.set("info", "Informational");
 

@@ -204,20 +204,9 @@ export class Pipeline {
   private auditDuplicate(event: FalcoEvent): void {
     const audit = this.deps.audit;
     if (!audit) return;
-    const target = targetKey(event);
     for (const rule of matchingRules(this.deps.rules().rules, event)) {
       for (const action of rule.actions) {
-        audit.record({
-          message: "action",
-          event_id: event.id,
-          trace_id: event.trace_id,
-          rule: rule.name,
-          action: action.name,
-          actionner: action.actionner,
-          target,
-          status: "ignored",
-          reason: "duplicate",
-        });
+        this.auditAttempt(event, rule, action, { status: "ignored", reason: "duplicate" });
       }
       if (rule.continue === false) break;
     }
@@ -329,17 +318,7 @@ export class Pipeline {
       },
       "action",
     );
-    this.deps.audit?.record({
-      message: "action",
-      event_id: event.id,
-      trace_id: event.trace_id,
-      rule: rule.name,
-      action: action.name,
-      actionner: action.actionner,
-      target,
-      status: "ignored",
-      reason: "cooldown",
-    });
+    this.auditAttempt(event, rule, action, { status: "ignored", reason: "cooldown" });
   }
 
   // ── One action: contexts → checks → run → output → notifiers ─────────────
