@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import fc from "fast-check";
 import { execArgv } from "../../src/actionners/kubernetes/exec/index.js";
 import { scriptPayload } from "../../src/actionners/kubernetes/script/index.js";
 import { loadValidRules } from "../../src/app/rules.js";
@@ -205,11 +206,16 @@ describe("shell templates: hostile values under dash, bash and busybox sh", () =
    * One run per shell, mode and position: the position's template repeated once per corpus
    * value (variables V_<i> and FALCO-TALON_RULE_<i>, output file out_<i>, marker pwned-<i>).
    */
-  async function check(shell: Shell, mode: "exec" | "script", pos: Position): Promise<void> {
+  async function check(
+    shell: Shell,
+    mode: "exec" | "script",
+    pos: Position,
+    corpus: readonly string[] = VALUES,
+  ): Promise<void> {
     const dir = join(scratch, `run-${counter++}`);
     mkdirSync(dir);
     const vars = new Map<string, string>();
-    const values = VALUES.map((raw, i) => raw.replaceAll("MARK", join(dir, `pwned-${i}`)));
+    const values = corpus.map((raw, i) => raw.replaceAll("MARK", join(dir, `pwned-${i}`)));
     const blocks = values.map((value, i) => {
       vars.set(`V_${i}`, value);
       vars.set(`FALCO-TALON_RULE_${i}`, value);
@@ -270,6 +276,26 @@ describe("shell templates: hostile values under dash, bash and busybox sh", () =
       }
     }
   }
+
+  it("random values (fast-check), every shell and mode, in the main positions", async () => {
+    const random = fc
+      .sample(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 40 }),
+          fc.string({ unit: fc.constantFrom(..."$`'\"\\(){}[];|&<>*?~#!=\n\t -EOFMARK"), maxLength: 30 }),
+        ),
+        { numRuns: 60, seed: 20_260_101 },
+      )
+      .map((v) => v.replaceAll("\0", ""));
+    const main = POSITIONS.filter((p) =>
+      ["plain word ${V}", '"…"', "'… $V …'", '"$(…)"', "unquoted here-document"].includes(p.name),
+    );
+    for (const shell of shells) {
+      for (const mode of ["exec", "script"] as const) {
+        for (const pos of main) await check(shell, mode, pos, random);
+      }
+    }
+  });
 
   it("the script wrapper leaves no temp file behind", () => {
     assert.deepEqual(readdirSync(join(scratch, "tmp")), []);
