@@ -78,6 +78,17 @@ export function subscriptHits(word: Word): RuleHit[] {
     .map((ref) => ({ ref, reason: `it is in an array subscript, which is arithmetic: ${ARITH}` }));
 }
 
+/**
+ * True for `declare -i` / `-n` (and typeset, local, export, readonly): every later assignment to
+ * such a variable is evaluated as arithmetic or as a variable name, wherever it is.
+ */
+export function declaresIntegerOrNameref(words: readonly Word[]): boolean {
+  const k = words.findIndex((w) => !ASSIGNMENT.test(w.lit));
+  const cmd = words[k];
+  if (!cmd || !DECLARE.has(base(cmd.lit))) return false;
+  return words.slice(k + 1).some((w) => /^[-+][A-Za-z]*[in]/.test(w.lit));
+}
+
 /** The checks for one simple command. */
 export function commandHits(words: readonly Word[]): RuleHit[] {
   const hits: RuleHit[] = words.flatMap(subscriptHits);
@@ -106,9 +117,11 @@ export function commandHits(words: readonly Word[]): RuleHit[] {
   else if (cmd === "alias") hits.push(...all(args, "'alias' defines shell code"));
   else if (cmd === "let") hits.push(...all(args, `'let' is arithmetic: ${ARITH}`));
   else if (DECLARE.has(cmd)) {
-    const integer = args.some((w) => /^[-+][A-Za-z]*i/.test(w.lit));
-    if (integer) hits.push(...all(args, `'${cmd} -i' makes an integer variable: ${ARITH}`));
-    else {
+    if (declaresIntegerOrNameref(words)) {
+      hits.push(
+        ...all(args, `'${cmd} -i' / '${cmd} -n' makes an integer or name-reference variable: ${ARITH}`),
+      );
+    } else {
       for (const w of args) {
         const eq = w.lit.indexOf("=");
         for (const ref of w.refs) {

@@ -77,6 +77,11 @@ describe("shell scanner: rejected positions", () => {
     rejects("a[$X]=1", /array subscript/);
     rejects("a=([$X]=1)", /array subscript/);
     rejects("declare -i n=$X", /integer/);
+    rejects(
+      "declare -i n\nn=$X",
+      /declares an integer or name-reference variable \(declare -i \/ -n, line 1\)/,
+    );
+    rejects("typeset -n r=$X", /name-reference/);
   });
   it("code and names", () => {
     rejects("eval $X", /'eval' runs its arguments as shell code/);
@@ -109,6 +114,12 @@ describe("shell scanner: rejected positions", () => {
     rejects("echo ${a[$X]}", /'\$\{a\[\$X\]\}' \(line 1, column 6\) is not accepted/);
     rejects("echo ${x:$X}", /not accepted/);
     rejects("echo ${X", /no closing/);
+  });
+  it("the reserved prefix", () => {
+    assert.match(
+      problems("echo $(( __talon_X ))")[0] ?? "",
+      /'__talon_' \(line 1, column 10\) is not accepted: .*reserved/,
+    );
   });
   it("gives the template line and column", () => {
     assert.deepEqual(problems("echo ok\n  eval $X\n"), [

@@ -16,7 +16,13 @@
  * worst land in the wrong quoting: the shell still expands it as a variable, never as code.
  */
 import { type DollarRef, readDollar, type ShellVarNames } from "./refs.js";
-import { commandHits, subscriptHits, type Word, type WordRef } from "./shell-rules.js";
+import {
+  commandHits,
+  declaresIntegerOrNameref,
+  subscriptHits,
+  type Word,
+  type WordRef,
+} from "./shell-rules.js";
 
 export type RefContext = "word" | "double" | "single" | "ansi" | "heredoc" | "arith";
 
@@ -80,6 +86,8 @@ export interface ScanShared {
   names: ShellVarNames;
   refs: ScanRef[];
   problems: ScanProblem[];
+  /** Offset of the first `declare -i` / `declare -n` (see declaresIntegerOrNameref). */
+  integerDecl?: number;
 }
 
 export class ShellScanner {
@@ -480,7 +488,12 @@ export class ShellScanner {
 
   private endCommand(f: Frame): void {
     this.endWord(f);
-    if (f.words.length > 0) this.hits(commandHits(f.words));
+    if (f.words.length > 0) {
+      this.hits(commandHits(f.words));
+      if (this.shared.integerDecl === undefined && declaresIntegerOrNameref(f.words)) {
+        this.shared.integerDecl = this.posOf(Math.max(0, this.i - 1));
+      }
+    }
     f.words = [];
     f.dbl = false;
   }

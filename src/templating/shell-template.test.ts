@@ -26,7 +26,7 @@ describe("renderShellTemplate", () => {
   });
   it("does not export the values (a child process does not see them)", () => {
     assert.equal(
-      sh(renderShellTemplate("env | grep -c __talon_; printf '|%s' $FD_NAME", vars)),
+      sh(renderShellTemplate("env | grep -c __talon; printf '|%s' $FD_NAME", vars)),
       "0\n|x; touch /tmp/pwned",
     );
   });

@@ -11,8 +11,8 @@
  * `checkShellTemplate`, which the exec/script parameter schemas run when rules are loaded.
  */
 import { shellQuote } from "./quote.js";
-import { ShellVarNames } from "./refs.js";
-import { type ScanProblem, type ScanRef, ShellScanner } from "./shell-scan.js";
+import { SHELL_VAR_PREFIX, ShellVarNames } from "./refs.js";
+import { type ScanProblem, type ScanRef, type ScanShared, ShellScanner } from "./shell-scan.js";
 
 export interface ShellTemplateProblem {
   /** The template variable concerned, if any. */
@@ -56,8 +56,24 @@ function describe(template: string, p: ScanProblem): ShellTemplateProblem {
 /** Scans a shell template: the rewritten body, the variables it uses and its problems. */
 export function scanShellTemplate(template: string): ScannedShellTemplate {
   const names = new ShellVarNames();
-  const shared = { names, refs: [] as ScanRef[], problems: [] as ScanProblem[] };
+  const shared: ScanShared = { names, refs: [], problems: [] };
   const body = new ShellScanner(template, shared).run();
+  for (let k = template.indexOf(SHELL_VAR_PREFIX); k >= 0; k = template.indexOf(SHELL_VAR_PREFIX, k + 1)) {
+    shared.problems.push({
+      offset: k,
+      text: SHELL_VAR_PREFIX,
+      reason: `shell names starting with ${SHELL_VAR_PREFIX} are reserved for the values of template variables`,
+    });
+  }
+  const first = shared.refs[0];
+  if (shared.integerDecl !== undefined && first) {
+    const decl = lineCol(template, shared.integerDecl);
+    shared.problems.push({
+      offset: first.offset,
+      variable: first.name,
+      reason: `the template declares an integer or name-reference variable (declare -i / -n, line ${decl.line}), and bash evaluates the values assigned to those as arithmetic or as variable names; such a template can't use variables`,
+    });
+  }
   const problems = shared.problems.sort((a, b) => a.offset - b.offset).map((p) => describe(template, p));
   return { body, variables: names.entries(), refs: shared.refs, problems };
 }
