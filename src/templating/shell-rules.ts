@@ -83,10 +83,9 @@ export function subscriptHits(word: Word): RuleHit[] {
  * such a variable is evaluated as arithmetic or as a variable name, wherever it is.
  */
 export function declaresIntegerOrNameref(words: readonly Word[]): boolean {
-  const k = words.findIndex((w) => !ASSIGNMENT.test(w.lit));
-  const cmd = words[k];
-  if (!cmd || !DECLARE.has(base(cmd.lit))) return false;
-  return words.slice(k + 1).some((w) => /^[-+][A-Za-z]*[in]/.test(w.lit));
+  return words.some(
+    (w, j) => DECLARE.has(base(w.lit)) && words.slice(j + 1).some((o) => /^[-+][A-Za-z]*[in]/.test(o.lit)),
+  );
 }
 
 /** The checks for one simple command. */
@@ -117,7 +116,7 @@ export function commandHits(words: readonly Word[]): RuleHit[] {
   else if (cmd === "alias") hits.push(...all(args, "'alias' defines shell code"));
   else if (cmd === "let") hits.push(...all(args, `'let' is arithmetic: ${ARITH}`));
   else if (DECLARE.has(cmd)) {
-    if (declaresIntegerOrNameref(words)) {
+    if (args.some((w) => /^[-+][A-Za-z]*[in]/.test(w.lit))) {
       hits.push(
         ...all(args, `'${cmd} -i' / '${cmd} -n' makes an integer or name-reference variable: ${ARITH}`),
       );
