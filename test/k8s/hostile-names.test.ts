@@ -189,14 +189,14 @@ describe("hostile names from events", () => {
               a,
               inputFor(a, env, makeEvent({ [field]: value, [nsField]: ns, ...ip }), raw),
               new RegExp(
-                `^invalid pod name ${quotedRe(value)} in ${field.replace(/\./g, "\\.")}: ${reason.source}`,
+                `^invalid pod name ${quotedRe(value)} in ${field.replace(/\./g, "\\.")}: .*${reason.source}`,
               ),
             );
           }
           await expectRefused(
             a,
             inputFor(a, env, makeEvent({ "k8s.pod.name": "target", "k8s.ns.name": value, ...ip }), raw),
-            new RegExp(`^invalid namespace ${quotedRe(value)} in k8s\\.ns\\.name: ${reason.source}`),
+            new RegExp(`^invalid namespace ${quotedRe(value)} in k8s\\.ns\\.name: .*${reason.source}`),
           );
         }
       });
@@ -277,7 +277,7 @@ describe("hostile names from events", () => {
           await expectRefused(
             a,
             inputFor(a, env, ev(resource as string, "victim", value), {}),
-            new RegExp(`^invalid namespace ${quotedRe(value)} in ka\\.target\\.namespace: ${reason.source}`),
+            new RegExp(`^invalid namespace ${quotedRe(value)} in ka\\.target\\.namespace: .*${reason.source}`),
           );
         }
       }
