@@ -64,12 +64,11 @@ describe("kubernetes:label / kubernetes:annotation", () => {
     assert.ok(!("gone" in (pod.metadata?.labels ?? {})));
   });
 
-  it("reports the API server's validation error as a failure", async () => {
-    const r = await runActionner(label, makePluginEnv(c.kube), ev(), {
-      labels: { bad: "not a valid value!" },
-    });
-    assert.equal(r.status, "failure");
-    assert.match(r.error ?? "", /Invalid value/);
+  it("refuses a label value the API server would reject when the parameters load", () => {
+    assert.throws(
+      () => label.parameters.parse({ labels: { bad: "not a valid value!" } }),
+      /invalid label value 'not a valid value!' for the key 'bad': must consist of alphanumeric characters/,
+    );
   });
 
   it("annotates a pod with a prefixed key, creating the map", async () => {
