@@ -277,7 +277,9 @@ describe("hostile names from events", () => {
           await expectRefused(
             a,
             inputFor(a, env, ev(resource as string, "victim", value), {}),
-            new RegExp(`^invalid namespace ${quotedRe(value)} in ka\\.target\\.namespace: .*${reason.source}`),
+            new RegExp(
+              `^invalid namespace ${quotedRe(value)} in ka\\.target\\.namespace: .*${reason.source}`,
+            ),
           );
         }
       }
