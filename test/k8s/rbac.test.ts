@@ -182,10 +182,8 @@ describe("rbac", () => {
     assert.equal(verbsOf("", "secrets"), undefined);
 
     const label = parse(await renderRbac([join(dir, "label.yaml")])) as ClusterRole;
-    assert.deepEqual(label.rules, [
-      { apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] },
-      { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] },
-    ]);
+    // A pod-level label touches the pod only.
+    assert.deepEqual(label.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] }]);
     const withNotifier = parse(
       await renderRbac([join(dir, "label.yaml")], { notifiers: ["k8sevents"] }),
     ) as ClusterRole;
