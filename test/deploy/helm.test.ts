@@ -525,12 +525,15 @@ tls:
         Object.fromEntries(items.map((i) => [i.path, authData[i.key] ?? ""])),
       );
       kubeletVolume(join(root, "tls"), secretData(find<V1Secret>(objs, "Secret", "talon-falco-talon-tls")));
-      const config = renderedConfig(objs, "talon-falco-talon").text.replaceAll("/etc/falco-talon", root);
-      // No NATS server here: the in-process queue (the env wins over the file).
+      // No NATS server here: the in-process queue. (An empty QUEUE_NATS_URL counts as unset, as in
+      // Talon, so the rendered URL is blanked in the file instead.)
+      const rendered = renderedConfig(objs, "talon-falco-talon").text.replaceAll("/etc/falco-talon", root);
+      const config = rendered.replace(/^(\s*url:\s*)["']?nats:\/\/[^\n]*$/m, '$1""');
+      assert.notEqual(config, rendered, "the rendered config has a NATS url");
       const server = await startServerProcess({
         config,
         rules: {},
-        env: { LISTEN_ADDRESS: "127.0.0.1", QUEUE_NATS_URL: "" },
+        env: { LISTEN_ADDRESS: "127.0.0.1" },
       });
       try {
         const url = server.url.replace("http:", "https:");

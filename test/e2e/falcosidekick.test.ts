@@ -79,7 +79,7 @@ kubeconfig: ${cluster.kubeconfigPath}
     assert.equal(match.rule, "Label pods alerted through Falcosidekick");
     assert.equal(match.event, "Terminal shell in container");
     // Unescaped, with Falco's time and priority prefix stripped as Talon does.
-    assert.equal(match.event, "A shell was spawned (cmd=sh -c echo <a&b> pod=shell)");
+    assert.equal(match.output, "A shell was spawned (cmd=sh -c echo <a&b> pod=shell)");
     assert.equal(match.priority, "Warning");
     assert.equal(match.source, "syscall");
     const action = await server.waitForLog((l) => l.message === "action" && l.status === "success");

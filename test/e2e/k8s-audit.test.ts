@@ -68,7 +68,7 @@ falco:
       return pod.metadata?.labels?.quarantine === "exec";
     });
     const match = await server.waitForLog((l) => l.message === "match");
-    assert.equal(match.falco_rule, "Attach/Exec Pod");
+    assert.equal(match.event, "Attach/Exec Pod");
     assert.equal(match.source, "k8s_audit");
   });
 
