@@ -3,7 +3,16 @@
  * stderr to a log file, ready when /healthz answers. Also their memory (VmRSS of the process).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
@@ -22,7 +31,20 @@ export interface BenchServer {
 export type TalonBuild = { available: true; binary: string } | { available: false; reason: string };
 
 /** Builds Talon through scripts/bench/talon.sh; never throws, the reason is reported instead. */
-export function buildTalon(): TalonBuild {
+export function buildTalon(env: NodeJS.ProcessEnv = process.env): TalonBuild {
+  // A binary the user built from Talon's source (the module proxy may refuse the module).
+  const given = env.TALON_BIN ?? "";
+  if (given !== "") {
+    try {
+      accessSync(given, constants.X_OK);
+      return { available: true, binary: given };
+    } catch (err) {
+      return {
+        available: false,
+        reason: `TALON_BIN '${given}' is not an executable file: ${(err as Error).message}`,
+      };
+    }
+  }
   try {
     const binary = execFileSync("bash", [join(ROOT, "scripts/bench/talon.sh"), "build"], {
       encoding: "utf8",
