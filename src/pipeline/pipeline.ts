@@ -14,7 +14,7 @@ import {
 } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { findActionner } from "../actionners/registry.js";
-import type { AuditSink } from "../audit/log.js";
+import type { AuditRecord, AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { findContext } from "../contexts/registry.js";
 import { errorText } from "../error-text.js";
@@ -546,15 +546,7 @@ export class Pipeline {
     event: FalcoEvent,
     rule: Rule,
     action: Action,
-    outcome: {
-      status: string;
-      error?: string;
-      reason?: string;
-      stage?: string;
-      plan?: string;
-      objects?: Record<string, string>;
-      details?: Record<string, unknown>;
-    },
+    outcome: Pick<AuditRecord, "status" | "error" | "reason" | "stage" | "plan" | "objects" | "details">,
   ): void {
     this.deps.audit?.record({
       message: "action",
