@@ -197,11 +197,16 @@ async function waitQueueDrained(server: BenchServer): Promise<void> {
   throw new Error("our queue did not drain within 120 s after the intake run");
 }
 
+/**
+ * Runs the server phases. Figures land in `sink.figures` as each phase completes, so a server that
+ * crashes in a later phase keeps the figures of the earlier ones.
+ */
 async function benchServer(
   name: ServerName,
   talon: TalonBuild,
   cluster: BenchCluster | undefined,
   oursEntry: string,
+  sink: { figures?: ServerFigures } = {},
 ): Promise<ServerFigures> {
   const dir = mkdtempSync(join(tmpdir(), `falco-talon-bench-${name}-`));
   const captureDir = join(dir, "captures");
@@ -243,15 +248,17 @@ async function benchServer(
     logFile: join(dir, "server.log"),
   });
   console.log(`[${name}] up on ${server.url} (pid ${server.pid}, log ${server.logFile})`);
+  let peak: { stop(): number } | undefined;
   try {
     await new Promise((r) => setTimeout(r, 3000));
     const rssRestMiB = rssMiB(server.pid);
-    const peak = sampleRss(server.pid);
+    peak = sampleRss(server.pid);
 
     const intake = await saturate(server.url, INTAKE_RULE, settings.intakeSeconds);
     console.log(`[${name}] intake ${Math.round(intake.eventsPerSec)} events/s, p99 ${intake.p99Ms} ms`);
     await waitQueueDrained(server);
     const figures: ServerFigures = { rssRestMiB, rssLoadMiB: 0, intake };
+    sink.figures = figures;
 
     if (cluster) {
       figures.terminateLowRate = await terminateStream(
@@ -307,6 +314,10 @@ async function benchServer(
     rmSync(dir, { recursive: true, force: true });
     return figures;
   } finally {
+    // Also after a crash: the peak so far belongs with the phases that completed.
+    const peakMiB = peak?.stop();
+    if (sink.figures && peakMiB !== undefined && sink.figures.rssLoadMiB === 0)
+      sink.figures.rssLoadMiB = peakMiB;
     await server.stop();
   }
 }
@@ -352,7 +363,12 @@ const ONE_RULE = `- rule: one rule
  * time (/proc/<pid>/stat) for N events matching none of 1,000 rules, minus the same with 1 rule,
  * per event. Each count is taken once the server's CPU has gone idle (its queued work is done).
  */
-async function matchCostBlackBox(name: ServerName, talon: TalonBuild, oursEntry: string): Promise<number> {
+async function matchCostBlackBox(
+  name: ServerName,
+  talon: TalonBuild,
+  oursEntry: string,
+  kubeconfig: string,
+): Promise<number> {
   const events = quick ? 5000 : 20000;
   const cpuFor = async (rules: string) => {
     const dir = mkdtempSync(join(tmpdir(), `falco-talon-bench-match-${name}-`));
@@ -360,7 +376,8 @@ async function matchCostBlackBox(name: ServerName, talon: TalonBuild, oursEntry:
     const port = await freePort();
     writeFileSync(
       join(dir, "config.yaml"),
-      benchConfig({ port, rulesFile: join(dir, "rules.yaml"), kubeconfig: "" }),
+      // Talon exits at start without a kubeconfig, even for dry-run rules.
+      benchConfig({ port, rulesFile: join(dir, "rules.yaml"), kubeconfig }),
     );
     const server = await startServer({
       name,
@@ -429,7 +446,7 @@ function buildFigures(
   match: { hitUs: number; missUs: number },
   matchCpu: { ours: number; talon: number | null },
 ): Figure[] {
-  const na = talonReason ? `Talon not available: ${talonReason}` : undefined;
+  const na = talonReason ? `Talon: ${talonReason}` : undefined;
   const figures: Figure[] = [
     {
       label: "intake at saturation",
@@ -514,7 +531,7 @@ console.log(
   `falco-talon ${version} benchmarks (${quick ? "quick" : "full"} run): ${JSON.stringify(settings)}`,
 );
 
-let talon: TalonBuild = args["skip-talon"]
+const talon: TalonBuild = args["skip-talon"]
   ? { available: false, reason: "skipped (--skip-talon)" }
   : buildTalon();
 console.log(talon.available ? `Talon: ${talon.binary}` : `Talon: not available — ${talon.reason}`);
@@ -528,32 +545,44 @@ process.once("SIGINT", () => {
 });
 let ours: ServerFigures;
 let talonFigures: ServerFigures | undefined;
-/** A Talon failure mid-run empties its column (with the reason); partial figures are dropped. */
+/** Why Talon figures are missing: each failed phase, with its reason. */
+const talonFailures: string[] = [];
+/**
+ * A Talon failure in one phase is reported and leaves that phase's figures n/a; the figures of
+ * its earlier phases and of the other runs are kept.
+ */
 const talonRun = async <T>(what: string, run: (build: TalonBuild) => Promise<T>): Promise<T | undefined> => {
   if (!talon.available) return undefined;
   try {
     return await run(talon);
   } catch (err) {
     const reason = `failed during ${what}: ${String(err).replace(/\s+/g, " ").slice(0, 300)}`;
-    console.log(`Talon: not available — ${reason}`);
-    talon = { available: false, reason };
+    console.log(`Talon: ${reason}`);
+    talonFailures.push(reason);
     return undefined;
   }
 };
+// The match-cost servers get the cluster's kubeconfig too (Talon refuses to start without one).
+const benchKubeconfig = cluster?.kubeconfigPath ?? "";
+let matchCpu: { ours: number; talon: number | null };
 try {
   ours = await benchServer("ours", talon, cluster, oursEntry);
-  talonFigures = await talonRun("the server run", (build) => benchServer("talon", build, cluster, oursEntry));
+  const talonSink: { figures?: ServerFigures } = {};
+  await talonRun("the server run", (build) => benchServer("talon", build, cluster, oursEntry, talonSink));
+  talonFigures = talonSink.figures;
+  matchCpu = {
+    ours: await matchCostBlackBox("ours", talon, oursEntry, benchKubeconfig),
+    talon:
+      (await talonRun("the match-cost run", (build) =>
+        matchCostBlackBox("talon", build, oursEntry, benchKubeconfig),
+      )) ?? null,
+  };
 } finally {
   cluster?.down();
 }
-const matchCpu = {
-  ours: await matchCostBlackBox("ours", talon, oursEntry),
-  talon:
-    (await talonRun("the match-cost run", (build) => matchCostBlackBox("talon", build, oursEntry))) ?? null,
-};
-if (!talon.available) talonFigures = undefined;
 const match = matchCost();
-const figures = buildFigures(ours, talonFigures, talon.available ? undefined : talon.reason, match, matchCpu);
+const talonMissing = talon.available ? talonFailures.join("; ") || undefined : talon.reason;
+const figures = buildFigures(ours, talonFigures, talonMissing, match, matchCpu);
 const table = markdownTable(figures);
 console.log(`\n${table}\n`);
 console.log(`match cost, event matching no rule: ${match.missUs.toFixed(1)} µs/event (ours, 1,000 rules)`);
@@ -580,7 +609,9 @@ if (!quick || args.write) {
     settings,
     oursRuntime: args.tsx ? "tsx src/cli/main.ts" : "node (tsc output)",
     machine,
-    talon: talon.available ? { available: true } : { available: false, reason: talon.reason },
+    talon: talon.available
+      ? { available: true, ...(talonFailures.length > 0 ? { failures: talonFailures } : {}) }
+      : { available: false, reason: talon.reason },
     ours,
     talonFigures: talonFigures ?? null,
     matchCost: { inProcess: match, serverCpuPerEventUs: matchCpu },
