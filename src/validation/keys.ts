@@ -30,22 +30,16 @@ function defOf(schema: unknown): Def | undefined {
   return (schema as { _zod?: { def?: Def } } | undefined)?._zod?.def;
 }
 
-/** The object shape a schema validates, or undefined when it is not (or does not wrap) an object. */
-export function shapeOf(schema: unknown, depth = 0): Shape | undefined {
-  const def = defOf(schema);
-  if (!def || depth > 32) return undefined;
+/**
+ * The schema a wrapper stands for: a pipe's real schema (after preprocess's transform, else its
+ * input), the inner type of defaults/optionals/refinement wrappers, a lazy's target. Undefined
+ * for anything that is not a wrapper.
+ */
+function unwrap(def: Def): unknown {
   switch (def.type) {
-    case "object": {
-      const keys = new Map(Object.entries(def.shape ?? {}));
-      const catchType = def.catchall ? defOf(def.catchall)?.type : undefined;
-      return { keys, open: catchType !== undefined && catchType !== "never" };
-    }
-    case "pipe": {
+    case "pipe":
       // preprocess: a transform first, then the real schema.
-      const inType = defOf(def.in)?.type;
-      if (inType === "transform") return shapeOf(def.out, depth + 1);
-      return shapeOf(def.in, depth + 1) ?? undefined;
-    }
+      return defOf(def.in)?.type === "transform" ? def.out : def.in;
     case "default":
     case "prefault":
     case "optional":
@@ -54,9 +48,26 @@ export function shapeOf(schema: unknown, depth = 0): Shape | undefined {
     case "readonly":
     case "catch":
     case "success":
-      return shapeOf(def.innerType, depth + 1);
+      return def.innerType;
     case "lazy":
-      return def.getter ? shapeOf(def.getter(), depth + 1) : undefined;
+      return def.getter?.();
+    default:
+      return undefined;
+  }
+}
+
+/** The object shape a schema validates, or undefined when it is not (or does not wrap) an object. */
+export function shapeOf(schema: unknown, depth = 0): Shape | undefined {
+  const def = defOf(schema);
+  if (!def || depth > 32) return undefined;
+  const inner = unwrap(def);
+  if (inner !== undefined) return shapeOf(inner, depth + 1);
+  switch (def.type) {
+    case "object": {
+      const keys = new Map(Object.entries(def.shape ?? {}));
+      const catchType = def.catchall ? defOf(def.catchall)?.type : undefined;
+      return { keys, open: catchType !== undefined && catchType !== "never" };
+    }
     case "union":
       return merge((def.options ?? []).map((o) => shapeOf(o, depth + 1)));
     case "intersection":
@@ -118,21 +129,11 @@ function walk(schema: unknown, value: unknown, path: PropertyKey[], out: Unknown
 function elementOf(schema: unknown, depth = 0): unknown {
   const def = defOf(schema) as (Def & { element?: z.ZodType }) | undefined;
   if (!def || depth > 32) return undefined;
+  const inner = unwrap(def);
+  if (inner !== undefined) return elementOf(inner, depth + 1);
   switch (def.type) {
     case "array":
       return def.element;
-    case "pipe":
-      return defOf(def.in)?.type === "transform"
-        ? elementOf(def.out, depth + 1)
-        : elementOf(def.in, depth + 1);
-    case "default":
-    case "prefault":
-    case "optional":
-    case "nullable":
-    case "nonoptional":
-    case "readonly":
-    case "catch":
-      return elementOf(def.innerType, depth + 1);
     case "union":
       for (const o of def.options ?? []) {
         const e = elementOf(o, depth + 1);
