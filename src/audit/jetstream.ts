@@ -8,6 +8,7 @@
  * with the same message id (the stream's duplicate window drops a copy that did get stored);
  * past `maxBuffered` entries the oldest are dropped and reported to onError.
  */
+
 import { createHash } from "node:crypto";
 import {
   DeliverPolicy,
@@ -19,6 +20,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { Config } from "../config/schema.js";
+import { errorText } from "../error-text.js";
 import { type AuditEntry, type AuditRecord, type AuditSink, auditEntry, replicaId } from "./log.js";
 
 type NatsConnection = Awaited<ReturnType<typeof connect>>;
@@ -47,7 +49,6 @@ export interface JetStreamAuditOptions extends NatsAuditOptions {
 
 const DUPLICATE_WINDOW_MS = 120_000;
 const nanos = (ms: number) => ms * 1_000_000;
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The audit stream for a configuration: audit.nats_stream, else `<queue.nats.stream>_AUDIT`. */
 export function natsAuditOptionsFromConfig(config: Config): NatsAuditOptions {

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, peekLogFormat } from "../config/load.js";
+import { errorText } from "../error-text.js";
 import { formatProblem, loadRules, printRules } from "../rules/index.js";
 import { buildInfo } from "../version.js";
 import { type ListFormat, listActionners, listNotifiers, listOutputs } from "./list.js";
@@ -37,7 +38,7 @@ function rulesFilesFrom(rules: string[], configFile: string | undefined): string
  * LOG_FORMAT or the config file's log_format), else `fatal: <message>` and one line per problem.
  */
 export function fatalText(err: unknown, logFormat: string, now = new Date()): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   const problems = err instanceof ConfigError ? err.problems : [];
   if (logFormat === "json") {
     const error = problems.length > 0 ? problems.join("; ") : message;

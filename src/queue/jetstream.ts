@@ -22,6 +22,7 @@
  * The event span's trace context travels in the message headers (`traceparent`, `tracestate`,
  * `baggage`), so the consuming replica's spans continue the producer's trace.
  */
+
 import { createHash } from "node:crypto";
 import {
   AckPolicy,
@@ -41,6 +42,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import { connect, headers as natsHeaders } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
+import { errorText } from "../error-text.js";
 import { decodeEventValue } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
 import { parseJsonExact, stringifyJsonExact } from "../events/json.js";
@@ -155,8 +157,6 @@ function isWrongLastSequence(err: unknown): boolean {
       err.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
   );
 }
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class JetStreamEventQueue implements EventQueue {
   readonly stats: JetStreamQueueStats = {

@@ -4,6 +4,7 @@
  * parameters have no unknown key, outputs pass their `checks()`. The registries are passed
  * in so tests can use stubs.
  */
+import { errorText } from "../error-text.js";
 import type { Actionner, ContextProvider, Notifier, Output, PluginEnv } from "../plugins/types.js";
 import { unknownKeys } from "../validation/keys.js";
 import { closest } from "../validation/suggest.js";
@@ -181,7 +182,7 @@ async function validateAction(
   if (!check) {
     check = target.checks(outParams.data, env).then(
       () => undefined,
-      (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      (err: unknown) => errorText(err),
     );
     outputChecks.set(key, check);
   }

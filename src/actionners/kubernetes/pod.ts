@@ -1,4 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import { errorText } from "../../error-text.js";
 import { callOptions } from "../../kube/call.js";
 import { getPod, type PodRef, podRefFromEvent } from "../../kube/pods.js";
 import type { ActionInput, ActionResult } from "../../plugins/types.js";
@@ -29,7 +30,7 @@ export function eventPod(input: Pick<ActionInput<unknown>, "event" | "env" | "me
 
 /** The failure `run` returns when the event can't be acted on (run never trusts that checks ran). */
 export function eventFailure(err: unknown, objects: Record<string, string> = {}): ActionResult {
-  return { status: "failure", error: err instanceof Error ? err.message : String(err), objects };
+  return { status: "failure", error: errorText(err), objects };
 }
 
 /** The event's pod reference for `run`, or the failure to return instead. */
