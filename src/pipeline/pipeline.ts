@@ -169,13 +169,7 @@ export class Pipeline {
     const { metrics, logger, config } = this.deps;
     const span = startEventSpan(this.tracer, event, parent);
     try {
-      const bounds = this.bounds();
-      metrics.events.inc({
-        event: bounds.falcoRule(event.rule),
-        priority: bounds.priority(event.priority),
-        source: bounds.source(event.source),
-        ...scope(),
-      });
+      metrics.events.inc({ ...this.eventLabels(event), ...scope() });
       if (config.print_all_events) logger.info(eventFields(event), "event");
       if (this.stopping) return "stopped";
       const result = await this.queue.push(event, injectTraceHeaders(trace.setSpan(parent, span)));
@@ -195,6 +189,16 @@ export class Pipeline {
   /** Metric label values from events are bounded by the rules in force (see metrics/bounds). */
   private bounds(): LabelBounds {
     return boundsFor(this.deps.rules(), this.deps.falcoRuleNames);
+  }
+
+  /** The event's `event`, `priority` and `source` metric labels, bounded. */
+  private eventLabels(event: FalcoEvent): { event: string; priority: string; source: string } {
+    const bounds = this.bounds();
+    return {
+      event: bounds.falcoRule(event.rule),
+      priority: bounds.priority(event.priority),
+      source: bounds.source(event.source),
+    };
   }
 
   /**
@@ -229,6 +233,7 @@ export class Pipeline {
     if (matched.length === 0) return;
     if (!config.print_all_events) logger.info(eventFields(event), "event");
 
+    const labels = this.eventLabels(event);
     for (const rule of matched) {
       logger.info({ ...eventFields(event), rule: rule.name }, "match");
       // Talon's `match` span is ended at once; the rule's steps are its children.
@@ -249,14 +254,7 @@ export class Pipeline {
       matchSpan.setStatus({ code: SpanStatusCode.OK, message: "match detected" });
       matchSpan.end();
       const matchContext = trace.setSpan(eventContext, matchSpan);
-      const bounds = this.bounds();
-      metrics.matches.inc({
-        rule: rule.name,
-        event: bounds.falcoRule(event.rule),
-        priority: bounds.priority(event.priority),
-        source: bounds.source(event.source),
-        ...scope(),
-      });
+      metrics.matches.inc({ rule: rule.name, ...labels, ...scope() });
       const coolingSeconds = await this.cooldown(rule, event);
       if (coolingSeconds !== undefined) {
         for (const action of rule.actions) this.reportCooldown(event, rule, action, coolingSeconds);
