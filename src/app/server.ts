@@ -9,8 +9,7 @@ import { JetStreamAuditLog, natsAuditOptionsFromConfig } from "../audit/jetstrea
 import { AuditLog, type AuditSink, combineAuditSinks } from "../audit/log.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import { errorText } from "../error-text.js";
-import { createKubeClient, type KubeClient } from "../kube/client.js";
+import { lazyKubeClient } from "../kube/client.js";
 import { resolveKubeSource } from "../kube/source.js";
 import { createLogger } from "../logging/logger.js";
 import { Metrics } from "../metrics/metrics.js";
@@ -51,24 +50,6 @@ export interface RunningServer {
 }
 
 export { StartupError };
-
-/** A lazily created Kubernetes client, shared by all plug-ins of this engine. */
-function lazyKube(config: Config): () => KubeClient {
-  let client: KubeClient | undefined;
-  return () => {
-    if (!client) {
-      try {
-        client = createKubeClient(config.kubeconfig);
-      } catch (err) {
-        const message = errorText(err);
-        // The source's own message already says what was looked for.
-        if (message.startsWith("no Kubernetes cluster")) throw new Error(message);
-        throw new Error(`can't load the Kubernetes configuration: ${message}`);
-      }
-    }
-    return client;
-  };
-}
 
 /** Runs each used category's `init` once, and each used output's `init` once. */
 async function initPlugins(
@@ -111,7 +92,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     logger.warn("deduplication.leader_election is ignored: use queue.nats.url for several replicas");
   }
   const metrics = new Metrics();
-  const kube = lazyKube(config);
+  const kube = lazyKubeClient(config.kubeconfig);
   const pluginEnv = { config, logger, kube };
   let intakeSecurity: ReturnType<typeof securityFromConfig>;
   const auditSinks: AuditSink[] = [];

@@ -6,8 +6,7 @@
 import { pino } from "pino";
 import { loadValidRules } from "../app/rules.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.js";
-import type { Config } from "../config/schema.js";
-import { createKubeClient, type KubeClient } from "../kube/client.js";
+import { lazyKubeClient } from "../kube/client.js";
 import { createLogger } from "../logging/logger.js";
 
 export interface CheckOptions {
@@ -24,14 +23,6 @@ export interface CheckResult {
   lines: string[];
 }
 
-function lazyKube(config: Config): () => KubeClient {
-  let client: KubeClient | undefined;
-  return () => {
-    client ??= createKubeClient(config.kubeconfig);
-    return client;
-  };
-}
-
 export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const lines: string[] = [];
   let loaded: LoadedConfig;
@@ -46,7 +37,11 @@ export async function checkRules(opts: CheckOptions): Promise<CheckResult> {
   const files = opts.rules.length > 0 ? opts.rules : config.rules_files;
   // Plug-in checks may log; stdout is the report.
   const logger = createLogger(config.log_format, "warn", pino.destination({ dest: 2, sync: true }));
-  const result = await loadValidRules(files, { config, logger, kube: lazyKube(config) }, origin);
+  const result = await loadValidRules(
+    files,
+    { config, logger, kube: lazyKubeClient(config.kubeconfig) },
+    origin,
+  );
   for (const w of [...warnings, ...result.warnings]) lines.push(`warning: ${w}`);
   if (!result.ruleset) {
     lines.push(...result.errors, "invalid rules");

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as k8s from "@kubernetes/client-node";
+import { errorText } from "../error-text.js";
 import { resolveKubeSource } from "./source.js";
 
 export interface KubeClient {
@@ -38,6 +39,27 @@ export function createKubeClient(kubeconfigPath: string): KubeClient {
     rbac: config.makeApiClient(k8s.RbacAuthorizationV1Api),
     policy: config.makeApiClient(k8s.PolicyV1Api),
     objects: k8s.KubernetesObjectApi.makeApiClient(config),
+  };
+}
+
+/**
+ * A client built on first use and then shared (by all plug-ins of an engine). A failure says
+ * what was looked for, or why the configuration could not be loaded; it is retried next call.
+ */
+export function lazyKubeClient(kubeconfigPath: string): () => KubeClient {
+  let client: KubeClient | undefined;
+  return () => {
+    if (!client) {
+      try {
+        client = createKubeClient(kubeconfigPath);
+      } catch (err) {
+        const message = errorText(err);
+        // The source's own message already says what was looked for.
+        if (message.startsWith("no Kubernetes cluster")) throw new Error(message);
+        throw new Error(`can't load the Kubernetes configuration: ${message}`);
+      }
+    }
+    return client;
   };
 }
 
