@@ -1,0 +1,24 @@
+/**
+ * One way to declare a plug-in. Each folder's index.ts default-exports
+ * `defineActionner({...})` (or defineOutput/defineNotifier/defineContext): the object is
+ * checked against its own parameters schema where it is written, and the registries take the
+ * result as is, without casts.
+ */
+import type { z } from "zod";
+import type { Actionner, ContextProvider, Notifier, Output } from "./types.js";
+
+export function defineActionner<S extends z.ZodType>(actionner: Actionner<S>): Actionner {
+  return actionner as unknown as Actionner;
+}
+
+export function defineOutput<S extends z.ZodType>(output: Output<S>): Output {
+  return output as unknown as Output;
+}
+
+export function defineNotifier<S extends z.ZodType>(notifier: Notifier<S>): Notifier {
+  return notifier as unknown as Notifier;
+}
+
+export function defineContext(context: ContextProvider): ContextProvider {
+  return context;
+}
