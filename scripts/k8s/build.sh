@@ -2,7 +2,7 @@
 # Builds a real Kubernetes control plane for the integration tests from Go
 # modules (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok)
 # plus the Calico/Cilium CRDs, into a cache outside the repo. Prints the bin dir.
-# Idempotent: a warm cache returns immediately. See shared/spec/real-k8s.md.
+# Idempotent: a warm cache returns immediately.
 set -euo pipefail
 
 K8S=${K8S_VERSION:-1.37.2}

@@ -1,5 +1,5 @@
 /**
- * End to end traces (talon.md §9.2): the real `falco-talon server` process exports over
+ * End to end traces: the real `falco-talon server` process exports over
  * OTLP/gRPC to an in-process gRPC receiver; the event is posted with a W3C `traceparent`,
  * acts on a pod of the real API server and notifies a real webhook receiver.
  */

@@ -1,5 +1,5 @@
 /**
- * Talon's own example rules files load unchanged (talon.md §2.2): `rules.yaml` plus the
+ * Talon's own example rules files load unchanged: `rules.yaml` plus the
  * `rules_override.yaml` that re-declares `Terminate Pod`. Checked through the real CLI and
  * through loadRules + validateRules with the real plug-in registries.
  */

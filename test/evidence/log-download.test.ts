@@ -99,7 +99,7 @@ describe("kubernetes:log and kubernetes:download", () => {
     assert.deepEqual(r.data?.objects, { pod: "target", namespace: ns, file });
     assert.ok(r.data && Buffer.compare(r.data.bytes, all) === 0, "byte-identical");
 
-    // Through the local:file output: the key follows talon.md §5 and the bytes are intact.
+    // Through the local:file output: the key is Talon's `<ts>_<ns>_<pod>_<name>` and the bytes are intact.
     const dest = mkdtempSync(join(scratch, "out-"));
     await localFile.checks({ destination: dest }, env);
     const out = await localFile.run({ artifact: r.data!, parameters: { destination: dest }, env });

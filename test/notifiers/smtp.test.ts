@@ -64,7 +64,7 @@ describe("smtp notifier against a real SMTP server", () => {
       ...extra,
     });
 
-  // talon.md §11 test 19.
+  // Talon's text email: its subject line and plain-text body, no authentication.
   it("sends the text format with Talon's subject and plain-text body, without auth", async () => {
     await smtp.send(
       sampleNotification({

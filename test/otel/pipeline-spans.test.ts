@@ -1,5 +1,5 @@
 /**
- * The pipeline's spans (talon.md §9.2) as a collector receives them: the real OTLP/gRPC
+ * The pipeline's spans (one per event, with a child per action and output, as Talon names them) as a collector receives them: the real OTLP/gRPC
  * exporter sends to an in-process gRPC receiver that decodes the protobuf requests. Runs
  * once with the in-process queue and once through NATS JetStream, where the trace context
  * has to travel in the message headers.
@@ -299,7 +299,7 @@ function checkSpans(run: Run): void {
   for (const n of run.notifications) assert.equal(n.trace_id, TRACE_ID);
 }
 
-describe("pipeline spans (talon.md §9.2)", () => {
+describe("pipeline spans", () => {
   let receiver: OtlpReceiver;
   let nats: NatsCluster;
   const queues: JetStreamEventQueue[] = [];
