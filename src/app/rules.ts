@@ -9,12 +9,9 @@ import { createHash } from "node:crypto";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Logger } from "pino";
-import { actionnerName, actionners, findActionner } from "../actionners/registry.js";
 import type { Config } from "../config/schema.js";
-import { contexts, findContext } from "../contexts/registry.js";
+import { errorText } from "../error-text.js";
 import { expandRulesPaths, isFolder } from "../files/rules-paths.js";
-import { findNotifier, notifiers } from "../notifiers/registry.js";
-import { findOutput, outputName, outputs } from "../outputs/registry.js";
 import type { PluginEnv } from "../plugins/types.js";
 import { formatProblem, loadRules, validateRules } from "../rules/index.js";
 import { sortProblems } from "../rules/load.js";
@@ -22,25 +19,14 @@ import type { RuleProblem, RuleSet, SourcePos } from "../rules/types.js";
 import { unknownKeys } from "../validation/keys.js";
 import { closest } from "../validation/suggest.js";
 import { pathText, zodProblems } from "../validation/zod-errors.js";
+import { StartupError } from "./errors.js";
+import { builtinPlugins, type PluginCatalog } from "./plugins.js";
 
 export interface LoadedRules {
   ruleset?: RuleSet;
   errors: string[];
   warnings: string[];
 }
-
-export const registry = {
-  findActionner,
-  findOutput,
-  findContext,
-  findNotifier,
-  names: () => ({
-    actionners: actionners.map(actionnerName),
-    outputs: outputs.map(outputName),
-    contexts: contexts.map((c) => c.info.name),
-    notifiers: notifiers.map((n) => n.info.name),
-  }),
-};
 
 /** Where a configuration key was set (`file:line:col`, `env NAME`), see LoadedConfig.origin. */
 export type ConfigOrigin = (path: readonly (string | number)[]) => string | undefined;
@@ -57,12 +43,13 @@ export async function loadValidRules(
   files: string[],
   env?: Omit<PluginEnv, "signal">,
   origin?: ConfigOrigin,
+  plugins: PluginCatalog = builtinPlugins,
 ): Promise<LoadedRules> {
   const loaded = loadRules(files);
   const problems = [...loaded.problems];
   const warnings = [...loaded.warnings];
-  if (loaded.partial) problems.push(...(await validateRules(loaded.partial, registry, env, warnings)));
-  if (env) checkNotifiers(loaded.partial, env.config, origin, problems, warnings);
+  if (loaded.partial) problems.push(...(await validateRules(loaded.partial, plugins, env, warnings)));
+  if (env) checkNotifiers(loaded.partial, env.config, plugins, origin, problems, warnings);
   const order = loaded.files ?? files;
   const errors = sortProblems(problems, order).map(formatProblem);
   const warningLines = sortProblems(warnings, order).map(formatProblem);
@@ -95,18 +82,19 @@ function configProblem(
 function checkNotifiers(
   ruleset: RuleSet | undefined,
   config: Config,
+  plugins: PluginCatalog,
   origin: ConfigOrigin | undefined,
   problems: RuleProblem[],
   warnings: RuleProblem[],
 ): void {
-  const known = notifiers.map((n) => n.info.name);
+  const known = plugins.names().notifiers;
   const hint = (name: string) => {
     const c = closest(name, known);
     return c ? `, did you mean '${c}'?` : "";
   };
   const used = new Map<string, string | undefined>();
   for (const [i, name] of config.default_notifiers.entries()) {
-    if (findNotifier(name)) used.set(name.toLowerCase(), undefined);
+    if (plugins.findNotifier(name)) used.set(name.toLowerCase(), undefined);
     else
       problems.push(
         configProblem(origin, ["default_notifiers", i], `unknown notifier '${name}'${hint(name)}`),
@@ -115,11 +103,11 @@ function checkNotifiers(
   for (const rule of ruleset?.rules ?? []) {
     for (const name of rule.notifiers) {
       const key = name.toLowerCase();
-      if (findNotifier(name) && !used.has(key)) used.set(key, rule.name);
+      if (plugins.findNotifier(name) && !used.has(key)) used.set(key, rule.name);
     }
   }
   for (const [name, settings] of Object.entries(config.notifiers)) {
-    const notifier = findNotifier(name);
+    const notifier = plugins.findNotifier(name);
     if (!notifier) {
       const reason = `settings of an unknown notifier '${name}' are ignored${hint(name)}`;
       warnings.push(configProblem(origin, ["notifiers", name], reason, false));
@@ -132,7 +120,7 @@ function checkNotifiers(
     }
   }
   for (const [name, rule] of used) {
-    const notifier = findNotifier(name)!;
+    const notifier = plugins.findNotifier(name)!;
     const settings = config.notifiers[name] ?? {};
     const parsed = notifier.parameters.safeParse(settings);
     if (parsed.success) continue;
@@ -202,7 +190,7 @@ export function watchRules(opts: RulesWatcherOptions): () => void {
       const n = result.ruleset.rules.length;
       logger.info({ rules: n }, `${n} ${n === 1 ? "rule has" : "rules have"} been successfully reloaded`);
     } catch (err) {
-      logger.error({ error: (err as Error).message }, "rules reload failed");
+      logger.error({ error: errorText(err) }, "rules reload failed");
     } finally {
       reloading = false;
       if (again) {
@@ -225,7 +213,7 @@ export function watchRules(opts: RulesWatcherOptions): () => void {
       w.on("error", (err) => logger.warn({ error: err.message, folder: dir }, "rules watcher error"));
       watchers.push(w);
     } catch (err) {
-      logger.warn({ error: (err as Error).message, folder: dir }, "cannot watch the rules folder");
+      logger.warn({ error: errorText(err), folder: dir }, "cannot watch the rules folder");
     }
   }
   const poll = setInterval(() => {
@@ -238,4 +226,87 @@ export function watchRules(opts: RulesWatcherOptions): () => void {
     if (timer) clearTimeout(timer);
     for (const w of watchers) w.close();
   };
+}
+
+export interface LiveRulesOptions {
+  files: string[];
+  env: Omit<PluginEnv, "signal">;
+  origin?: ConfigOrigin;
+  logger: Logger;
+  plugins: PluginCatalog;
+}
+
+/**
+ * The rule set in force. `loadLiveRules` validates the rules files and runs the `init` of the
+ * plug-ins they use; `watch` puts each valid change live the same way, after its new plug-ins'
+ * `init`. `current` is what the pipeline reads for each event.
+ */
+export interface LiveRules {
+  readonly current: () => RuleSet;
+  /** Starts hot reload; returns a function that stops it. */
+  watch(): () => void;
+}
+
+/** Loads the rules for `server`; invalid rules are a StartupError, each problem logged first. */
+export async function loadLiveRules(opts: LiveRulesOptions): Promise<LiveRules> {
+  const { files, env, origin, logger, plugins } = opts;
+  const load = (f: string[]) => loadValidRules(f, env, origin, plugins);
+  const loaded = await load(files);
+  for (const w of loaded.warnings) logger.warn({ warning: w }, "rules");
+  if (!loaded.ruleset) {
+    for (const e of loaded.errors) logger.error({ error: e }, "rules");
+    throw new StartupError("invalid rules");
+  }
+  let ruleset = loaded.ruleset;
+  const initialised = new Set<string>();
+  await initPlugins(ruleset, env, plugins, initialised);
+  const n = ruleset.rules.length;
+  logger.info({ rules: n }, `${n} ${n === 1 ? "rule has" : "rules have"} been successfully loaded`);
+  return {
+    current: () => ruleset,
+    watch: () =>
+      watchRules({
+        files,
+        logger,
+        load,
+        onReload: async (next) => {
+          await initPlugins(next, env, plugins, initialised);
+          ruleset = next;
+        },
+      }),
+  };
+}
+
+/**
+ * Runs each used actionner category's `init` once, and each used output's `init` once, across
+ * the first load and every reload (`done` remembers them).
+ */
+async function initPlugins(
+  ruleset: RuleSet,
+  env: Omit<PluginEnv, "signal">,
+  plugins: PluginCatalog,
+  done: Set<string>,
+): Promise<void> {
+  for (const rule of ruleset.rules) {
+    for (const action of rule.actions) {
+      const actionner = plugins.findActionner(action.actionner);
+      if (actionner?.init) {
+        const key = `actionner-category:${actionner.info.category}`;
+        if (!done.has(key)) {
+          done.add(key);
+          await actionner.init(env);
+        }
+      }
+      // An output is found by its full name, so the target names it.
+      const target = action.output?.target;
+      const output = target === undefined ? undefined : plugins.findOutput(target);
+      if (output?.init) {
+        const key = `output:${target}`;
+        if (!done.has(key)) {
+          done.add(key);
+          await output.init(env);
+        }
+      }
+    }
+  }
 }

@@ -4,18 +4,16 @@
  */
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { actionnerName, findActionner } from "../actionners/registry.js";
 import { JetStreamAuditLog, natsAuditOptionsFromConfig } from "../audit/jetstream.js";
 import { AuditLog, type AuditSink, combineAuditSinks } from "../audit/log.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
+import { errorText } from "../error-text.js";
 import { lazyKubeClient } from "../kube/client.js";
 import { resolveKubeSource } from "../kube/source.js";
 import { createLogger } from "../logging/logger.js";
 import { Metrics } from "../metrics/metrics.js";
-import { findOutput, outputName } from "../outputs/registry.js";
 import { Pipeline } from "../pipeline/pipeline.js";
-import type { PluginEnv } from "../plugins/types.js";
 import { JetStreamEventQueue, jetStreamOptionsFromConfig } from "../queue/jetstream.js";
 import type { RuleSet } from "../rules/types.js";
 import { securityFromConfig } from "../server/auth.js";
@@ -23,7 +21,8 @@ import { BadRequest, createIntakeServer } from "../server/http.js";
 import { collectorUrl, createTracing, type Tracing, tracingOptionsFromConfig } from "../tracing/tracing.js";
 import { StartupError } from "./errors.js";
 import { loadFalcoEngine } from "./falco.js";
-import { loadValidRules, watchRules } from "./rules.js";
+import { builtinPlugins } from "./plugins.js";
+import { loadLiveRules } from "./rules.js";
 
 export interface ServerOptions {
   /** -c; undefined means the default path (a missing default file is only a warning). */
@@ -50,34 +49,6 @@ export interface RunningServer {
 }
 
 export { StartupError };
-
-/** Runs each used category's `init` once, and each used output's `init` once. */
-async function initPlugins(
-  ruleset: RuleSet,
-  env: Omit<PluginEnv, "signal">,
-  done: Set<string>,
-): Promise<void> {
-  for (const rule of ruleset.rules) {
-    for (const action of rule.actions) {
-      const actionner = findActionner(action.actionner);
-      if (actionner?.init) {
-        const key = `actionner-category:${actionner.info.category}`;
-        if (!done.has(key)) {
-          done.add(key);
-          await actionner.init(env);
-        }
-      } else if (actionner) done.add(`actionner:${actionnerName(actionner)}`);
-      const output = action.output ? findOutput(action.output.target) : undefined;
-      if (output?.init) {
-        const key = `output:${outputName(output)}`;
-        if (!done.has(key)) {
-          done.add(key);
-          await output.init(env);
-        }
-      }
-    }
-  }
-}
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const env = opts.env ?? process.env;
@@ -106,36 +77,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (config.audit.file)
       auditSinks.push(new AuditLog(config.audit.file, (error) => logger.error({ error }, "audit")));
   } catch (err) {
-    throw new StartupError((err as Error).message);
+    throw new StartupError(errorText(err));
   }
 
   const files = opts.rulesFiles && opts.rulesFiles.length > 0 ? opts.rulesFiles : config.rules_files;
+  const plugins = builtinPlugins;
   // The same validation as `rules check` (and every reload).
-  const loaded = await loadValidRules(files, pluginEnv, origin);
-  for (const w of loaded.warnings) logger.warn({ warning: w }, "rules");
-  if (!loaded.ruleset) {
-    for (const e of loaded.errors) logger.error({ error: e }, "rules");
-    throw new StartupError("invalid rules");
-  }
-  let ruleset: RuleSet = loaded.ruleset;
-  const initialised = new Set<string>();
-  await initPlugins(ruleset, pluginEnv, initialised);
-  const n = ruleset.rules.length;
-  logger.info({ rules: n }, `${n} ${n === 1 ? "rule has" : "rules have"} been successfully loaded`);
+  const rules = await loadLiveRules({ files, env: pluginEnv, origin, logger, plugins });
   const kubeSource = resolveKubeSource(config.kubeconfig);
   if (kubeSource.kind === "none") logger.warn({ warning: kubeSource.message }, "kubernetes");
-
-  const stopWatching = config.watch_rules
-    ? watchRules({
-        files,
-        logger,
-        load: (f) => loadValidRules(f, pluginEnv, origin),
-        onReload: async (next) => {
-          await initPlugins(next, pluginEnv, initialised);
-          ruleset = next;
-        },
-      })
-    : () => {};
+  const stopWatching = config.watch_rules ? rules.watch() : () => {};
 
   const falcoFiles =
     opts.falcoRulesFiles && opts.falcoRulesFiles.length > 0 ? opts.falcoRulesFiles : config.falco.rules_files;
@@ -173,8 +124,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     config,
     logger,
     metrics,
-    rules: () => ruleset,
+    rules: rules.current,
     kube,
+    plugins,
     queue,
     ...(detector ? { falcoRuleNames: detector.ruleNames() } : {}),
     // Replicas share cooldowns, so another replica's next event on a target still waits.
@@ -222,7 +174,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       server.closeIdleConnections();
       const finished = await pipeline.stop(config.queue.shutdown_timeout_seconds * 1000);
       await audit?.close();
-      await tracing.shutdown().catch((err) => logger.error({ error: (err as Error).message }, "otel"));
+      await tracing.shutdown().catch((err) => logger.error({ error: errorText(err) }, "otel"));
       if (!finished)
         logger.warn({ left: pipeline.queued }, "shutdown timeout reached, unfinished work aborted");
       server.closeAllConnections();
@@ -242,5 +194,5 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     process.once("SIGINT", () => onSignal("SIGINT"));
   }
 
-  return { config, port, pipeline, metrics, logger, rules: () => ruleset, tracing, stop };
+  return { config, port, pipeline, metrics, logger, rules: rules.current, tracing, stop };
 }

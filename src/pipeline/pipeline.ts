@@ -2,6 +2,7 @@
  * The response pipeline, top to bottom:
  *   intake (accept) → dedup → queue (per-target order) → match → flow control
  *   → actionner (contexts, checks, run) → output → notifiers.
+ * Logs, metrics, audit entries and notifications of each outcome are in report.ts.
  * Everything else (HTTP, rules loading, plug-ins) plugs into this module.
  */
 import {
@@ -13,27 +14,19 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import { findActionner } from "../actionners/registry.js";
-import type { AuditRecord, AuditSink } from "../audit/log.js";
+import type { AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
-import { findContext } from "../contexts/registry.js";
 import { errorText } from "../error-text.js";
 import type { FalcoEvent } from "../events/event.js";
 import type { KubeClient } from "../kube/client.js";
 import { InvalidNameError } from "../kube/names.js";
-import { boundsFor, type LabelBounds } from "../metrics/bounds.js";
-import { Metrics } from "../metrics/metrics.js";
-import { findNotifier } from "../notifiers/registry.js";
-import { findOutput } from "../outputs/registry.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { PluginLookup } from "../plugins/lookup.js";
 import type {
   ActionInput,
   Actionner,
   ActionPlan,
   ActionResult,
-  ContextProvider,
-  Notification,
-  Notifier,
-  Output,
   OutputResult,
   PluginEnv,
 } from "../plugins/types.js";
@@ -52,6 +45,11 @@ import {
   noExportTracer,
   type TraceHeaders,
 } from "../tracing/tracing.js";
+import { abortable, actionDeadline } from "./abort.js";
+import { Notifications } from "./notify.js";
+import { type ActionFields, actionFields, Reporter } from "./report.js";
+import { failSpan, matchSpan, startActionSpan } from "./spans.js";
+import { withTalonContext } from "./talon-context.js";
 
 export interface PipelineDeps {
   config: Config;
@@ -60,28 +58,22 @@ export interface PipelineDeps {
   /** The rules in force now (hot reload swaps them). */
   rules: () => RuleSet;
   kube: () => KubeClient;
+  /** Finds the actionners, outputs, notifiers and contexts rules name (the app's built-ins, or test stubs). */
+  plugins: PluginLookup;
   /** Where accepted events wait; defaults to the in-process queue. */
   queue?: EventQueue;
   /** Cooldowns shared by replicas (JetStream KV); in-process when unset. */
   cooldowns?: CooldownStore;
-  /** Plug-in lookup; defaults to the built-in registries (tests pass stubs). */
-  plugins?: PluginLookup;
   /** Action audit trail (audit.file and/or the JetStream audit stream); every action and output attempt is appended. */
   audit?: AuditSink;
   /** Rule names of the built-in Falco engine: metric labels may carry them (see metrics/bounds). */
   falcoRuleNames?: readonly string[];
-  /** Spans of talon.md §9.2; defaults to a tracer that exports nothing (trace ids still exist). */
+  /**
+   * Where the event, match, context, checks, action, output and notification spans go;
+   * defaults to a tracer that exports nothing (trace ids still exist).
+   */
   tracer?: Tracer;
 }
-
-export interface PluginLookup {
-  findActionner(fullName: string): Actionner | undefined;
-  findOutput(fullName: string): Output | undefined;
-  findNotifier(name: string): Notifier | undefined;
-  findContext(name: string): ContextProvider | undefined;
-}
-
-const builtinPlugins: PluginLookup = { findActionner, findOutput, findNotifier, findContext };
 
 export type AcceptResult = "queued" | "duplicate" | "full" | "stopped";
 
@@ -90,37 +82,9 @@ interface ActionOutcome {
   failed: boolean;
 }
 
-function titleCase(objects: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(objects)) out[k.charAt(0).toUpperCase() + k.slice(1)] = v;
-  return out;
-}
-
-const boolText = (b: boolean | undefined) => (b === undefined ? undefined : b ? "true" : "false");
-
-/** Talon's context keys (talon.md §2.5), added to a shallow copy of the event. */
-function withTalonContext(event: FalcoEvent, rule: Rule, action: Action): FalcoEvent {
-  const context: Record<string, unknown> = {
-    ...event.context,
-    "falco-talon.rule": rule.name,
-    "falco-talon.action": action.name,
-    "falco-talon.actionner": action.actionner,
-    "falco-talon.action.parameters": JSON.stringify(action.parameters),
-  };
-  const optional: Record<string, string | undefined> = {
-    "falco-talon.rule.continue": boolText(rule.continue),
-    "falco-talon.rule.dry_run": rule.dryRun === "server" ? "server" : boolText(rule.dryRun),
-    "falco-talon.action.continue": boolText(action.continue),
-    "falco-talon.action.ignore_errors": boolText(action.ignoreErrors),
-  };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) context[k] = v;
-  return { ...event, context };
-}
-
 export class Pipeline {
   private readonly queue: EventQueue;
   private readonly nodeLocks = new KeyedMutex();
-  private readonly pendingNotifications = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
   private readonly parsedParameters = new WeakMap<object, unknown>();
   private stopping = false;
@@ -128,11 +92,32 @@ export class Pipeline {
   private readonly tracer: Tracer;
   /** Per rule+target cooldowns: in process, or shared by the replicas (deps.cooldowns). */
   private readonly localCooldowns = new MemoryCooldowns();
+  private readonly notifications: Notifications;
+  private readonly report: Reporter;
 
   constructor(private readonly deps: PipelineDeps) {
-    const { config } = deps;
-    this.plugins = deps.plugins ?? builtinPlugins;
+    const { config, logger, metrics } = deps;
+    this.plugins = deps.plugins;
     this.tracer = deps.tracer ?? noExportTracer();
+    this.notifications = new Notifications({
+      config,
+      logger,
+      metrics,
+      kube: deps.kube,
+      tracer: this.tracer,
+      plugins: this.plugins,
+      shutdown: this.shutdown.signal,
+    });
+    this.report = new Reporter({
+      config,
+      logger,
+      metrics,
+      rules: deps.rules,
+      audit: deps.audit,
+      falcoRuleNames: deps.falcoRuleNames,
+      tracer: this.tracer,
+      notifications: this.notifications,
+    });
     this.queue =
       deps.queue ??
       new MemoryEventQueue({
@@ -145,14 +130,10 @@ export class Pipeline {
         try {
           await this.process(event, traceHeaders);
         } finally {
-          deps.metrics.queueDepth.set(this.queue.size - 1);
+          this.report.queueDepth(this.queue.size - 1);
         }
       },
-      (err, event) =>
-        deps.logger.error(
-          { error: errorText(err), rule: event.rule, trace_id: event.trace_id },
-          "recovered from panic while processing event",
-        ),
+      (err, event) => this.report.recovered(err, event),
     );
   }
 
@@ -166,53 +147,16 @@ export class Pipeline {
    * a remote `traceparent`); the `event` span started under it gives the event its trace_id.
    */
   async accept(event: FalcoEvent, parent: Context = ROOT_CONTEXT): Promise<AcceptResult> {
-    const { metrics, logger, config } = this.deps;
     const span = startEventSpan(this.tracer, event, parent);
     try {
-      metrics.events.inc({ ...this.eventLabels(event), ...scope() });
-      if (config.print_all_events) logger.info(eventFields(event), "event");
+      this.report.received(event);
       if (this.stopping) return "stopped";
       const result = await this.queue.push(event, injectTraceHeaders(trace.setSpan(parent, span)));
-      if (result === "duplicate") {
-        metrics.deduplicated.inc();
-        logger.debug(eventFields(event), "event deduplicated");
-        this.auditDuplicate(event);
-      } else if (result === "queued") {
-        metrics.queueDepth.set(this.queue.size);
-      }
+      if (result === "duplicate") this.report.duplicate(event);
+      else if (result === "queued") this.report.queueDepth(this.queue.size);
       return result;
     } finally {
       span.end();
-    }
-  }
-
-  /** Metric label values from events are bounded by the rules in force (see metrics/bounds). */
-  private bounds(): LabelBounds {
-    return boundsFor(this.deps.rules(), this.deps.falcoRuleNames);
-  }
-
-  /** The event's `event`, `priority` and `source` metric labels, bounded. */
-  private eventLabels(event: FalcoEvent): { event: string; priority: string; source: string } {
-    const bounds = this.bounds();
-    return {
-      event: bounds.falcoRule(event.rule),
-      priority: bounds.priority(event.priority),
-      source: bounds.source(event.source),
-    };
-  }
-
-  /**
-   * A duplicate is never processed; with an audit trail, each action it would have run gets an
-   * `ignored`/`duplicate` entry (matching runs only for duplicates, and only when audited).
-   */
-  private auditDuplicate(event: FalcoEvent): void {
-    const audit = this.deps.audit;
-    if (!audit) return;
-    for (const rule of matchingRules(this.deps.rules().rules, event)) {
-      for (const action of rule.actions) {
-        this.auditAttempt(event, rule, action, { status: "ignored", reason: "duplicate" });
-      }
-      if (rule.continue === false) break;
     }
   }
 
@@ -222,7 +166,6 @@ export class Pipeline {
    * without them (an event that skipped accept) an `event` span is started here.
    */
   async process(event: FalcoEvent, traceHeaders?: TraceHeaders): Promise<void> {
-    const { logger, metrics, config } = this.deps;
     let eventContext = extractTraceContext(traceHeaders);
     if (!trace.getSpanContext(eventContext)) {
       const span = startEventSpan(this.tracer, event, ROOT_CONTEXT);
@@ -231,37 +174,20 @@ export class Pipeline {
     }
     const matched = matchingRules(this.deps.rules().rules, event);
     if (matched.length === 0) return;
-    if (!config.print_all_events) logger.info(eventFields(event), "event");
+    this.report.matchedEvent(event);
 
-    const labels = this.eventLabels(event);
+    const labels = this.report.eventLabels(event);
+    const target = targetKey(event);
     for (const rule of matched) {
-      logger.info({ ...eventFields(event), rule: rule.name }, "match");
-      // Talon's `match` span is ended at once; the rule's steps are its children.
-      const matchSpan = this.tracer.startSpan(
-        "match",
-        {
-          attributes: {
-            "event.rule": event.rule,
-            "event.output": event.output,
-            "event.source": event.source,
-            "event.trace_id": event.trace_id,
-            "rule.name": rule.name,
-            "rule.description": rule.description,
-          },
-        },
-        eventContext,
-      );
-      matchSpan.setStatus({ code: SpanStatusCode.OK, message: "match detected" });
-      matchSpan.end();
-      const matchContext = trace.setSpan(eventContext, matchSpan);
-      metrics.matches.inc({ rule: rule.name, ...labels, ...scope() });
-      const coolingSeconds = await this.cooldown(rule, event);
+      this.report.match(event, rule, labels);
+      const matchContext = trace.setSpan(eventContext, matchSpan(this.tracer, event, rule, eventContext));
+      const coolingSeconds = await this.cooldown(rule, event, target);
       if (coolingSeconds !== undefined) {
-        for (const action of rule.actions) this.reportCooldown(event, rule, action, coolingSeconds);
+        for (const action of rule.actions) this.report.cooldown(event, target, rule, action, coolingSeconds);
       } else {
         for (const action of rule.actions) {
           const actionner = this.plugins.findActionner(action.actionner);
-          const outcome = await this.runAction(event, rule, action, matchContext);
+          const outcome = await this.runAction(event, target, rule, action, actionner, matchContext);
           if (outcome.failed && action.ignoreErrors !== true) break;
           if (!(action.continue ?? actionner?.info.continue ?? true)) break;
         }
@@ -276,73 +202,37 @@ export class Pipeline {
    * (Events of one target are processed in order, so check-then-set does not race.) When the
    * shared store cannot be reached, this replica's own memory decides, so actions still run.
    */
-  private async cooldown(rule: Rule, event: FalcoEvent): Promise<number | undefined> {
+  private async cooldown(rule: Rule, event: FalcoEvent, target: string): Promise<number | undefined> {
     if (!rule.cooldownSeconds) return undefined;
-    const key = `${rule.name}\u0000${targetKey(event)}`;
+    const key = `${rule.name}\u0000${target}`;
     const shared = this.deps.cooldowns;
     if (!shared) return this.localCooldowns.claimNow(key, rule.cooldownSeconds);
     try {
       return await shared.claim(key, rule.cooldownSeconds);
     } catch (err) {
-      this.deps.logger.warn(
-        { rule: rule.name, trace_id: event.trace_id, error: errorText(err) },
-        "shared cooldown unavailable, using this replica's",
-      );
+      this.report.sharedCooldownUnavailable(event, rule, err);
       return this.localCooldowns.claimNow(key, rule.cooldownSeconds);
     }
-  }
-
-  /** A skipped action: logged and audited as `ignored`, counted, no notification. */
-  private reportCooldown(event: FalcoEvent, rule: Rule, action: Action, secondsLeft: number): void {
-    const target = targetKey(event);
-    this.deps.metrics.actions.inc({
-      rule: rule.name,
-      event: this.bounds().falcoRule(event.rule),
-      action: action.name,
-      actionner: action.actionner,
-      status: "ignored",
-      ...scope(),
-    });
-    this.deps.logger.info(
-      {
-        rule: rule.name,
-        action: action.name,
-        actionner: action.actionner,
-        trace_id: event.trace_id,
-        status: "ignored",
-        reason: "cooldown",
-        target,
-        cooldown_left_seconds: secondsLeft,
-      },
-      "action",
-    );
-    this.auditAttempt(event, rule, action, { status: "ignored", reason: "cooldown" });
   }
 
   // ── One action: contexts → checks → run → output → notifiers ─────────────
   private async runAction(
     original: FalcoEvent,
+    target: string,
     rule: Rule,
     action: Action,
+    actionner: Actionner | undefined,
     matchContext: Context,
   ): Promise<ActionOutcome> {
     const { logger, config } = this.deps;
-    const actionner = this.plugins.findActionner(action.actionner);
-    const base = {
-      rule: rule.name,
-      action: action.name,
-      actionner: action.actionner,
-      trace_id: original.trace_id,
-    };
+    const fields = actionFields(original, rule, action);
     if (!actionner) {
-      const error = `unknown actionner '${action.actionner}'`;
-      logger.error({ ...base, error }, "action");
-      this.auditAttempt(original, rule, action, { status: "failure", error });
+      this.report.unknownActionner(original, target, rule, action, fields);
       return { failed: true };
     }
     const category = actionner.info.category;
     const event = withTalonContext(original, rule, action);
-    const deadline = this.actionDeadline(config.queue.action_timeout_seconds * 1000);
+    const deadline = actionDeadline(config.queue.action_timeout_seconds * 1000, this.shutdown.signal);
     const env: PluginEnv = {
       config,
       logger,
@@ -352,7 +242,7 @@ export class Pipeline {
     };
 
     if (actionner.info.useContext && action.additionalContexts.length > 0) {
-      await this.addContexts(event, action, env, base, matchContext);
+      await this.addContexts(event, action, env, fields, matchContext);
     }
 
     let parameters: unknown;
@@ -360,9 +250,7 @@ export class Pipeline {
       parameters = this.parameters(actionner, action);
     } catch (err) {
       deadline.dispose();
-      const error = errorText(err);
-      logger.error({ ...base, category, stage: "parameters", error }, "action");
-      this.auditAttempt(event, rule, action, { status: "failure", stage: "parameters", error });
+      this.report.stageFailed(event, target, rule, action, fields, category, "parameters", err);
       return { failed: true };
     }
     const input: ActionInput<unknown> = {
@@ -377,7 +265,7 @@ export class Pipeline {
 
     if (rule.dryRun === true) {
       try {
-        return await this.dryRun(event, rule, action, actionner, input);
+        return await this.dryRun(event, target, rule, action, actionner, input);
       } finally {
         deadline.dispose();
       }
@@ -395,36 +283,38 @@ export class Pipeline {
           // An event value that can't name an object: reported like a failed action
           // (log, audit, metric, notifications), and no request was sent for it.
           const result: ActionResult = { status: "failure", error: err.message, objects: {} };
-          this.reportAction(event, rule, action, actionner, result, undefined, matchContext, "checks");
+          this.report.action(
+            event,
+            target,
+            rule,
+            action,
+            category,
+            result,
+            undefined,
+            matchContext,
+            "checks",
+          );
           return { failed: true };
         }
         // Talon: a failed check is logged, with no metric and no notification; it is audited.
-        const error = errorText(err);
-        logger.error({ ...base, category, stage: "checks", error }, "action");
-        this.auditAttempt(event, rule, action, { status: "failure", stage: "checks", error });
+        this.report.stageFailed(event, target, rule, action, fields, category, "checks", err);
         return { failed: true };
       } finally {
         checksSpan.end();
       }
-      const actionSpan = this.tracer.startSpan(
-        "action",
-        {
-          attributes: {
-            "action.name": action.name,
-            "action.actionner": action.actionner,
-            "action.description": action.description,
-            "action.continue": action.continue ?? actionner.info.continue,
-            "action.ignore_errors": action.ignoreErrors ?? false,
-            // Talon's literal attribute key, kept for dashboards built on it.
-            "actionner.Information().Category": category,
-            "actionner.category": category,
-            "actionner.name": actionner.info.name,
-          },
-        },
-        matchContext,
-      );
+      const actionSpan = startActionSpan(this.tracer, action, actionner, matchContext);
       try {
-        return await this.runActionner(event, rule, action, actionner, input, actionSpan, matchContext);
+        return await this.runActionner(
+          event,
+          target,
+          rule,
+          action,
+          actionner,
+          input,
+          fields,
+          actionSpan,
+          matchContext,
+        );
       } finally {
         actionSpan.end();
       }
@@ -441,24 +331,19 @@ export class Pipeline {
   /** The actionner's run, its report, then its output step, inside the `action` span. */
   private async runActionner(
     event: FalcoEvent,
+    target: string,
     rule: Rule,
     action: Action,
     actionner: Actionner,
     input: ActionInput<unknown>,
+    fields: ActionFields,
     actionSpan: Span,
     matchContext: Context,
   ): Promise<ActionOutcome> {
-    const { logger } = this.deps;
     const env = input.env;
     const category = actionner.info.category;
     const actionContext = trace.setSpan(matchContext, actionSpan);
-    const base = {
-      rule: rule.name,
-      action: action.name,
-      actionner: action.actionner,
-      trace_id: event.trace_id,
-    };
-    logger.info({ ...base, category, status: "in_progress" }, "action");
+    this.report.inProgress(fields, category);
     const started = performance.now();
     let result: ActionResult;
     try {
@@ -467,10 +352,7 @@ export class Pipeline {
       result = { status: "failure", error: errorText(err), objects: {} };
     }
     if (result.status === "failure" && !result.error) result.error = "action failed";
-    this.deps.metrics.actionSeconds.observe(
-      { actionner: action.actionner, status: result.status },
-      (performance.now() - started) / 1000,
-    );
+    this.report.actionDuration(action, result.status, (performance.now() - started) / 1000);
     const printedArtifact = !action.output && result.data ? result.data.bytes.toString("utf8") : undefined;
     actionSpan.setAttributes({
       "action.result": result.result ?? "",
@@ -479,113 +361,44 @@ export class Pipeline {
     for (const [k, v] of Object.entries(result.objects)) actionSpan.setAttribute(`object.${k}`, v);
     if (result.status === "failure") failSpan(actionSpan, result.error);
     else actionSpan.setStatus({ code: SpanStatusCode.OK, message: result.status });
-    this.reportAction(event, rule, action, actionner, result, printedArtifact, actionContext);
+    this.report.action(event, target, rule, action, category, result, printedArtifact, actionContext);
     if (result.status === "failure") return { failed: true };
-    return this.runOutput(event, rule, action, actionner, result, env, actionContext);
+    return this.runOutput(event, target, rule, action, actionner, result, env, actionContext);
   }
 
   /**
-   * `dry_run: true`: nothing is sent. The action logs Talon's `no action, dry-run is enabled`
-   * line plus the plan (what it would do to which object) and is audited as `ignored`/`dry_run`
-   * with that plan; an event it could not act on (an invalid name) is a failure. As in Talon,
-   * no metric and no notification.
+   * `dry_run: true`: nothing is sent. The action reports its plan (what it would do to which
+   * object); an event it could not act on (an invalid name) is a failure.
    */
   private async dryRun(
     event: FalcoEvent,
+    target: string,
     rule: Rule,
     action: Action,
     actionner: Actionner,
     input: ActionInput<unknown>,
   ): Promise<ActionOutcome> {
-    const base = {
-      rule: rule.name,
-      action: action.name,
-      actionner: action.actionner,
-      category: actionner.info.category,
-      trace_id: event.trace_id,
-      target: targetKey(event),
-    };
+    const category = actionner.info.category;
     let plan: ActionPlan;
     try {
       plan = actionner.plan
         ? await abortable(Promise.resolve(actionner.plan(input)), input.env.signal)
         : genericPlan(action);
     } catch (err) {
-      const error = errorText(err);
-      this.deps.logger.error({ ...base, status: "failure", dry_run: true, error }, "action");
-      this.auditAttempt(event, rule, action, { status: "failure", reason: "dry_run", error });
+      this.report.dryRunFailed(event, target, rule, action, category, err);
       return { failed: true };
     }
     if (action.output)
       plan = { ...plan, plan: `${plan.plan}, then send the result to ${action.output.target}` };
-    this.deps.logger.info(
-      {
-        ...base,
-        status: "success",
-        output: "no action, dry-run is enabled",
-        plan: plan.plan,
-        ...(plan.details ? { details: plan.details } : {}),
-        ...plan.objects,
-      },
-      "action",
-    );
-    this.auditAttempt(event, rule, action, {
-      status: "ignored",
-      reason: "dry_run",
-      plan: plan.plan,
-      objects: plan.objects,
-      details: plan.details,
-    });
+    this.report.dryRun(event, target, rule, action, category, plan);
     return { failed: false };
-  }
-
-  /** An audit entry for an attempt that did not reach the actionner's run. */
-  private auditAttempt(
-    event: FalcoEvent,
-    rule: Rule,
-    action: Action,
-    outcome: Pick<AuditRecord, "status" | "error" | "reason" | "stage" | "plan" | "objects" | "details">,
-  ): void {
-    this.deps.audit?.record({
-      message: "action",
-      event_id: event.id,
-      trace_id: event.trace_id,
-      rule: rule.name,
-      action: action.name,
-      actionner: action.actionner,
-      target: targetKey(event),
-      ...outcome,
-    });
-  }
-
-  /**
-   * An abort signal for one action: fires on the action timeout or on shutdown.
-   * (AbortSignal.any/timeout keep timers and listeners alive until GC on Node 20.)
-   */
-  private actionDeadline(ms: number): { signal: AbortSignal; dispose(): void } {
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      const err = new Error(`action timed out after ${ms / 1000}s`);
-      err.name = "TimeoutError";
-      controller.abort(err);
-    }, ms);
-    timer.unref();
-    const onShutdown = () => controller.abort(this.shutdown.signal.reason);
-    this.shutdown.signal.addEventListener("abort", onShutdown, { once: true });
-    return {
-      signal: controller.signal,
-      dispose: () => {
-        clearTimeout(timer);
-        this.shutdown.signal.removeEventListener("abort", onShutdown);
-      },
-    };
   }
 
   private async addContexts(
     event: FalcoEvent,
     action: Action,
     env: PluginEnv,
-    base: Record<string, string>,
+    fields: ActionFields,
     matchContext: Context,
   ): Promise<void> {
     for (const name of action.additionalContexts) {
@@ -600,10 +413,10 @@ export class Pipeline {
           span.setAttribute(k.toLowerCase(), v);
         }
         span.setStatus({ code: SpanStatusCode.OK });
-        this.deps.logger.debug({ ...base, context: name }, "context");
+        this.report.context(fields, name);
       } catch (err) {
         failSpan(span, err);
-        this.deps.logger.error({ ...base, context: name, error: errorText(err) }, "context");
+        this.report.contextFailed(fields, name, err);
         // Talon: a context error stops the context loop, but the action still runs.
         if (action.ignoreErrors !== true) break;
       } finally {
@@ -623,6 +436,7 @@ export class Pipeline {
 
   private async runOutput(
     event: FalcoEvent,
+    target: string,
     rule: Rule,
     action: Action,
     actionner: Actionner,
@@ -632,16 +446,16 @@ export class Pipeline {
   ): Promise<ActionOutcome> {
     const { requireOutput, allowOutput } = actionner.info;
     if (!requireOutput && !(allowOutput && action.output && result.data)) return { failed: false };
-    const target = action.output?.target ?? "";
+    const outputTarget = action.output?.target ?? "";
     const fail = (error: string, category = ""): ActionOutcome => {
       const failure: OutputResult = { status: "failure", error, objects: {} };
-      this.reportOutput(event, rule, action, target, category, failure, actionContext);
+      this.report.output(event, target, rule, action, outputTarget, category, failure, actionContext);
       return { failed: true };
     };
     if (!action.output) return fail("an output is required");
     if (!result.data || result.data.bytes.length === 0) return fail("empty output");
-    const output = this.plugins.findOutput(target);
-    if (!output) return fail(`unknown output target '${target}'`);
+    const output = this.plugins.findOutput(outputTarget);
+    if (!output) return fail(`unknown output target '${outputTarget}'`);
     let outcome: OutputResult;
     try {
       const parameters = output.parameters.parse(action.output.parameters);
@@ -650,194 +464,17 @@ export class Pipeline {
     } catch (err) {
       outcome = { status: "failure", error: errorText(err), objects: {} };
     }
-    this.reportOutput(event, rule, action, target, output.info.category, outcome, actionContext);
-    return { failed: outcome.status === "failure" };
-  }
-
-  // ── Reporting: logs, metrics, notifications ──────────────────────────────
-  private reportAction(
-    event: FalcoEvent,
-    rule: Rule,
-    action: Action,
-    actionner: Actionner,
-    result: ActionResult,
-    printedArtifact: string | undefined,
-    actionContext: Context,
-    stage?: string,
-  ): void {
-    this.deps.metrics.actions.inc({
-      rule: rule.name,
-      event: this.bounds().falcoRule(event.rule),
-      action: action.name,
-      actionner: action.actionner,
-      status: result.status,
-      ...scope(),
-    });
-    const notification: Notification = {
-      ...this.notificationBase(event, rule, action, "action", result.status, result.objects),
-      category: actionner.info.category,
-      output: result.output,
-      result: result.result,
-      error: result.error,
-      stage,
-    };
-    this.log(notification, result.objects, printedArtifact);
-    this.audit(event, notification);
-    this.notify(rule, notification, actionContext);
-  }
-
-  private reportOutput(
-    event: FalcoEvent,
-    rule: Rule,
-    action: Action,
-    target: string,
-    category: string,
-    outcome: OutputResult,
-    actionContext: Context,
-  ): void {
-    const span = this.tracer.startSpan(
-      "output",
-      {
-        attributes: {
-          "output.name": action.name,
-          "output.category": category,
-          "output.target": target,
-          "output.status": outcome.status,
-          "output.message": outcome.error ?? outcome.output ?? "",
-        },
-      },
+    this.report.output(
+      event,
+      target,
+      rule,
+      action,
+      outputTarget,
+      output.info.category,
+      outcome,
       actionContext,
     );
-    if (outcome.status === "failure") failSpan(span, outcome.error);
-    else span.setStatus({ code: SpanStatusCode.OK, message: outcome.status });
-    span.end();
-    this.deps.metrics.outputs.inc({
-      rule: rule.name,
-      action: action.name,
-      status: outcome.status,
-      category,
-      target,
-      ...scope(),
-    });
-    const notification: Notification = {
-      ...this.notificationBase(event, rule, action, "output", outcome.status, outcome.objects),
-      category,
-      output: outcome.output,
-      output_target: target,
-      error: outcome.error,
-    };
-    this.log(notification, outcome.objects);
-    this.audit(event, notification);
-    this.notify(rule, notification, trace.setSpan(actionContext, span));
-  }
-
-  private notificationBase(
-    event: FalcoEvent,
-    rule: Rule,
-    action: Action,
-    message: Notification["message"],
-    status: Notification["status"],
-    objects: Record<string, string>,
-  ): Notification {
-    return {
-      time: new Date().toISOString(),
-      message,
-      status,
-      rule: rule.name,
-      event: event.output,
-      priority: event.priority,
-      source: event.source,
-      action: action.name,
-      actionner: action.actionner,
-      trace_id: event.trace_id,
-      objects: titleCase(objects),
-    };
-  }
-
-  /** Talon's `message=action|output` log line: the notification's non-empty fields plus the objects. */
-  private log(n: Notification, objects: Record<string, string>, outputOverride?: string): void {
-    const fields: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(n)) {
-      if (k !== "objects" && k !== "time" && k !== "message" && v !== undefined && v !== "") fields[k] = v;
-    }
-    if (outputOverride) fields.output = outputOverride;
-    Object.assign(fields, objects);
-    if (n.status === "failure") this.deps.logger.error(fields, n.message);
-    else this.deps.logger.info(fields, n.message);
-  }
-
-  private audit(event: FalcoEvent, n: Notification): void {
-    this.deps.audit?.record({
-      time: n.time,
-      message: n.message,
-      event_id: event.id,
-      trace_id: event.trace_id,
-      rule: n.rule,
-      action: n.action,
-      actionner: n.actionner,
-      target: targetKey(event),
-      output_target: n.output_target,
-      status: n.status,
-      error: n.error,
-      stage: n.stage,
-    });
-  }
-
-  /** Fires notifications without blocking the pipeline; failures are logged and counted. */
-  private notify(rule: Rule, notification: Notification, parent: Context): void {
-    const { config, logger, metrics } = this.deps;
-    const names = [...new Set([...config.default_notifiers, ...rule.notifiers].map((n) => n.toLowerCase()))];
-    for (const name of names) {
-      const notifier = this.plugins.findNotifier(name);
-      if (!notifier) {
-        logger.warn({ notifier: name, rule: rule.name }, "unknown notifier");
-        continue;
-      }
-      const labels = {
-        rule: notification.rule,
-        action: notification.action,
-        actionner: notification.actionner,
-        notifier: name,
-        target: notification.output_target ?? "",
-        ...scope(),
-      };
-      const env: PluginEnv = {
-        config,
-        logger,
-        kube: this.deps.kube,
-        signal: this.shutdown.signal,
-      };
-      const span = this.tracer.startSpan("notification", { attributes: { "notifier.name": name } }, parent);
-      const send = (async () => {
-        try {
-          const settings = notifier.parameters.parse(config.notifiers[name] ?? {});
-          await notifier.send(notification, settings, env);
-          span.setStatus({ code: SpanStatusCode.OK });
-          metrics.notifications.inc({ ...labels, status: "success" });
-          logger.info(
-            { notifier: name, rule: rule.name, action: notification.action, status: "success" },
-            "notification",
-          );
-        } catch (err) {
-          failSpan(span, err);
-          metrics.notifications.inc({ ...labels, status: "failure" });
-          logger.error(
-            {
-              notifier: name,
-              rule: rule.name,
-              action: notification.action,
-              status: "failure",
-              error: errorText(err),
-            },
-            "notification",
-          );
-        } finally {
-          span.end();
-        }
-      })();
-      this.pendingNotifications.add(send);
-      void send.finally(() => this.pendingNotifications.delete(send));
-    }
+    return { failed: outcome.status === "failure" };
   }
 
   // ── Shutdown ─────────────────────────────────────────────────────────────
@@ -847,28 +484,11 @@ export class Pipeline {
     const started = Date.now();
     const drained = await this.queue.drain(timeoutMs);
     const left = Math.max(0, timeoutMs - (Date.now() - started));
-    const notified = await Promise.race([
-      Promise.allSettled([...this.pendingNotifications]).then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), left).unref()),
-    ]);
+    const notified = await this.notifications.settled(left);
     this.shutdown.abort(new Error("shutting down"));
     await this.queue.close();
     return drained && notified;
   }
-}
-
-/** Talon's constant OTel scope labels. */
-const scope = () => Metrics.scope;
-
-/** Talon's keys for an event in logs: `event` is the Falco rule, `output` its text. */
-function eventFields(event: FalcoEvent) {
-  return {
-    event: event.rule,
-    priority: event.priority,
-    source: event.source,
-    output: event.output,
-    trace_id: event.trace_id,
-  };
 }
 
 /** The plan of an actionner that describes none: its parameters, as written in the rule. */
@@ -877,35 +497,4 @@ function genericPlan(action: Action): ActionPlan {
     objects: {},
     plan: `run ${action.actionner} with parameters ${JSON.stringify(action.parameters)}`,
   };
-}
-
-/** Marks a span failed with the error text, as an Error status and an exception event. */
-function failSpan(span: Span, err: unknown): void {
-  const message = err === undefined ? "failed" : errorText(err);
-  span.recordException(err instanceof Error ? err : message);
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
-}
-
-/** Rejects when the signal aborts (timeout or shutdown), so a stuck plug-in never blocks a lane forever. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  return reason instanceof Error ? reason : new Error("aborted");
 }

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { before, describe, it } from "node:test";
-import { registry } from "../../src/app/rules.js";
+import { builtinPlugins } from "../../src/app/plugins.js";
 import { loadRules, validateRules } from "../../src/rules/index.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -41,7 +41,7 @@ describe("Talon's example rules files", () => {
     const loaded = loadRules([RULES, OVERRIDE]);
     assert.deepEqual(loaded.problems, []);
     assert.ok(loaded.ruleset);
-    assert.deepEqual(await validateRules(loaded.ruleset, registry), []);
+    assert.deepEqual(await validateRules(loaded.ruleset, builtinPlugins), []);
     assert.deepEqual(
       loaded.ruleset.rules.map((r) => r.name),
       [
@@ -72,7 +72,7 @@ describe("Talon's example rules files", () => {
     assert.equal(action.actionner, "kubernetes:terminate");
     assert.deepEqual(action.parameters, expected);
     assert.equal(action.continue, false);
-    const terminate = registry.findActionner("kubernetes:terminate");
+    const terminate = builtinPlugins.findActionner("kubernetes:terminate");
     assert.ok(terminate);
     const parsed = terminate.parameters.parse(action.parameters) as Record<string, unknown>;
     assert.equal(parsed.grace_period_seconds, 2);
