@@ -1,5 +1,5 @@
 /**
- * Intake security (talon.md §12 security 1): Bearer-token authentication, TLS with optional
+ * Intake security: Bearer-token authentication, TLS with optional
  * client-certificate verification, and a per-source-address rate limit. Each endpoint
  * (intake, health, metrics) is protected or not on its own (`auth.protect`).
  */
@@ -9,6 +9,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { Config } from "../config/schema.js";
+import { errorText } from "../error-text.js";
 import type { TlsPaths } from "./tls-reload.js";
 
 export type Endpoint = "intake" | "health" | "metrics";
@@ -55,7 +56,7 @@ export function fileToken(
       signature = sig;
       lastError = "";
     } catch (err) {
-      fail(`auth.token_file '${path}' cannot be read: ${(err as Error).message}`);
+      fail(`auth.token_file '${path}' cannot be read: ${errorText(err)}`);
     }
   };
   return {
@@ -215,7 +216,7 @@ export function securityFromConfig(
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`${key} '${path}' cannot be read: ${(err as Error).message}`);
+      throw new Error(`${key} '${path}' cannot be read: ${errorText(err)}`);
     }
   };
   let token: TokenSource | undefined;

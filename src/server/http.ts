@@ -1,5 +1,5 @@
 /**
- * HTTP intake (talon.md §1): every path except /healthz, /metrics and /k8s-audit is the
+ * HTTP intake: every path except /healthz, /metrics and /k8s-audit is the
  * Falco event intake, with Talon's status codes and texts. Bodies are size-limited and a
  * bad event gets a 4xx whose second line says why.
  */

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import type { Server as HttpsServer } from "node:https";
 import { createSecureContext } from "node:tls";
 import type { Logger } from "pino";
+import { errorText } from "../error-text.js";
 
 export interface TlsPaths {
   cert: string;
@@ -45,7 +46,7 @@ export function reloadTlsOnChange(
       files = readAll(paths);
     } catch (err) {
       // Mid-rotation (a file briefly missing): try again at the next poll.
-      opts.logger.debug({ error: (err as Error).message }, "tls files not readable yet");
+      opts.logger.debug({ error: errorText(err) }, "tls files not readable yet");
       return;
     }
     const next = fingerprint(files);
@@ -59,7 +60,7 @@ export function reloadTlsOnChange(
     } catch (err) {
       failedOn = next; // log a broken set once, not at every poll
       opts.logger.error(
-        { error: (err as Error).message, cert_file: paths.cert },
+        { error: errorText(err), cert_file: paths.cert },
         "tls reload failed, the previous certificates stay in force",
       );
     }
