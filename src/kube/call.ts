@@ -6,7 +6,6 @@
 import type { ConfigurationOptions } from "@kubernetes/client-node";
 import { ApiException, Observable } from "@kubernetes/client-node";
 import { errorText } from "../error-text.js";
-import type { PluginEnv } from "../plugins/types.js";
 
 export interface KubeCallOptions {
   signal?: AbortSignal;
@@ -71,7 +70,9 @@ function isRetryable(err: unknown, timedOut: boolean): boolean {
   if (status !== undefined) return status === 429 || status >= 500;
   const code = errnoCode(err);
   if (code && RETRYABLE_CODES.has(code)) return true;
-  return /socket hang up|ECONNRESET|network|fetch failed/i.test(String((err as Error)?.message ?? ""));
+  return /socket hang up|ECONNRESET|network|fetch failed/i.test(
+    String((err as { message?: unknown } | null)?.message ?? ""),
+  );
 }
 
 function retryAfterMs(err: unknown): number | undefined {
@@ -153,12 +154,21 @@ export async function kubeCall<T>(
   }
 }
 
-/** Call options from a plug-in environment. */
-export function callOptions(env: Pick<PluginEnv, "signal">): KubeCallOptions {
-  return { signal: env.signal };
+/**
+ * What a caller brings to its requests: the signal that aborts them (shutdown, action timeout)
+ * and `server` when writes are to be sent as a server-side dry run.
+ */
+export interface KubeRequestContext {
+  signal?: AbortSignal;
+  dryRun?: "server";
 }
 
-/** `dryRun` query value for writes: `All` when the engine runs in server dry-run mode. */
-export function dryRunParam(env: Pick<PluginEnv, "dryRun">): "All" | undefined {
-  return env.dryRun === "server" ? "All" : undefined;
+/** Call options for a caller's requests. */
+export function callOptions(context: Pick<KubeRequestContext, "signal">): KubeCallOptions {
+  return { signal: context.signal };
+}
+
+/** `dryRun` query value for writes: `All` when the caller runs in server dry-run mode. */
+export function dryRunParam(context: Pick<KubeRequestContext, "dryRun">): "All" | undefined {
+  return context.dryRun === "server" ? "All" : undefined;
 }

@@ -151,19 +151,3 @@ export function pickContainer(pod: V1Pod, name: string | undefined): string {
   if (first === undefined) throw new Error(`the pod '${pod.metadata?.name}' has no containers`);
   return first;
 }
-
-/** RBAC for running commands in pods (WebSocket exec upgrades a GET; SPDY/POST needs `create`). */
-export const POD_EXEC_RULES = [
-  { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
-  { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
-];
-
-/** An exec's outcome as an action result: stdout as output, failure with exit code and stderr. */
-export function commandOutcome(
-  result: ExecResult,
-  objects: Record<string, string>,
-): { status: "success" | "failure"; output: string; error?: string; objects: Record<string, string> } {
-  const error = execFailure(result);
-  const output = outputText(result.stdout);
-  return error ? { status: "failure", error, output, objects } : { status: "success", output, objects };
-}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { errorText } from "../error-text.js";
 import {
   annotationKeyProblem,
   checkAnnotations,
@@ -102,7 +103,7 @@ describe("object names", () => {
     try {
       checkPodName(long300, "k8s.pod.name");
     } catch (err) {
-      msg = (err as Error).message;
+      msg = errorText(err);
     }
     assert.ok(msg.length < 200, msg);
     assert.match(

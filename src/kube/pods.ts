@@ -1,5 +1,5 @@
 /**
- * Pod lookup and owner resolution shared by the Kubernetes actionners (talon.md §4.0).
+ * Pod lookup and owner resolution shared by the Kubernetes actionners and contexts.
  */
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { FalcoEvent } from "../events/event.js";

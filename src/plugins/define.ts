@@ -7,8 +7,12 @@
 import type { z } from "zod";
 import type { Actionner, ContextProvider, Notifier, Output } from "./types.js";
 
-export function defineActionner<S extends z.ZodType>(actionner: Actionner<S>): Actionner {
-  return actionner as unknown as Actionner;
+/**
+ * Keeps the actionner's own parameter types (tests and plans read them), and it fits
+ * `Actionner` as it is: the registry lists it without a cast.
+ */
+export function defineActionner<S extends z.ZodType>(actionner: Actionner<S>): Actionner<S> {
+  return actionner;
 }
 
 export function defineOutput<S extends z.ZodType>(output: Output<S>): Output {

@@ -1,9 +1,10 @@
 /**
- * Context `aws` (talon.md §7): the instance profile and region of the EC2 instance the engine
+ * Context `aws` (for `additional_contexts`): the instance profile and region of the EC2 instance the engine
  * runs on, from the instance metadata service with IMDSv2 (a session token PUT, then GETs).
  * Endpoint: `aws.imds_endpoint` in the config when present, else the SDK's
  * AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254.
  */
+import { defineContext } from "../../plugins/define.js";
 import type { ContextProvider, PluginEnv } from "../../plugins/types.js";
 
 export const DEFAULT_IMDS_ENDPOINT = "http://169.254.169.254";
@@ -62,7 +63,7 @@ async function imdsRequest(
 
 export function createAwsContext(options: AwsContextOptions = {}): ContextProvider {
   const timeoutMs = options.timeoutMs ?? 2000;
-  return {
+  return defineContext({
     info: {
       name: "aws",
       description: "The IAM instance profile and region of the node, from the EC2 metadata service (IMDSv2)",
@@ -103,7 +104,7 @@ export function createAwsContext(options: AwsContextOptions = {}): ContextProvid
         "aws.region": region.trim(),
       };
     },
-  };
+  });
 }
 
 export default createAwsContext();

@@ -1,10 +1,10 @@
 /**
- * k8snode — facts about the node the event's pod runs on, for `additional_contexts`
- * (talon.md §7): hostname, instance type, role, topology region and zone, provider id.
+ * k8snode — facts about the node the event's pod runs on, for `additional_contexts`:
+ * hostname, instance type, role, topology region and zone, provider id.
  */
 import { callOptions } from "../../kube/call.js";
 import { getPod, getPodNode, podRefFromEvent } from "../../kube/pods.js";
-import type { ContextProvider } from "../../plugins/types.js";
+import { defineContext } from "../../plugins/define.js";
 
 /** Context key → node label it is read from. */
 const NODE_LABELS: Record<string, string> = {
@@ -15,7 +15,7 @@ const NODE_LABELS: Record<string, string> = {
   "node.topology.zone": "topology.kubernetes.io/zone",
 };
 
-const k8snode: ContextProvider = {
+export default defineContext({
   info: {
     name: "k8snode",
     description: "Labels and provider id of the node the pod runs on",
@@ -39,6 +39,4 @@ const k8snode: ContextProvider = {
     if (node.spec?.providerID) out["node.spec.providerid"] = node.spec.providerID;
     return out;
   },
-};
-
-export default k8snode;
+});

@@ -1,5 +1,5 @@
 /**
- * aws:lambda — invokes a Lambda function with the event (talon.md §4.15).
+ * aws:lambda — invokes a Lambda function with the event (Talon's event JSON as the payload).
  * Unlike Talon, a function error or a non-2xx status is reported as a failure.
  */
 import type { LambdaClient } from "@aws-sdk/client-lambda";
@@ -8,7 +8,8 @@ import type { Config } from "../../../config/schema.js";
 import { talonEventJson } from "../../../events/talon-json.js";
 import { once } from "../../../once.js";
 import { awsSdkConfig, checkAwsIdentity } from "../../../outputs/aws/sdk.js";
-import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult } from "../../../plugins/types.js";
 
 const parameters = z.object({
   aws_lambda_name: z.string().min(1, "aws_lambda_name is required"),
@@ -37,7 +38,7 @@ function sdkError(err: unknown): string {
   return e.message && e.message !== "UnknownError" ? e.message : e.name;
 }
 
-const lambda: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "aws",
     name: "lambda",
@@ -120,6 +121,4 @@ const lambda: Actionner<typeof parameters> = {
       return { status: "failure", error: sdkError(err), objects };
     }
   },
-};
-
-export default lambda;
+});

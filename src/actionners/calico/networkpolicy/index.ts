@@ -1,18 +1,14 @@
 /**
  * calico:networkpolicy — a projectcalico.org/v3 NetworkPolicy for the event pod's workload
- * that denies egress to the event's remote IP and allows the rest (talon.md §4.13). Each
+ * that denies egress to the event's remote IP and allows the rest. Each
  * run adds the new IP to the existing denies (deduplicated) and rewrites the allows.
  */
 import { z } from "zod";
-import { nonNegativeInt } from "../../../kube/params.js";
-import type { Actionner } from "../../../plugins/types.js";
-import {
-  allowCidr,
-  allowNamespaces,
-  remoteIpPolicyActionner,
-  unique,
-  type Workload,
-} from "../../kubernetes/networkpolicy/common.js";
+import { defineActionner } from "../../../plugins/define.js";
+import { nonNegativeInt } from "../../kubernetes/params.js";
+import { allowCidr, allowNamespaces, unique } from "../../network-policy/parameters.js";
+import { remoteIpPolicyActionner } from "../../network-policy/remote-ip.js";
+import type { Workload } from "../../network-policy/workload.js";
 
 const parameters = z.object({
   allow_cidr: allowCidr.default([]),
@@ -86,7 +82,7 @@ export function buildCalicoSpec(
   };
 }
 
-const calico: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "calico",
     name: "networkpolicy",
@@ -130,6 +126,4 @@ const calico: Actionner<typeof parameters> = {
     objectKey: "caliconetworkpolicy",
     buildSpec: buildCalicoSpec,
   }),
-};
-
-export default calico;
+});

@@ -1,18 +1,14 @@
 /**
  * cilium:networkpolicy — a cilium.io/v2 CiliumNetworkPolicy for the event pod's workload
- * that denies egress to the event's remote IP and allows the rest (talon.md §4.14). Each
+ * that denies egress to the event's remote IP and allows the rest. Each
  * run adds the new IP to the existing denies (deduplicated, never duplicated rules) and
  * rewrites the allows.
  */
 import { z } from "zod";
-import type { Actionner } from "../../../plugins/types.js";
-import {
-  allowCidr,
-  allowNamespaces,
-  remoteIpPolicyActionner,
-  unique,
-  type Workload,
-} from "../../kubernetes/networkpolicy/common.js";
+import { defineActionner } from "../../../plugins/define.js";
+import { allowCidr, allowNamespaces, unique } from "../../network-policy/parameters.js";
+import { remoteIpPolicyActionner } from "../../network-policy/remote-ip.js";
+import type { Workload } from "../../network-policy/workload.js";
 
 const parameters = z.object({
   allow_cidr: allowCidr.default([]),
@@ -78,7 +74,7 @@ export function buildCiliumSpec(
   };
 }
 
-const cilium: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "cilium",
     name: "networkpolicy",
@@ -121,6 +117,4 @@ const cilium: Actionner<typeof parameters> = {
     objectKey: "ciliumnetworkpolicy",
     buildSpec: buildCiliumSpec,
   }),
-};
-
-export default cilium;
+});

@@ -1,5 +1,5 @@
 /**
- * gcp:function — calls a Cloud Function (v2) with the event (talon.md §4.16).
+ * gcp:function — calls a Cloud Function (v2) with the event (Talon's event JSON as the body).
  * Unlike Talon: the credentials path is read as a file, the timeout is in seconds and
  * per request (no shared client is replaced), and any 2xx answer is a success.
  */
@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
 import { talonEventJson } from "../../../events/talon-json.js";
 import { once } from "../../../once.js";
+import { defineActionner } from "../../../plugins/define.js";
 import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
 
 /** Both name a segment of the GetFunction URL path: no '/', '.', '%' or spaces can get in. */
@@ -68,7 +69,8 @@ function functionsBase(config: Config): string {
   return (config.gcp.functions_endpoint || "https://cloudfunctions.googleapis.com").replace(/\/+$/, "");
 }
 
-function errorText(err: unknown): string {
+/** A Google API error's status and message, else the error's message. */
+function gcpErrorText(err: unknown): string {
   const e = err as Error & { response?: { status?: number; data?: { error?: { message?: string } } } };
   const apiMessage = e.response?.data?.error?.message;
   return apiMessage ? `${e.response?.status} ${apiMessage}` : e.message;
@@ -99,7 +101,7 @@ async function functionUri(
 export function createGcpFunction(
   authFor: (config: Config) => GcpAuth = defaultAuth,
 ): Actionner<typeof parameters> {
-  return {
+  return defineActionner({
     info: {
       category: "gcp",
       name: "function",
@@ -132,7 +134,7 @@ export function createGcpFunction(
       try {
         await functionUri(authFor(env.config), env.config, p, env.signal);
       } catch (err) {
-        throw new Error(`the function '${p.gcp_function_name}' can't be found: ${errorText(err)}`);
+        throw new Error(`the function '${p.gcp_function_name}' can't be found: ${gcpErrorText(err)}`);
       }
     },
     plan({ parameters: p }): ActionPlan {
@@ -176,12 +178,10 @@ export function createGcpFunction(
           objects,
         };
       } catch (err) {
-        return { status: "failure", error: errorText(err), objects };
+        return { status: "failure", error: gcpErrorText(err), objects };
       }
     },
-  };
+  });
 }
 
-const gcpFunction = createGcpFunction();
-
-export default gcpFunction;
+export default createGcpFunction();

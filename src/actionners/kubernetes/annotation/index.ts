@@ -1,5 +1,5 @@
-/** kubernetes:annotation — annotates (or un-annotates) the event's pod or its node (talon.md §4.2). */
-import { metadataActionner } from "../../../kube/metadata-actionner.js";
+/** kubernetes:annotation — annotates (or un-annotates) the event's pod or its node. */
+import { defineActionner } from "../../../plugins/define.js";
+import { metadataActionner } from "../metadata.js";
 
-const annotation = metadataActionner("annotations");
-export default annotation;
+export default defineActionner(metadataActionner("annotations"));

@@ -1,13 +1,14 @@
-/** kubernetes:cordon — marks the event pod's node unschedulable (talon.md §4.11). */
+/** kubernetes:cordon — marks the event pod's node unschedulable. */
 import { z } from "zod";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
-import { getPodNode, podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
+import { callOptions, dryRunParam, kubeCall, requestOptions } from "../../../kube/call.js";
+import { podRefFromEvent } from "../../../kube/pods.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { checkEventPod, podObjects, podText, runOnPodNode } from "../pod.js";
 
 const parameters = z.object({});
 
-const cordon: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "cordon",
@@ -30,27 +31,19 @@ const cordon: Actionner<typeof parameters> = {
   },
   parameters,
   nodeLevel: () => true,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan({ event }): ActionPlan {
     const ref = podRefFromEvent(event);
     return {
-      objects: { pod: ref.name, namespace: ref.namespace },
+      objects: podObjects(ref),
       plan: `cordon the node of ${podText(ref)} (mark it unschedulable)`,
       details: { patch: [{ op: "add", path: "/spec/unschedulable", value: true }] },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    const kube = env.kube();
-    let nodeName = "";
-    try {
-      const pod = await eventPod(input);
-      const node = await getPodNode(kube, pod, callOptions(env));
-      nodeName = node.metadata?.name ?? "";
+  run: (input): Promise<ActionResult> =>
+    runOnPodNode(input, async (nodeName) => {
+      const { env } = input;
+      const kube = env.kube();
       // `add` rather than Talon's `replace`: spec.unschedulable is absent on a fresh node.
       const body = [{ op: "add", path: "/spec/unschedulable", value: true }];
       await kubeCall(
@@ -64,10 +57,5 @@ const cordon: Actionner<typeof parameters> = {
         output: `the node '${nodeName}' has been cordoned`,
         objects: { node: nodeName },
       };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects: nodeName ? { node: nodeName } : {} };
-    }
-  },
-};
-
-export default cordon;
+    }),
+});

@@ -1,4 +1,4 @@
-/** kubernetes:delete — deletes the resource named by a k8s_audit event (talon.md §4.10). */
+/** kubernetes:delete — deletes the resource named by a k8s_audit event. */
 import { z } from "zod";
 import type { FalcoEvent } from "../../../events/event.js";
 import { getTargetName, getTargetNamespace, getTargetResource } from "../../../events/fields.js";
@@ -12,8 +12,9 @@ import {
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { checkNamespace, checkResource, checkResourceName } from "../../../kube/names.js";
-import type { Actionner, ActionPlan, ActionResult, PluginEnv, PolicyRule } from "../../../plugins/types.js";
-import { eventFailure } from "../pod.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult, PluginEnv, PolicyRule } from "../../../plugins/types.js";
+import { eventFailure, failureOnThrow } from "../pod.js";
 
 const parameters = z.object({});
 
@@ -153,7 +154,7 @@ function permissions(): PolicyRule[] {
   }));
 }
 
-const del: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "delete",
@@ -192,26 +193,20 @@ const del: Actionner<typeof parameters> = {
     } catch (err) {
       return eventFailure(err);
     }
-    let target: Target | undefined;
-    try {
-      target = resolved.target;
-      const t = target;
+    const { target: t, handler } = resolved;
+    return failureOnThrow(objectsOf(t), async (objects) => {
       const kube = env.kube();
-      await getTarget(kube, t, resolved.handler, env);
+      await getTarget(kube, t, handler, env);
       await kubeCall(
         `delete ${t.resource} ${t.namespace}/${t.name}`,
-        (s) => resolved.handler.del(kube, t, dryRunParam(env), s),
+        (s) => handler.del(kube, t, dryRunParam(env), s),
         callOptions(env),
       );
       const kind = t.resource.replace(/s$/, "");
       const output = t.namespace
         ? `the ${kind} '${t.name}' in the namespace '${t.namespace}' has been deleted`
         : `the ${kind} '${t.name}' has been deleted`;
-      return { status: "success", output, objects: objectsOf(t) };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects: target ? objectsOf(target) : {} };
-    }
+      return { status: "success", output, objects };
+    });
   },
-};
-
-export default del;
+});

@@ -1,16 +1,17 @@
 /**
- * kubernetes:download — fetches a file from the event's pod (talon.md §4.7) and hands it to
+ * kubernetes:download — fetches a file from the event's pod and hands it to
  * the output. The path is substituted as plain text and passed as one argv entry of `cat`
  * (no shell), and stdout is kept as raw bytes, so any file comes back byte-identical.
  */
 import { z } from "zod";
-import { kubeErrorMessage } from "../../../kube/call.js";
-import { execFailure, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
-import { containerName } from "../../../kube/params.js";
+import { execFailure, execInPod, pickContainer } from "../../../kube/exec.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult } from "../../../plugins/types.js";
 import { substitute } from "../../../templating/substitute.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
+import { POD_EXEC_RULES } from "../command.js";
+import { containerName } from "../params.js";
+import { checkEventPod, eventPod, podText, runOnPod } from "../pod.js";
 
 const parameters = z.object({
   file: z.string().trim().min(1, "parameter 'file' is required"),
@@ -18,7 +19,7 @@ const parameters = z.object({
   container: containerName.optional(),
 });
 
-const download: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "download",
@@ -43,9 +44,7 @@ const download: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan({ event, parameters: p, vars }): ActionPlan {
     const ref = podRefFromEvent(event);
     const file = substitute(p.file, vars, { mode: "raw" });
@@ -55,12 +54,9 @@ const download: Actionner<typeof parameters> = {
       details: { command: ["cat", "--", file], ...(p.container ? { container: p.container } : {}) },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { parameters: p, vars, env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    try {
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, vars, env } = input;
       const file = substitute(p.file, vars, { mode: "raw" });
       if (file.trim() === "") throw new Error(`the file path '${p.file}' is empty after substitution`);
       objects["file"] = file;
@@ -100,10 +96,5 @@ const download: Actionner<typeof parameters> = {
         error: `can't download the file '${file}': ${errors.join("; ") || "no containers"}`,
         objects,
       };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
-};
-
-export default download;
+    }),
+});

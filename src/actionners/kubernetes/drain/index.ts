@@ -1,6 +1,6 @@
 /**
  * kubernetes:drain — evicts every pod of the event pod's node through the Eviction API,
- * so PodDisruptionBudgets are honoured (talon.md §4.12). Evictions run a few at a time;
+ * so PodDisruptionBudgets are honoured. Evictions run a few at a time;
  * `min_healthy_replicas` counts the replicas this drain has already taken away, and
  * `wait_period_excluded_namespaces` is honoured (Talon parses it but never uses it).
  * The node is not cordoned (use kubernetes:cordon first).
@@ -19,10 +19,11 @@ import {
 } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { checkNamespace, checkPodName } from "../../../kube/names.js";
-import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../../../kube/params.js";
-import { getPodNode, type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
+import { type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../params.js";
+import { checkEventPod, podObjects, podText, runOnPodNode } from "../pod.js";
 
 const parameters = z.object({
   ignore_daemonsets: boolish.default(false),
@@ -270,7 +271,7 @@ async function drainNode(kube: KubeClient, nodeName: string, p: Params, env: Plu
   return c;
 }
 
-const drain: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "drain",
@@ -302,9 +303,7 @@ const drain: Actionner<typeof parameters> = {
   },
   parameters,
   nodeLevel: () => true,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
     const skipped = [
@@ -313,7 +312,7 @@ const drain: Actionner<typeof parameters> = {
       "mirror pods",
     ].filter((s) => s !== "");
     return {
-      objects: { pod: ref.name, namespace: ref.namespace },
+      objects: podObjects(ref),
       plan: `evict every pod of the node of ${podText(ref)} (except ${skipped.join(", ")})${p.max_wait_period > 0 ? `, waiting up to ${p.max_wait_period}s for them to be gone` : ""}`,
       details: {
         ignore_daemonsets: p.ignore_daemonsets,
@@ -328,17 +327,10 @@ const drain: Actionner<typeof parameters> = {
       },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { parameters: p, env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    const kube = env.kube();
-    let nodeName = "";
-    try {
-      const pod = await eventPod(input);
-      const node = await getPodNode(kube, pod, callOptions(env));
-      nodeName = node.metadata?.name ?? "";
-      const c = await drainNode(kube, nodeName, p, env);
+  run: (input): Promise<ActionResult> =>
+    runOnPodNode(input, async (nodeName) => {
+      const { parameters: p, env } = input;
+      const c = await drainNode(env.kube(), nodeName, p, env);
       const objects = { node: nodeName };
       if (p.ignore_errors || (c.evictionErrors === 0 && c.otherErrors === 0 && c.notGone === 0)) {
         return {
@@ -349,10 +341,5 @@ const drain: Actionner<typeof parameters> = {
       }
       const text = `the node '${nodeName}' has not been fully drained: ${c.ignored} pods ignored, ${c.evictionErrors} eviction errors, ${c.notGone} were not evicted during max_wait_period, ${c.otherErrors} other errors`;
       return { status: "failure", output: text, error: text, objects };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects: nodeName ? { node: nodeName } : {} };
-    }
-  },
-};
-
-export default drain;
+    }),
+});

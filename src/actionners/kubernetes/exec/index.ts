@@ -5,13 +5,14 @@
  * the shell would still evaluate it (arithmetic, eval, sh -c...) is rejected when rules load.
  */
 import { z } from "zod";
-import { kubeErrorMessage } from "../../../kube/call.js";
-import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
+import { execInPod, pickContainer } from "../../../kube/exec.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { ActionInput, Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionInput, ActionPlan, ActionResult } from "../../../plugins/types.js";
 import { checkShellTemplate, renderShellTemplate } from "../../../templating/shell-template.js";
 import type { TemplateVars } from "../../../templating/substitute.js";
-import { eventPod } from "../pod.js";
+import { commandOutcome, POD_EXEC_RULES } from "../command.js";
+import { checkEventPod, eventPod, podObjects, podText, runOnPod } from "../pod.js";
 
 const parameters = z
   .object({
@@ -37,17 +38,17 @@ export function execPlan(input: ActionInput<Params>): ActionPlan {
   const { parameters: p } = input;
   const ref = podRefFromEvent(input.event);
   const argv = execArgv(p.shell, p.command, input.vars);
-  const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+  const objects = podObjects(ref);
   if (p.container !== undefined) objects["container"] = p.container;
   const where = p.container !== undefined ? ` in the container '${p.container}' of` : " in";
   return {
     objects,
-    plan: `exec ${JSON.stringify(argv)}${where} the pod '${ref.name}' in the namespace '${ref.namespace}'`,
+    plan: `exec ${JSON.stringify(argv)}${where} ${podText(ref)}`,
     details: { command: argv },
   };
 }
 
-const exec: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "exec",
@@ -69,15 +70,11 @@ const exec: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan: execPlan,
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, vars, env } = input;
-    const ref = podRefFromEvent(event);
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    try {
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, vars, env } = input;
       const command = execArgv(p.shell, p.command, vars);
       const kube = env.kube();
       const pod = await eventPod(input);
@@ -91,10 +88,5 @@ const exec: Actionner<typeof parameters> = {
         signal: env.signal,
       });
       return commandOutcome(result, objects);
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
-};
-
-export default exec;
+    }),
+});

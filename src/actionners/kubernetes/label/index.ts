@@ -1,5 +1,5 @@
-/** kubernetes:label — labels (or unlabels) the event's pod or its node (talon.md §4.2). */
-import { metadataActionner } from "../../../kube/metadata-actionner.js";
+/** kubernetes:label — labels (or unlabels) the event's pod or its node. */
+import { defineActionner } from "../../../plugins/define.js";
+import { metadataActionner } from "../metadata.js";
 
-const label = metadataActionner("labels");
-export default label;
+export default defineActionner(metadataActionner("labels"));

@@ -1,15 +1,16 @@
 /**
  * kubernetes:log — the last `tail_lines` log lines of one container or of every container of
- * the event's pod (talon.md §4.6). Returned as the `log` artifact: printed in the action's log
+ * the event's pod. Returned as the `log` artifact: printed in the action's log
  * line when no output is set, else handed to the output.
  */
 import { z } from "zod";
-import { callOptions, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { callOptions, kubeCall, requestOptions } from "../../../kube/call.js";
 import { pickContainer } from "../../../kube/exec.js";
-import { containerName } from "../../../kube/params.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { containerName } from "../params.js";
+import { checkEventPod, eventPod, podText, runOnPod } from "../pod.js";
 
 // Talon: any value ≤ 0 means the default, 20.
 const tailLines = z
@@ -29,7 +30,7 @@ const parameters = z.object({
   container: containerName.optional(),
 });
 
-const log: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "log",
@@ -57,9 +58,7 @@ const log: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
     return {
@@ -72,12 +71,9 @@ const log: Actionner<typeof parameters> = {
       details: { tail_lines: p.tail_lines, ...(p.container ? { container: p.container } : {}) },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { parameters: p, env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    try {
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, env } = input;
       const kube = env.kube();
       const pod = await eventPod(input);
       const containers =
@@ -112,10 +108,5 @@ const log: Actionner<typeof parameters> = {
           contentType: "text/plain; charset=utf-8",
         },
       };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
-};
-
-export default log;
+    }),
+});

@@ -1,26 +1,19 @@
 /**
  * kubernetes:networkpolicy — isolates the event pod's workload: a networking.k8s.io/v1
- * NetworkPolicy denying all egress except `allow_cidr` and `allow_namespaces`
- * (talon.md §4.3, with the real `kubernetes.io/metadata.name` key and named after the
+ * NetworkPolicy denying all egress except `allow_cidr` and `allow_namespaces` (namespaces
+ * selected by their real `kubernetes.io/metadata.name` label; the policy is named after the
  * Deployment rather than its ReplicaSet).
  */
 import type { V1NetworkPolicy, V1NetworkPolicyPeer } from "@kubernetes/client-node";
 import { z } from "zod";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { callOptions, dryRunParam, kubeCall, requestOptions } from "../../../kube/call.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
-import {
-  allowCidr,
-  allowNamespaces,
-  allowsText,
-  createOrUpdate,
-  podWorkload,
-  policyLabels,
-  readOrUndefined,
-  unique,
-  type Workload,
-} from "./common.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { allowCidr, allowNamespaces, allowsText, unique } from "../../network-policy/parameters.js";
+import { createOrUpdate, readOrUndefined } from "../../network-policy/upsert.js";
+import { podWorkload, policyLabels, type Workload } from "../../network-policy/workload.js";
+import { checkEventPod, eventPod, podObjects, podText, runOnPod } from "../pod.js";
 
 const parameters = z.object({
   allow_cidr: allowCidr.default([]),
@@ -49,7 +42,7 @@ export function buildNetworkPolicy(namespace: string, w: Workload, p: Params): V
   };
 }
 
-const networkpolicy: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "networkpolicy",
@@ -87,26 +80,21 @@ const networkpolicy: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
     return {
-      objects: { pod: ref.name, namespace: ref.namespace },
+      objects: podObjects(ref),
       plan: `create or update the NetworkPolicy named after the workload of ${podText(ref)}: ${p.allow_cidr.length + p.allow_namespaces.length === 0 ? "deny all its egress (DNS included)" : `deny its egress, ${allowsText(p)}`}`,
       details: { allow_cidr: p.allow_cidr, allow_namespaces: p.allow_namespaces },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { parameters: p, env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    const kube = env.kube();
-    const opts = callOptions(env);
-    const dryRun = dryRunParam(env);
-    try {
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, env } = input;
+      const kube = env.kube();
+      const opts = callOptions(env);
+      const dryRun = dryRunParam(env);
       const pod = await eventPod(input);
       const workload = await podWorkload(kube, pod, opts);
       const name = workload.name;
@@ -160,10 +148,5 @@ const networkpolicy: Actionner<typeof parameters> = {
         output: `the networkpolicy '${name}' in the namespace '${namespace}' has been ${outcome}`,
         objects,
       };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
-};
-
-export default networkpolicy;
+    }),
+});

@@ -8,14 +8,16 @@
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { kubeErrorMessage } from "../../../kube/call.js";
-import { commandOutcome, execInPod, POD_EXEC_RULES, pickContainer } from "../../../kube/exec.js";
+import { errorText } from "../../../error-text.js";
+import { execInPod, pickContainer } from "../../../kube/exec.js";
 import { podRefFromEvent } from "../../../kube/pods.js";
-import type { ActionInput, Actionner, ActionPlan, ActionResult } from "../../../plugins/types.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionInput, ActionPlan, ActionResult } from "../../../plugins/types.js";
 import { shellQuote } from "../../../templating/quote.js";
 import { checkShellTemplate, renderShellTemplate } from "../../../templating/shell-template.js";
 import type { TemplateVars } from "../../../templating/substitute.js";
-import { eventPod } from "../pod.js";
+import { commandOutcome, POD_EXEC_RULES } from "../command.js";
+import { checkEventPod, eventPod, podObjects, podText, runOnPod } from "../pod.js";
 
 /** Why `path` can't be used as a script file, or undefined when it can. */
 function fileProblem(path: string): string | undefined {
@@ -60,7 +62,7 @@ const parameters = z
       ctx.addIssue({
         code: "custom",
         path: ["file"],
-        message: `can't read the file '${p.file}': ${(err as Error).message}`,
+        message: `can't read the file '${p.file}': ${errorText(err)}`,
       });
       return;
     }
@@ -103,12 +105,12 @@ export async function scriptPlan(input: ActionInput<Params>): Promise<ActionPlan
   const { parameters: p } = input;
   const ref = podRefFromEvent(input.event);
   const { command, stdin } = scriptPayload(p.shell, await scriptText(p), input.vars);
-  const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
+  const objects = podObjects(ref);
   if (p.container !== undefined) objects["container"] = p.container;
   const where = p.container !== undefined ? ` in the container '${p.container}' of` : " in";
   return {
     objects,
-    plan: `exec ${JSON.stringify(command)} with a ${stdin.length}-byte script on stdin${where} the pod '${ref.name}' in the namespace '${ref.namespace}'`,
+    plan: `exec ${JSON.stringify(command)} with a ${stdin.length}-byte script on stdin${where} ${podText(ref)}`,
     details: { command, script: stdin.toString("utf8") },
   };
 }
@@ -118,11 +120,11 @@ async function scriptText(p: Params): Promise<string> {
   try {
     return await readFile(p.file as string, "utf8");
   } catch (err) {
-    throw new Error(`can't read the file '${p.file}': ${(err as Error).message}`);
+    throw new Error(`can't read the file '${p.file}': ${errorText(err)}`);
   }
 }
 
-const script: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "script",
@@ -146,15 +148,11 @@ const script: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan: scriptPlan,
-  async run(input): Promise<ActionResult> {
-    const { event, parameters: p, vars, env } = input;
-    const ref = podRefFromEvent(event);
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    try {
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, vars, env } = input;
       const { command, stdin } = scriptPayload(p.shell, await scriptText(p), vars);
       const kube = env.kube();
       const pod = await eventPod(input);
@@ -169,10 +167,5 @@ const script: Actionner<typeof parameters> = {
         signal: env.signal,
       });
       return commandOutcome(result, objects);
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
-};
-
-export default script;
+    }),
+});

@@ -1,7 +1,7 @@
 /**
  * kubernetes:sysdig — runs a sysdig capture on the event pod's node from a short-lived Job in a
  * dedicated namespace (never the target's), fetches the capture as raw bytes, and deletes the
- * Job (ttlSecondsAfterFinished is the safety net) (talon.md §4.9).
+ * Job (ttlSecondsAfterFinished is the safety net).
  */
 import { randomBytes } from "node:crypto";
 import type { V1Job, V1Pod } from "@kubernetes/client-node";
@@ -17,11 +17,12 @@ import {
 import type { KubeClient } from "../../../kube/client.js";
 import { execFailure, execInPod } from "../../../kube/exec.js";
 import { checkPodName } from "../../../kube/names.js";
-import { namespaceName, nonNegativeInt } from "../../../kube/params.js";
-import { podNodeName, podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { type PodRef, podNodeName, podRefFromEvent } from "../../../kube/pods.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
 import { shellQuote } from "../../../templating/substitute.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
+import { namespaceName, nonNegativeInt } from "../params.js";
+import { eventPod, podObjects, podText, runOnPod } from "../pod.js";
 
 const CONTAINER = "sysdig";
 const TTL_AFTER_FINISHED = 600;
@@ -130,6 +131,13 @@ export function sysdigJob(name: string, nodeName: string, target: V1Pod, p: Para
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The privileged Job never runs in the target's own namespace. */
+function sameNamespaceProblem(ref: PodRef, p: Params): string | undefined {
+  return p.namespace === ref.namespace
+    ? `the sysdig job can't run in the target's namespace '${ref.namespace}': set the parameter 'namespace' to a dedicated one`
+    : undefined;
+}
+
 /** The Job's pod once it runs with its container ready; fails fast on pull errors. */
 async function waitJobPod(kube: KubeClient, job: string, p: Params, env: PluginEnv): Promise<string> {
   const deadline = Date.now() + p.start_timeout * 1000;
@@ -193,7 +201,7 @@ async function deleteJob(kube: KubeClient, namespace: string, name: string, env:
   }
 }
 
-const sysdig: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "sysdig",
@@ -228,11 +236,8 @@ const sysdig: Actionner<typeof parameters> = {
   async checks(input) {
     const { event, parameters: p, env } = input;
     const ref = podRefFromEvent(event);
-    if (p.namespace === ref.namespace) {
-      throw new Error(
-        `the sysdig job can't run in the target's namespace '${ref.namespace}': set the parameter 'namespace' to a dedicated one`,
-      );
-    }
+    const sameNamespace = sameNamespaceProblem(ref, p);
+    if (sameNamespace) throw new Error(sameNamespace);
     const kube = env.kube();
     await eventPod(input);
     try {
@@ -248,13 +253,10 @@ const sysdig: Actionner<typeof parameters> = {
   },
   plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
-    if (p.namespace === ref.namespace) {
-      throw new Error(
-        `the sysdig job can't run in the target's namespace '${ref.namespace}': set the parameter 'namespace' to a dedicated one`,
-      );
-    }
+    const sameNamespace = sameNamespaceProblem(ref, p);
+    if (sameNamespace) throw new Error(sameNamespace);
     return {
-      objects: { pod: ref.name, namespace: ref.namespace },
+      objects: podObjects(ref),
       plan: `create a privileged Job (image '${p.image}') in the namespace '${p.namespace}' on the node of ${podText(ref)}, capture ${p.duration}s of syscalls (scope ${p.scope}), fetch the capture and delete the Job`,
       details: {
         job_namespace: p.namespace,
@@ -265,77 +267,66 @@ const sysdig: Actionner<typeof parameters> = {
       },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { parameters: p, env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    if (p.namespace === ref.namespace) {
-      return {
-        status: "failure",
-        error: `the sysdig job can't run in the target's namespace '${ref.namespace}': set the parameter 'namespace' to a dedicated one`,
-        objects: { pod: ref.name, namespace: ref.namespace },
-      };
-    }
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    const kube = env.kube();
-    let created: string | undefined;
-    try {
-      const pod = await eventPod(input);
-      const nodeName = podNodeName(pod);
-      if (nodeName === "")
-        throw new Error(
-          `the pod '${ref.name}' in the namespace '${ref.namespace}' is not scheduled on a node`,
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, env } = input;
+      const sameNamespace = sameNamespaceProblem(ref, p);
+      if (sameNamespace) return { status: "failure", error: sameNamespace, objects };
+      const kube = env.kube();
+      let created: string | undefined;
+      try {
+        const pod = await eventPod(input);
+        const nodeName = podNodeName(pod);
+        if (nodeName === "")
+          throw new Error(
+            `the pod '${ref.name}' in the namespace '${ref.namespace}' is not scheduled on a node`,
+          );
+        const name = `falco-talon-sysdig-${randomBytes(3).toString("hex").slice(0, 5)}`;
+        objects["job"] = name;
+        const body = sysdigJob(name, nodeName, pod, p, new Date());
+        await kubeCall(
+          `create job ${p.namespace}/${name}`,
+          (signal) =>
+            kube.batch.createNamespacedJob(
+              { namespace: p.namespace, body, dryRun: dryRunParam(env) },
+              requestOptions(signal),
+            ),
+          { ...callOptions(env), retries: 0 },
         );
-      const name = `falco-talon-sysdig-${randomBytes(3).toString("hex").slice(0, 5)}`;
-      objects["job"] = name;
-      const body = sysdigJob(name, nodeName, pod, p, new Date());
-      await kubeCall(
-        `create job ${p.namespace}/${name}`,
-        (signal) =>
-          kube.batch.createNamespacedJob(
-            { namespace: p.namespace, body, dryRun: dryRunParam(env) },
-            requestOptions(signal),
-          ),
-        { ...callOptions(env), retries: 0 },
-      );
-      if (env.dryRun === "server") {
+        if (env.dryRun === "server") {
+          return {
+            status: "ignored",
+            output: `dry run: the job '${name}' would capture on the node '${nodeName}'`,
+            objects,
+          };
+        }
+        created = name;
+        const jobPod = await waitJobPod(kube, name, p, env);
+        const result = await execInPod(kube, {
+          namespace: p.namespace,
+          pod: jobPod,
+          container: CONTAINER,
+          command: [p.shell, "-c", captureScript(p, pod)],
+          signal: env.signal,
+          timeoutMs: (p.duration + 120) * 1000,
+        });
+        const error = execFailure(result);
+        if (error) return { status: "failure", error: `the capture failed: ${error}`, objects };
+        if (result.stdout.length === 0)
+          return { status: "failure", error: "the capture failed: the capture file is empty", objects };
         return {
-          status: "ignored",
-          output: `dry run: the job '${name}' would capture on the node '${nodeName}'`,
+          status: "success",
+          output: `a sysdig capture of ${p.duration}s (scope ${p.scope}) has been taken for the pod '${ref.name}' in the namespace '${ref.namespace}'`,
           objects,
+          data: {
+            name: "sysdig.scap.gz",
+            objects: { pod: ref.name, namespace: ref.namespace },
+            bytes: result.stdout,
+            contentType: "application/gzip",
+          },
         };
+      } finally {
+        if (created) await deleteJob(kube, p.namespace, created, env);
       }
-      created = name;
-      const jobPod = await waitJobPod(kube, name, p, env);
-      const result = await execInPod(kube, {
-        namespace: p.namespace,
-        pod: jobPod,
-        container: CONTAINER,
-        command: [p.shell, "-c", captureScript(p, pod)],
-        signal: env.signal,
-        timeoutMs: (p.duration + 120) * 1000,
-      });
-      const error = execFailure(result);
-      if (error) return { status: "failure", error: `the capture failed: ${error}`, objects };
-      if (result.stdout.length === 0)
-        return { status: "failure", error: "the capture failed: the capture file is empty", objects };
-      return {
-        status: "success",
-        output: `a sysdig capture of ${p.duration}s (scope ${p.scope}) has been taken for the pod '${ref.name}' in the namespace '${ref.namespace}'`,
-        objects,
-        data: {
-          name: "sysdig.scap.gz",
-          objects: { pod: ref.name, namespace: ref.namespace },
-          bytes: result.stdout,
-          contentType: "application/gzip",
-        },
-      };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    } finally {
-      if (created) await deleteJob(kube, p.namespace, created, env);
-    }
-  },
-};
-
-export default sysdig;
+    }),
+});

@@ -1,18 +1,19 @@
 /**
  * kubernetes:tcpdump — adds an ephemeral debug container targeting one of the pod's containers
  * (so it shares its network namespace), waits until it runs, captures for `duration` seconds
- * and fetches the pcap as raw bytes (talon.md §4.8). Output required.
+ * and fetches the pcap as raw bytes. Output required.
  */
 import { randomBytes } from "node:crypto";
 import type { V1EphemeralContainer, V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { callOptions, dryRunParam, kubeCall, requestOptions } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { execFailure, execInPod, pickContainer } from "../../../kube/exec.js";
-import { containerName, nonNegativeInt } from "../../../kube/params.js";
 import { getPod, type PodRef, podRefFromEvent } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { containerName, nonNegativeInt } from "../params.js";
+import { checkEventPod, eventPod, podObjects, podText, runOnPod } from "../pod.js";
 
 const MAX_DURATION = 300;
 
@@ -110,7 +111,7 @@ async function waitRunning(
   }
 }
 
-const tcpdump: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "tcpdump",
@@ -141,13 +142,11 @@ const tcpdump: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
     return {
-      objects: { pod: ref.name, namespace: ref.namespace },
+      objects: podObjects(ref),
       plan: `add an ephemeral container (image '${p.image}', NET_RAW/NET_ADMIN) to ${podText(ref)} targeting ${p.container ? `the container '${p.container}'` : "its first container"}, capture ${p.duration}s of packets (snaplen ${p.snaplen}) and fetch the pcap`,
       details: {
         image: p.image,
@@ -158,12 +157,9 @@ const tcpdump: Actionner<typeof parameters> = {
       },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { parameters: p, env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    const objects: Record<string, string> = { pod: ref.name, namespace: ref.namespace };
-    try {
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, env } = input;
       const kube = env.kube();
       const pod = await eventPod(input);
       const target = pickContainer(pod, p.container);
@@ -216,10 +212,5 @@ const tcpdump: Actionner<typeof parameters> = {
           contentType: "application/vnd.tcpdump.pcap",
         },
       };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
-};
-
-export default tcpdump;
+    }),
+});

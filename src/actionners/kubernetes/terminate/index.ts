@@ -1,12 +1,13 @@
-/** kubernetes:terminate — deletes the event's pod, unless its owner must be spared (talon.md §4.1). */
+/** kubernetes:terminate — deletes the event's pod, unless its owner must be spared. */
 import type { V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { callOptions, dryRunParam, kubeCall, requestOptions } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
-import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../../../kube/params.js";
 import { type PodOwner, podRefFromEvent, resolveOwner } from "../../../kube/pods.js";
-import type { Actionner, ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
-import { eventPod, isResult, podText, runPodRef } from "../pod.js";
+import { defineActionner } from "../../../plugins/define.js";
+import type { ActionPlan, ActionResult, PluginEnv } from "../../../plugins/types.js";
+import { boolish, type MinHealthy, minHealthyReplicas, nonNegativeInt } from "../params.js";
+import { checkEventPod, eventPod, podObjects, podText, runOnPod } from "../pod.js";
 
 const parameters = z.object({
   grace_period_seconds: nonNegativeInt.default(0),
@@ -70,7 +71,7 @@ async function skipReason(
   return undefined;
 }
 
-const terminate: Actionner<typeof parameters> = {
+export default defineActionner({
   info: {
     category: "kubernetes",
     name: "terminate",
@@ -97,9 +98,7 @@ const terminate: Actionner<typeof parameters> = {
 `,
   },
   parameters,
-  async checks(input) {
-    await eventPod(input);
-  },
+  checks: checkEventPod,
   plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
     const spared = [
@@ -117,7 +116,7 @@ const terminate: Actionner<typeof parameters> = {
         : []),
     ];
     return {
-      objects: { pod: ref.name, namespace: ref.namespace },
+      objects: podObjects(ref),
       plan: `delete ${podText(ref)} with a grace period of ${p.grace_period_seconds}s${conditions.length > 0 ? ` (${conditions.join(", ")})` : ""}`,
       details: {
         request: `DELETE pods/${ref.name} in the namespace ${ref.namespace}`,
@@ -129,13 +128,10 @@ const terminate: Actionner<typeof parameters> = {
       },
     };
   },
-  async run(input): Promise<ActionResult> {
-    const { parameters: p, env } = input;
-    const ref = runPodRef(input);
-    if (isResult(ref)) return ref;
-    const objects = { pod: ref.name, namespace: ref.namespace };
-    const kube = env.kube();
-    try {
+  run: (input): Promise<ActionResult> =>
+    runOnPod(input, async (ref, objects) => {
+      const { parameters: p, env } = input;
+      const kube = env.kube();
       const pod = await eventPod(input);
       const owner = await resolveOwner(kube, pod, callOptions(env));
       const reason = await skipReason(kube, pod, owner, p, env);
@@ -165,10 +161,5 @@ const terminate: Actionner<typeof parameters> = {
         output: `the pod '${ref.name}' in the namespace '${ref.namespace}' has been terminated`,
         objects,
       };
-    } catch (err) {
-      return { status: "failure", error: kubeErrorMessage(err), objects };
-    }
-  },
-};
-
-export default terminate;
+    }),
+});

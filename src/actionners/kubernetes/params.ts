@@ -1,6 +1,6 @@
 /** Parameter schema pieces shared by the Kubernetes actionners. */
 import { z } from "zod";
-import { boolish } from "../config/schema.js";
+import { boolish } from "../../config/schema.js";
 import {
   annotationKeyProblem,
   annotationsSize,
@@ -10,7 +10,7 @@ import {
   labelValueProblem,
   quoted,
   TOTAL_ANNOTATION_SIZE_MAX,
-} from "./names.js";
+} from "../../kube/names.js";
 
 export { boolish };
 

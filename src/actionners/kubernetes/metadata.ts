@@ -1,16 +1,22 @@
 /**
- * kubernetes:label and kubernetes:annotation share this: set/change/remove keys on the
- * pod or its node in ONE JSON patch (talon.md §4.2).
+ * kubernetes:label and kubernetes:annotation share this: set, change or remove keys on the pod
+ * or its node in ONE JSON patch; an empty value removes the key.
  */
 import { z } from "zod";
-import type { ActionInput, Actionner, ActionPlan, ActionResult } from "../plugins/types.js";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "./call.js";
-import { checkAnnotations, checkLabels } from "./names.js";
+import { callOptions, dryRunParam, kubeCall, requestOptions } from "../../kube/call.js";
+import { checkAnnotations, checkLabels } from "../../kube/names.js";
+import { metadataMapPatch } from "../../kube/patch.js";
+import { getPod, getPodNode, type PodRef, podRefFromEvent } from "../../kube/pods.js";
+import type { ActionInput, Actionner, ActionPlan, ActionResult } from "../../plugins/types.js";
 import { annotationMap, labelMap } from "./params.js";
-import { metadataMapPatch } from "./patch.js";
-import { getPod, getPodNode, type PodRef, podRefFromEvent } from "./pods.js";
+import { eventFailure, failureOnThrow, podObjects, podText } from "./pod.js";
 
-export function metadataActionner(field: "labels" | "annotations") {
+type Params = { level: "node" | "pod" } & Partial<Record<"labels" | "annotations", Record<string, string>>>;
+
+/** The actionner for `labels` or `annotations`; index.ts passes it to defineActionner. */
+export function metadataActionner(
+  field: "labels" | "annotations",
+): Actionner<z.ZodType<Params, Record<string, unknown>>> {
   const singular = field === "labels" ? "label" : "annotation";
   // Talon's texts, including its "annotationed" for nodes.
   const podVerb = field === "labels" ? "labeled" : "annotated";
@@ -22,7 +28,6 @@ export function metadataActionner(field: "labels" | "annotations") {
     // A typo such as `level: container` is an error, not a silent pod-level action.
     level: z.enum(["pod", "node"]).default("pod"),
   };
-  type Params = { level: "node" | "pod" } & Partial<Record<"labels" | "annotations", Record<string, string>>>;
   // The computed key loses zod's inference; the output type is stated instead.
   const parameters = z.object(shape) as unknown as z.ZodType<Params, Record<string, unknown>>;
 
@@ -38,7 +43,7 @@ export function metadataActionner(field: "labels" | "annotations") {
     return { ref, wanted };
   };
 
-  const actionner: Actionner<typeof parameters> = {
+  return {
     info: {
       category: "kubernetes",
       name: singular,
@@ -85,30 +90,30 @@ export function metadataActionner(field: "labels" | "annotations") {
         ...(Object.keys(set).length > 0 ? [`set ${field} ${JSON.stringify(set)}`] : []),
         ...(remove.length > 0 ? [`remove ${field} ${JSON.stringify(remove)}`] : []),
       ].join(" and ");
-      const pod = `the pod '${ref.name}' in the namespace '${ref.namespace}'`;
+      const pod = podText(ref);
       return {
-        objects: { pod: ref.name, namespace: ref.namespace },
+        objects: podObjects(ref),
         plan: `${what} on ${input.parameters.level === "node" ? `the node of ${pod}` : pod}`,
         details: { level: input.parameters.level, set, remove },
       };
     },
     async run(input): Promise<ActionResult> {
-      const { parameters: p, env } = input;
-      let ref: PodRef;
-      let wanted: Record<string, string>;
+      const { env } = input;
+      let checked: ReturnType<typeof validated>;
       try {
-        ({ ref, wanted } = validated(input));
+        checked = validated(input);
       } catch (err) {
-        return { status: "failure", error: kubeErrorMessage(err), objects: {} };
+        return eventFailure(err);
       }
+      const { ref, wanted } = checked;
       const kube = env.kube();
       const dryRun = dryRunParam(env);
-      if (p.level === "node") {
-        let nodeName = "";
-        try {
+      if (input.parameters.level === "node") {
+        return failureOnThrow({}, async (objects) => {
           const pod = await getPod(kube, ref, callOptions(env));
           const node = await getPodNode(kube, pod, callOptions(env));
-          nodeName = node.metadata?.name ?? "";
+          const nodeName = node.metadata?.name ?? "";
+          if (nodeName !== "") objects.node = nodeName;
           const ops = metadataMapPatch(field, node.metadata?.[field], wanted);
           if (ops.length > 0) {
             await kubeCall(
@@ -122,16 +127,9 @@ export function metadataActionner(field: "labels" | "annotations") {
             output: `the node '${nodeName}' has been ${nodeVerb}`,
             objects: { node: nodeName },
           };
-        } catch (err) {
-          return {
-            status: "failure",
-            error: kubeErrorMessage(err),
-            objects: nodeName ? { node: nodeName } : {},
-          };
-        }
+        });
       }
-      const objects = { pod: ref.name, namespace: ref.namespace };
-      try {
+      return failureOnThrow(podObjects(ref), async (objects) => {
         const pod = await getPod(kube, ref, callOptions(env));
         const ops = metadataMapPatch(field, pod.metadata?.[field], wanted);
         if (ops.length > 0) {
@@ -150,10 +148,7 @@ export function metadataActionner(field: "labels" | "annotations") {
           output: `the pod '${ref.name}' in the namespace '${ref.namespace}' has been ${podVerb}`,
           objects,
         };
-      } catch (err) {
-        return { status: "failure", error: kubeErrorMessage(err), objects };
-      }
+      });
     },
   };
-  return actionner;
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { findActionner } from "../actionners/registry.js";
-import { formatProblem, loadRulesFromSources } from "../rules/load.js";
-import { validateRules } from "../rules/validate.js";
+import { formatProblem, loadRulesFromSources } from "../../rules/load.js";
+import { validateRules } from "../../rules/validate.js";
+import { findActionner } from "../registry.js";
 import { annotationMap, labelMap } from "./params.js";
 
 /**
