@@ -1,21 +1,28 @@
 /**
- * Configuration schema (talon.md §3). Every key can come from the file or from the
- * environment (key uppercased, `.` → `_`), including keys absent from the file.
+ * Configuration schema: Talon's `config.yaml` keys and the added ones (README, Configuration).
+ * Every key can come from the file or from the environment (key uppercased, `.` → `_`),
+ * including keys absent from the file.
  */
 import { z } from "zod";
 import { describeValue } from "../validation/zod-errors.js";
+import { BooleanWords, YAML_FALSE_WORDS, YAML_TRUE_WORDS } from "../yaml/boolean.js";
 
-/** YAML/env booleans: true/false, "true"/"false" (any case), yes/no, on/off, 1/0. */
+/**
+ * The config's booleans: YAML's words (src/yaml/boolean.ts) in any letter case, plus what
+ * environment variables carry: `1`/`0`, empty (false) and numbers (non-zero is true).
+ */
+const CONFIG_BOOLEANS = new BooleanWords([...YAML_TRUE_WORDS, "1"], [...YAML_FALSE_WORDS, "0", ""], true);
+
+/** A boolean from the file or the environment; the JSON Schema pattern lists the words taken. */
 export const boolish = z.union(
   [
     z.boolean(),
-    z.string().transform((s, ctx) => {
-      const v = s.trim().toLowerCase();
-      if (["true", "yes", "on", "1", "y"].includes(v)) return true;
-      if (["false", "no", "off", "0", "n", ""].includes(v)) return false;
-      ctx.addIssue({ code: "custom", message: `expected a boolean (true or false), got '${s}'` });
-      return z.NEVER;
-    }),
+    z
+      .string()
+      .regex(new RegExp(CONFIG_BOOLEANS.pattern()), {
+        error: (iss) => `expected a boolean (true or false), got '${iss.input}'`,
+      })
+      .transform((s) => CONFIG_BOOLEANS.read(s) === true),
     z.number().transform((n) => n !== 0),
   ],
   { error: (iss) => `expected a boolean (true or false), got ${describeValue(iss.input)}` },

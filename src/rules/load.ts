@@ -29,7 +29,7 @@ import {
   resolveReference,
   type Warn,
 } from "./merge.js";
-import { type RawAction, type RawRule, rawActionSchema, rawRuleSchema } from "./schema.js";
+import { ACTIONNER_RE, type RawAction, type RawRule, rawActionSchema, rawRuleSchema } from "./schema.js";
 import type { Action, LocatedValue, Rule, RuleProblem, RuleSet, SourcePos } from "./types.js";
 
 export interface LoadResult {
@@ -55,13 +55,6 @@ export interface RulesSource {
   file: string;
   text: string;
 }
-
-/**
- * `category:name`. Talon's regex `[a-z]+:[a-z]+` was unanchored; anchoring it (and
- * allowing digits) rejects `Kubernetes:terminate ` typos early. Unknown names are caught
- * by validation anyway.
- */
-const ACTIONNER_RE = /^[a-z0-9]+:[a-z0-9]+$/;
 
 /** Reads the files in order (folders expanded by expandRulesPaths) and loads them. */
 export function loadRules(paths: string[]): LoadResult {

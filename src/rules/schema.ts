@@ -1,24 +1,38 @@
 /**
- * zod schemas for the raw items of a rules file (talon.md §2.1) and the parsers of the
- * `match` mini-languages (priority, tags, output fields). Messages keep Talon's wording.
+ * zod schemas for the raw items of a rules file and the parsers of the `match`
+ * mini-languages (priority, tags, output fields). Messages keep Talon's wording.
+ *
+ * Where a field is read by a transform, its `.meta()` gives the JSON Schema of what the
+ * transform accepts: `falco-talon rules schema` is generated from these schemas
+ * (src/rules/json-schema.ts), so the editor schema and the loader cannot disagree.
  */
 import { z } from "zod";
+import { anyCasePattern } from "../validation/json-pattern.js";
 import { describeValue } from "../validation/zod-errors.js";
+import { BooleanWords } from "../yaml/boolean.js";
 import type { OutputFieldCondition, PriorityOp } from "./types.js";
 
-const TRUE_WORDS = new Set(["true", "yes"]);
-const FALSE_WORDS = new Set(["false", "no"]);
+/**
+ * Booleans in rules files: true/false and yes/no, in any letter case, quoted or not.
+ * Narrower than YAML 1.1 (src/yaml/boolean.ts): on/off and y/n stay refused here.
+ */
+export const RULES_BOOLEANS = new BooleanWords(["true", "yes"], ["false", "no"], true);
 
-/** Reads a YAML boolean: true/false (any case, quoted or not), yes/no; null or "" = unset. */
+/** Reads a YAML boolean ({@link RULES_BOOLEANS}); null or "" = unset. */
 export function parseYamlBoolean(v: unknown): boolean | undefined | "invalid" {
   if (v === undefined || v === null || v === "") return undefined;
   if (typeof v === "boolean") return v;
-  if (typeof v === "string") {
-    const w = v.trim().toLowerCase();
-    if (TRUE_WORDS.has(w)) return true;
-    if (FALSE_WORDS.has(w)) return false;
-  }
+  if (typeof v === "string") return RULES_BOOLEANS.read(v) ?? "invalid";
   return "invalid";
+}
+
+/**
+ * JSON Schema of a boolean setting: a boolean, null or "" (both unset), or one of the words;
+ * `also`: patterns of more accepted texts.
+ */
+function booleanJson(...also: string[]) {
+  const words = [RULES_BOOLEANS.alternatives(), ...also].join("|");
+  return { type: ["boolean", "null", "string"], pattern: `^$|^\\s*(?:${words})\\s*$` };
 }
 
 /** A YAML boolean setting; the message is Talon's. */
@@ -34,7 +48,8 @@ export function yamlBoolean(key: string) {
       });
       return z.NEVER;
     })
-    .optional();
+    .optional()
+    .meta(booleanJson());
 }
 
 /** `dry_run`: a YAML boolean, or `server` for a Kubernetes server-side dry run. */
@@ -50,7 +65,11 @@ export const dryRunSetting = z
     });
     return z.NEVER;
   })
-  .optional();
+  .optional()
+  .meta({
+    ...booleanJson(anyCasePattern("server")),
+    description: "true: log only; server: Kubernetes server-side dry run",
+  });
 
 /** `cooldown_seconds`: a number of seconds, 0 or more (YAML number or numeric string). */
 const cooldownSetting = z
@@ -65,16 +84,26 @@ const cooldownSetting = z
     });
     return z.NEVER;
   })
-  .optional();
+  .optional()
+  .meta({
+    type: ["number", "null", "string"],
+    minimum: 0,
+    // Decimal text; `Number()` also reads hex and the like, which nobody writes here.
+    pattern: "^$|^\\s*(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?\\s*$",
+    description: "seconds during which the rule does not act again on the same target",
+  });
 
 /** A scalar read as text (YAML `123` or `true` for a string field is accepted, as in Talon). */
-const textValue = z.unknown().transform((v, ctx): string | undefined => {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
-  ctx.addIssue({ code: "custom", message: `expected a string, got ${describeValue(v)}` });
-  return z.NEVER;
-});
+const textValue = z
+  .unknown()
+  .transform((v, ctx): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "string") return v;
+    if (typeof v === "number" || typeof v === "boolean") return String(v);
+    ctx.addIssue({ code: "custom", message: `expected a string, got ${describeValue(v)}` });
+    return z.NEVER;
+  })
+  .meta({ type: ["string", "number", "boolean", "null"] });
 /** Optional object key (zod 4 makes a transformed key required unless marked optional). */
 const text = textValue.optional();
 
@@ -115,7 +144,10 @@ export function priorityNumber(priority: string): number {
   return PRIORITY_NUMBERS[priority.toLowerCase()] ?? 0;
 }
 
-const PRIORITY_RE = /^(<|>)?(=)?(debug|informational|notice|warning|error|critical|alert|emergency|)$/i;
+const PRIORITY_WORDS = Object.keys(PRIORITY_NUMBERS);
+const PRIORITY_RE = new RegExp(`^(<|>)?(=)?(${PRIORITY_WORDS.join("|")}|)$`, "i");
+/** {@link PRIORITY_RE} for JSON Schema: no flags, so each word in any case; spaces around. */
+const PRIORITY_PATTERN = `^\\s*(?:<|>)?=?(?:${PRIORITY_WORDS.map(anyCasePattern).join("|")}|)\\s*$`;
 
 export type ParsedPriority = { op: PriorityOp; level: number; text: string };
 
@@ -153,7 +185,7 @@ export function parseTagGroup(entry: string): { tags: string[]; errors: string[]
 // Output fields
 
 /**
- * Key syntax. Talon's regex `^[a-z0-9.\[\]]*` rejected `_`, `-` and `/` (BUG, §12.10);
+ * Key syntax. Talon's regex `^[a-z0-9.\[\]]*` rejected `_`, `-` and `/`;
  * here a key is made of letters, digits, `_ . - /` and bracketed arguments, so
  * `proc.is_exe_writable` and `k8s.pod.label[app.kubernetes.io/name]` are accepted.
  */
@@ -198,48 +230,74 @@ const priorityField = textValue
     ctx.addIssue({ code: "custom", message: `incorrect priority '${v}'` });
     return z.NEVER;
   })
-  .optional();
+  .optional()
+  .meta({ type: ["string", "null"], pattern: PRIORITY_PATTERN, description: "e.g. >=Warning" });
 
-const tagEntry = textValue.transform((v, ctx): string[] => {
-  const { tags, errors } = parseTagGroup(v ?? "");
-  for (const message of errors) ctx.addIssue({ code: "custom", message });
-  return tags;
-});
+/** JSON Schema of a `match` list entry: any scalar but null, read as text. */
+const entryJson = { type: ["string", "number", "boolean"] };
 
-const outputFieldEntry = textValue.transform((v, ctx): OutputFieldCondition[] => {
-  const { conditions, errors } = parseOutputFieldGroup(v ?? "");
-  for (const message of errors) ctx.addIssue({ code: "custom", message });
-  return conditions;
-});
+const tagEntry = textValue
+  .transform((v, ctx): string[] => {
+    const { tags, errors } = parseTagGroup(v ?? "");
+    for (const message of errors) ctx.addIssue({ code: "custom", message });
+    return tags;
+  })
+  .meta(entryJson);
+
+const outputFieldEntry = textValue
+  .transform((v, ctx): OutputFieldCondition[] => {
+    const { conditions, errors } = parseOutputFieldGroup(v ?? "");
+    for (const message of errors) ctx.addIssue({ code: "custom", message });
+    return conditions;
+  })
+  .meta(entryJson);
+
+/**
+ * `category:name`. Talon's regex `[a-z]+:[a-z]+` was unanchored; anchoring it (and
+ * allowing digits) rejects `Kubernetes:terminate ` typos early. Unknown names are caught
+ * by validation anyway. Outputs are named the same way.
+ */
+export const ACTIONNER_RE = /^[a-z0-9]+:[a-z0-9]+$/;
 
 /** Anything that is not a map where a map is expected. */
 const mapError = { error: (iss: { input?: unknown }) => `expected a map, got ${describeValue(iss.input)}` };
 
+/** An action's `output`. */
+export const rawOutputSchema = z.object(
+  {
+    target: text.describe("output `category:name`, e.g. local:file"),
+    parameters: parameterMap.describe("output-specific parameters"),
+  },
+  mapError,
+);
+
 /** An action definition (`- action: …`), also the shape of a rule's action entry. */
 export const rawActionSchema = z.object(
   {
-    action: text,
+    action: text.describe("name used by rules to reference it"),
     description: text,
-    actionner: text,
-    continue: yamlBoolean("continue"),
-    ignore_errors: yamlBoolean("ignore_errors"),
-    parameters: parameterMap,
-    output: z
-      .object({ target: text, parameters: parameterMap }, mapError)
+    actionner: text.describe("`category:name`, e.g. kubernetes:terminate"),
+    continue: yamlBoolean("continue").describe("run the rule's next actions after this one"),
+    ignore_errors: yamlBoolean("ignore_errors").describe("continue even when this action fails"),
+    parameters: parameterMap.describe("actionner-specific parameters"),
+    output: rawOutputSchema
       .nullish()
-      .transform((v) => v ?? undefined),
-    additional_contexts: list(text),
+      .transform((v) => v ?? undefined)
+      .describe("where the actionner's artifact goes"),
+    additional_contexts: list(text).describe("e.g. k8snode, aws"),
   },
   mapError,
 );
 
 export const rawMatchSchema = z.object(
   {
-    rules: list(text),
+    rules: list(text).describe("Falco rule names (OR)"),
     priority: priorityField,
-    source: text,
-    tags: list(tagEntry),
-    output_fields: list(outputFieldEntry),
+    source: text.describe("e.g. syscall, k8s_audit"),
+    tags: list(tagEntry).describe("each entry a comma-separated AND group; OR between entries"),
+    output_fields: list(outputFieldEntry).describe(
+      "each entry a comma-separated AND group of key=value or key!=value; OR between entries",
+    ),
   },
   mapError,
 );
@@ -249,7 +307,7 @@ export const rawRuleSchema = z.object(
   {
     rule: text,
     description: text,
-    continue: yamlBoolean("continue"),
+    continue: yamlBoolean("continue").describe("false: no later matched rule runs"),
     dry_run: dryRunSetting,
     cooldown_seconds: cooldownSetting,
     notifiers: list(text),
