@@ -1,9 +1,9 @@
 // Evaluation engine: rules indexed by source, `first`/`all` rule matching, alert formatting.
 
+import { type LoadedRule, PRIORITIES, type Priority } from "./definitions.js";
 import { formatAlertTime, formatEvtTime, formatIso8601 } from "./fields/generic.js";
 import { K8S_AUDIT_SOURCE, SYSCALL_SOURCE } from "./fields/index.js";
 import type { FalcoEventCtx } from "./fields/types.js";
-import { type LoadedRule, PRIORITIES, type Priority } from "./loader.js";
 
 export interface FalcoAlert {
   time: string;

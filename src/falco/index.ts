@@ -1,12 +1,15 @@
 // Public API of the Falco rule engine (k8s_audit, JSON plugin sources and syscall-style JSON events).
 import { readFileSync } from "node:fs";
+import { errorText } from "../error-text.js";
 import { expandRulesPaths } from "../files/rules-paths.js";
+import type { FalcoProblem, LoadOptions } from "./definitions.js";
 import { Engine, type EngineOptions, type FalcoAlert, FalcoInputError } from "./engine.js";
-import { type FalcoProblem, type LoadOptions, loadRules } from "./loader.js";
+import { loadRules } from "./loader.js";
 
 export { compileFilter } from "./compiler.js";
+export { DEFAULT_PLUGINS, ENGINE_VERSION, PRIORITIES } from "./definitions.js";
 export { fieldTableFor } from "./fields/index.js";
-export { DEFAULT_PLUGINS, ENGINE_VERSION, loadRules, PRIORITIES } from "./loader.js";
+export { loadRules } from "./loader.js";
 export { parseCondition } from "./parser.js";
 export type { FalcoAlert, FalcoProblem };
 export { FalcoInputError };
@@ -37,7 +40,7 @@ export function loadFalcoRules(
       const problem: FalcoProblem = {
         severity: "error",
         code: "LOAD_ERR_FILE_READ",
-        message: `could not read rules file: ${(e as Error).message}`,
+        message: `could not read rules file: ${errorText(e)}`,
         file: f,
         line: 1,
         col: 1,
@@ -93,7 +96,7 @@ function readEventValues(text: string, out: (line: string) => void): unknown[] {
     try {
       values.push(JSON.parse(line));
     } catch (e) {
-      out(`events:${i + 1}: invalid JSON: ${(e as Error).message}`);
+      out(`events:${i + 1}: invalid JSON: ${errorText(e)}`);
     }
   });
   return values;
@@ -114,7 +117,7 @@ export async function runDetect(opts: {
   try {
     text = readFileSync(opts.events, "utf8");
   } catch (e) {
-    opts.out(`could not read events file: ${(e as Error).message}`);
+    opts.out(`could not read events file: ${errorText(e)}`);
     return 1;
   }
   for (const v of readEventValues(text, opts.out)) {

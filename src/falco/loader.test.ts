@@ -1,47 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { buildExceptionCondition, loadRules, quoteItem, substituteList } from "./loader.js";
+import { loadRules } from "./loader.js";
 
 const load = (content: string) => loadRules([{ path: "r.yaml", content }]);
 const errors = (content: string) => load(content).problems.filter((p) => p.severity === "error");
 const warnings = (content: string) => load(content).problems.filter((p) => p.severity === "warning");
-
-test("list substitution is textual, delimited and re-padded", () => {
-  assert.deepEqual(substituteList("x in (my_list)", "my_list", ["a", "b"]), ["x in ( a, b )", true]);
-  assert.deepEqual(substituteList("x in (my_list, other)", "my_list", ["a"]), ["x in ( a , other)", true]);
-  assert.equal(substituteList("x in (my_list_2)", "my_list", ["a"])[1], false);
-  // empty list swallows one adjacent comma
-  assert.equal(substituteList("x in (a, my_list)", "my_list", [])[0], "x in (a  )");
-  assert.equal(quoteItem("a b"), '"a b"');
-  assert.equal(quoteItem("'a b'"), "'a b'");
-});
-
-test("exception conditions are built with Falco's exact spacing", () => {
-  const cond = buildExceptionCondition({
-    name: "e",
-    fields: ["proc.name", "proc.cmdline"],
-    comps: ["=", "="],
-    values: [["cat", "cat /dev/null"]],
-    origin: { file: "", loc: { line: 1, col: 1 } },
-  });
-  assert.equal(cond, '(( proc.name = cat and  proc.cmdline = "cat /dev/null"))');
-  const single = buildExceptionCondition({
-    name: "e",
-    fields: "proc.name",
-    comps: undefined,
-    values: ["a", "b c"],
-    origin: { file: "", loc: { line: 1, col: 1 } },
-  });
-  assert.equal(single, '(proc.name in (a, "b c"))');
-  const listOp = buildExceptionCondition({
-    name: "e",
-    fields: ["proc.name"],
-    comps: ["in"],
-    values: [["bash"], [["sh", "zsh"]]],
-    origin: { file: "", loc: { line: 1, col: 1 } },
-  });
-  assert.equal(listOp, "(( proc.name in (bash)) or ( proc.name in (sh, zsh)))");
-});
 
 const RULE = (extra = "") => `
 - list: shells

@@ -1,5 +1,5 @@
-// Output templates (spec §3.2): `%field`, `%10field`, `%tolower(field)`, `<NA>` for missing values.
-import { FalcoCompileError } from "./compiler.js";
+// Output templates: `%field`, `%10field`, `%tolower(field)`, `<NA>` for missing values.
+import { FalcoCompileError } from "./compile-error.js";
 import {
   type Extracted,
   type FalcoEventCtx,

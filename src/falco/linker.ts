@@ -1,0 +1,285 @@
+// Links what the reader collected into runnable rules: expands nested lists, substitutes lists
+// into conditions, expands macros (a macro sees only macros defined before it), adds exception
+// conditions, then compiles each rule's condition and output against its source's fields.
+import type { Expr } from "./ast.js";
+import { FalcoCompileError } from "./compile-error.js";
+import { compileFilter, type Predicate } from "./compiler.js";
+import {
+  type ExceptionInfo,
+  LIST_COMPS,
+  type LoadedRule,
+  type Origin,
+  type Problems,
+  quoteItem,
+  type RuleInfo,
+  type RuleItems,
+  substituteList,
+  type ValueItem,
+} from "./definitions.js";
+import { evttypeCount } from "./evttypes.js";
+import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
+import { type CompiledOutput, compileOutput } from "./output.js";
+import { FalcoSyntaxError, parseCondition } from "./parser.js";
+import { conditionWarnings } from "./warnings.js";
+import { LoadError } from "./yamlitem.js";
+
+/**
+ * The text Falco adds to a rule condition for one exception (after " and not "), spacing
+ * included: a single field gives `(field comp (v1, v2))` (comp defaults to `in`); a list of
+ * fields gives one `( f1 c1 v1 and  f2 c2 v2)` per values tuple joined by " or " (comps default
+ * to `=`). Undefined when the exception has no values.
+ */
+export function buildExceptionCondition(ex: ExceptionInfo): string | undefined {
+  if (ex.values.length === 0) return undefined;
+  if (!Array.isArray(ex.fields)) {
+    const comp = (typeof ex.comps === "string" ? ex.comps : "in").trim();
+    const vals = (ex.values as ValueItem[]).map((v) =>
+      Array.isArray(v) ? v.map(quoteItem).join(", ") : quoteItem(v),
+    );
+    return `(${ex.fields} ${comp} (${vals.join(", ")}))`;
+  }
+  const fields = ex.fields;
+  const comps = Array.isArray(ex.comps) ? ex.comps.map((c) => c.trim()) : fields.map(() => "=");
+  const tuples = (ex.values as ValueItem[][]).map((tuple) => {
+    const terms = fields.map((f, k) => {
+      const comp = comps[k]!;
+      const v = tuple[k]!;
+      let text: string;
+      if (Array.isArray(v)) text = "(" + v.map(quoteItem).join(", ") + ")";
+      else {
+        text = quoteItem(v);
+        const isListOp = LIST_COMPS.has(comp) || /\s(oneof|anyof|allof)$/.test(comp);
+        if (isListOp && !text.startsWith("(")) text = `(${text})`;
+      }
+      return ` ${f} ${comp} ${text}`;
+    });
+    return "(" + terms.join(" and ") + ")";
+  });
+  return "(" + tuples.join(" or ") + ")";
+}
+
+/**
+ * Compiles the rules in definition order. Stops at the first error; the rules compiled until
+ * then are returned. `sources`: the event sources rules may be compiled for.
+ */
+export function linkRules(items: RuleItems, sources: Set<string>, problems: Problems): LoadedRule[] {
+  const linker = new Linker(items, sources, problems);
+  linker.linkAll();
+  return linker.compiled;
+}
+
+class Linker {
+  readonly compiled: LoadedRule[] = [];
+
+  constructor(
+    private readonly items: RuleItems,
+    private readonly sources: Set<string>,
+    private readonly problems: Problems,
+  ) {}
+
+  linkAll(): void {
+    // lists: nested list expansion
+    const expanded = new Map<string, string[]>();
+    const listsByOrdinal = [...this.items.lists.values()].sort((a, b) => a.ordinal - b.ordinal);
+    for (const li of listsByOrdinal) {
+      const items: string[] = [];
+      for (const it of li.items) {
+        const ref = this.items.lists.get(it);
+        if (ref && ref !== li && ref.ordinal < li.lastOrdinal && expanded.has(it)) {
+          ref.used = true;
+          items.push(...expanded.get(it)!);
+        } else items.push(quoteItem(it));
+      }
+      expanded.set(li.name, items);
+    }
+    const substitute = (cond: string): string => {
+      for (const li of listsByOrdinal) {
+        if (!cond.includes(li.name)) continue;
+        const [next, used] = substituteList(cond, li.name, expanded.get(li.name)!);
+        if (used) {
+          li.used = true;
+          cond = next;
+        }
+      }
+      return cond;
+    };
+
+    // macros: parse after list substitution
+    const macrosByOrdinal = [...this.items.macros.values()].sort((a, b) => a.ordinal - b.ordinal);
+    for (const m of macrosByOrdinal) {
+      try {
+        m.ast = parseCondition(substitute(m.condition));
+      } catch (e) {
+        if (e instanceof FalcoSyntaxError) {
+          this.problems.error("LOAD_ERR_COMPILE_CONDITION", e.message, m.origin);
+          return;
+        }
+        throw e;
+      }
+    }
+    for (const m of macrosByOrdinal) {
+      try {
+        this.expandMacros(m.ast!, m.lastOrdinal, [m.name]);
+      } catch (e) {
+        if (e instanceof LoadError) {
+          this.problems.error(e.code, e.message, m.origin);
+          return;
+        }
+        throw e;
+      }
+    }
+
+    // rules
+    const rulesByOrdinal = [...this.items.rules.values()].sort((a, b) => a.ordinal - b.ordinal);
+    for (const r of rulesByOrdinal) {
+      this.compileRule(r, substitute);
+      if (this.problems.hasErrors()) return;
+    }
+
+    for (const li of listsByOrdinal) {
+      if (!li.used)
+        this.problems.warn("LOAD_UNUSED_LIST", "List not referred to by any other rule/macro", li.origin);
+    }
+    for (const m of macrosByOrdinal) {
+      if (!m.used)
+        this.problems.warn("LOAD_UNUSED_MACRO", "Macro not referred to by any other rule/macro", m.origin);
+    }
+  }
+
+  /** Replaces macro references by (expanded copies of) their ASTs. `visible`: macros first defined before this ordinal. */
+  private expandMacros(e: Expr, visible: number, stack: string[]): Expr {
+    switch (e.kind) {
+      case "and":
+      case "or":
+        return { ...e, children: e.children.map((c) => this.expandMacros(c, visible, stack)) };
+      case "not":
+        return { ...e, child: this.expandMacros(e.child, visible, stack) };
+      case "identifier": {
+        const m = this.items.macros.get(e.name);
+        if (!m || m.ordinal >= visible) {
+          throw new LoadError("LOAD_ERR_VALIDATE", `Undefined macro '${e.name}' used in filter.`, 0, 0);
+        }
+        if (stack.includes(e.name)) {
+          throw new LoadError("LOAD_ERR_VALIDATE", `reference loop in macro '${e.name}'`, 0, 0);
+        }
+        m.used = true;
+        return this.expandMacros(m.ast!, m.lastOrdinal, [...stack, e.name]);
+      }
+      default:
+        return e;
+    }
+  }
+
+  private compileRule(r: RuleInfo, substitute: (c: string) => string): void {
+    let cond = "(" + r.condition + ")";
+    const table = fieldTableFor(r.source);
+    const knownSource = this.sources.has(r.source);
+    for (const ex of r.exceptions) {
+      if (knownSource) {
+        for (const f of Array.isArray(ex.fields) ? ex.fields : ex.fields ? [ex.fields] : []) {
+          const inner = /^[a-z0-9]+\((.*)\)$/.exec(f.trim())?.[1] ?? f.trim();
+          const name = inner.replace(/\[.*\]$/, "");
+          if (!table.lookup(name)) {
+            this.problems.error("LOAD_ERR_VALIDATE", `'${f}' is not a supported filter field`, ex.origin);
+            return;
+          }
+        }
+      }
+      const part = buildExceptionCondition(ex);
+      if (part) cond += " and not " + part;
+    }
+    const finalCond = substitute(cond);
+    let ast: Expr;
+    try {
+      ast = parseCondition(finalCond);
+    } catch (e) {
+      if (e instanceof FalcoSyntaxError) {
+        this.problems.error(
+          "LOAD_ERR_COMPILE_CONDITION",
+          e.message,
+          this.condPosition(r, e.pos.idx - 1, finalCond),
+        );
+        return;
+      }
+      throw e;
+    }
+    try {
+      ast = this.expandMacros(ast, Number.POSITIVE_INFINITY, []);
+    } catch (e) {
+      if (e instanceof LoadError) {
+        this.problems.error(e.code, e.message, r.condOrigin);
+        return;
+      }
+      throw e;
+    }
+    if (!knownSource) {
+      this.problems.warn("LOAD_UNKNOWN_SOURCE", `Unknown source ${r.source}, skipping`, r.origin);
+      return;
+    }
+    let evaluate: Predicate;
+    let output: CompiledOutput;
+    try {
+      const compiled = compileFilter(ast, table);
+      evaluate = compiled.evaluate;
+      for (const w of compiled.warnings) this.problems.warn("LOAD_COMPILE_CONDITION", w, r.condOrigin);
+    } catch (e) {
+      if (e instanceof FalcoCompileError) {
+        if (r.skipIfUnknownFilter && e.message.startsWith("filter_check called with nonexistent field")) {
+          this.problems.warn("LOAD_UNKNOWN_FILTER", e.message, r.condOrigin);
+          return;
+        }
+        this.problems.error("LOAD_ERR_COMPILE_CONDITION", e.message, r.condOrigin);
+        return;
+      }
+      throw e;
+    }
+    for (const w of conditionWarnings(ast)) this.problems.warn(w.code, w.message, r.condOrigin);
+    if (r.source === SYSCALL_SOURCE && r.warnEvttypes && evttypeCount(ast) > 100) {
+      this.problems.warn(
+        "LOAD_NO_EVTTYPE",
+        "Rule matches too many evt.type values. This has a significant performance penalty.",
+        r.condOrigin,
+      );
+    }
+    try {
+      output = compileOutput(r.output, table);
+    } catch (e) {
+      if (e instanceof FalcoCompileError) {
+        if (r.skipIfUnknownFilter) {
+          this.problems.warn("LOAD_UNKNOWN_FILTER", e.message, r.origin);
+          return;
+        }
+        this.problems.error("LOAD_ERR_COMPILE_OUTPUT", e.message, r.origin);
+        return;
+      }
+      throw e;
+    }
+    if (/%evt\.dir\b/.test(r.output)) {
+      this.problems.warn(
+        "LOAD_DEPRECATED_ITEM",
+        "usage of deprecated field 'evt.dir' has been detected in the rule output",
+        r.origin,
+      );
+    }
+    this.compiled.push({
+      name: r.name,
+      desc: r.desc,
+      source: r.source,
+      priority: r.priority,
+      tags: [...r.tags].sort(),
+      enabled: r.enabled,
+      condition: finalCond,
+      evaluate,
+      output,
+      ordinal: r.ordinal,
+    });
+  }
+
+  /** Position of an offset in the rule condition: exact only when the text was not rewritten. */
+  private condPosition(r: RuleInfo, offset: number, finalCond: string): Origin {
+    if (r.condStart && finalCond === "(" + r.condition + ")" && offset >= 0 && offset <= r.condition.length) {
+      return { file: r.condOrigin.file, loc: { line: r.condStart.line, col: r.condStart.col + offset } };
+    }
+    return r.condOrigin;
+  }
+}
