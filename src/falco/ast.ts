@@ -122,7 +122,7 @@ function printArg(arg: string | undefined): string {
   return "[" + (arg === "" ? '""' : printValue(arg)) + "]";
 }
 
-/** Canonical AST printing (spec §2.9). */
+/** Canonical text of an AST, as the parser conformance cases write it (their `as_string`). */
 export function astToString(n: AnyNode): string {
   switch (n.kind) {
     case "and":

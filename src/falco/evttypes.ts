@@ -1,4 +1,4 @@
-// Estimates how many syscall event types a condition can match, for LOAD_NO_EVTTYPE (spec §2.8).
+// Estimates how many syscall event types a condition can match, for LOAD_NO_EVTTYPE (over 100 warns).
 import type { Expr } from "./ast.js";
 
 /** Size of the event-type universe (libsinsp knows a few hundred syscall/event names). */

@@ -189,3 +189,20 @@ test("a rule matching every event type warns LOAD_NO_EVTTYPE unless warn_evttype
   );
   assert.deepEqual(warnings(rule("  warn_evttypes: false\n")), []);
 });
+
+test("booleans take the YAML 1.1 words, exactly as written", () => {
+  const rule = (enabled: string) =>
+    `- rule: r\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: info\n  enabled: ${enabled}\n`;
+  for (const word of ["Yes", "on", "Y", "TRUE"]) {
+    const r = load(rule(word));
+    assert.deepEqual(r.problems, [], word);
+    assert.equal(r.rules[0]!.enabled, true, word);
+  }
+  for (const word of ["No", "off", "n", "FALSE"])
+    assert.equal(load(rule(word)).rules[0]!.enabled, false, word);
+  for (const word of ['" yes "', "yess", "1"]) {
+    const errs = errors(rule(word));
+    assert.equal(errs[0]!.message, "Can't decode YAML scalar value", word);
+    assert.equal(errs[0]!.line, 6, word);
+  }
+});

@@ -1,4 +1,4 @@
-// Comparison operators on single values (spec §2.3).
+// Building blocks of the comparison operators: glob, pmatch, ASCII case folding, byte search, service ports.
 
 /** POSIX fnmatch without flags, as a JS regex: `*` and `?` also match `/`. */
 export function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {

@@ -1,5 +1,5 @@
-// Recursive-descent parser for Falco conditions, following libsinsp's filter parser
-// (spec §2.2): precedence not > and > or, keyword/blank rules, error texts.
+// Recursive-descent parser for Falco conditions, following libsinsp's filter parser:
+// precedence not > and > or, its keyword/blank rules and its error texts.
 import type { Expr, FieldExpr, Lhs, ListExpr, Pos, Rhs, TransformerExpr } from "./ast.js";
 import { Scanner } from "./lexer.js";
 

@@ -3,7 +3,7 @@ import { asciiLower, asciiUpper } from "./operators.js";
 
 type TrValue = string | number | bigint;
 
-/** Applies a transformer to a value or a list of values, as libsinsp does (spec §2.7). */
+/** Applies a transformer to a value, or to each value of a list (`len` counts the list), as libsinsp does. */
 export function applyTransformer(name: string, input: TrValue | TrValue[]): unknown {
   if (name === "len") {
     if (Array.isArray(input)) return input.length;

@@ -1,4 +1,4 @@
-// Loader-level condition checks that produce warnings (spec §2.4, §2.8).
+// Condition checks that only warn: comparing ka.*/jevt.* fields with <NA>, and the deprecated evt.dir.
 import { type Expr, innerField, type Lhs, walk } from "./ast.js";
 
 export interface ConditionWarning {

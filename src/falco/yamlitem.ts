@@ -1,5 +1,6 @@
 // Reading rules-file items from YAML nodes with positions and Falco's decode_val messages.
-import { isMap, isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
+import { isScalar, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from "yaml";
+import { yamlBooleanWord } from "../yaml/boolean.js";
 
 export class LoadError extends Error {
   constructor(
@@ -17,9 +18,6 @@ export interface Loc {
   line: number;
   col: number;
 }
-
-const BOOL_TRUE = new Set(["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"]);
-const BOOL_FALSE = new Set(["false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"]);
 
 /** One mapping item of a rules file. */
 export class Item {
@@ -91,8 +89,9 @@ export class Item {
   bool(key: string, required = false): boolean | undefined {
     const t = this.scalarText(key, required);
     if (t === undefined) return undefined;
-    if (BOOL_TRUE.has(t)) return true;
-    if (BOOL_FALSE.has(t)) return false;
+    // The exact words only: a quoted " true " stays an error here (yamlBooleanWord would trim it).
+    const b = t === t.trim() ? yamlBooleanWord(t) : undefined;
+    if (b !== undefined) return b;
     this.fail("LOAD_ERR_YAML_VALIDATE", "Can't decode YAML scalar value", this.loc(this.node(key)));
   }
 
@@ -129,8 +128,4 @@ export function scalarString(n: Node): string {
   if (n.value === null) return "";
   const src = (n as { source?: string }).source;
   return typeof src === "string" ? src : String(n.value);
-}
-
-export function nodeIsMap(n: unknown): n is YAMLMap {
-  return isMap(n);
 }

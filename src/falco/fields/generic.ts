@@ -1,4 +1,4 @@
-// Fields every source has (spec §3.1): event number, time, source, hostname.
+// Fields every source has: event number, time, source, hostname.
 import { type FalcoEventCtx, type FieldDef, MapFieldTable } from "./types.js";
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");

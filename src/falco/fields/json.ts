@@ -1,4 +1,4 @@
-// json plugin fields (spec §5): json.value[ptr], json.obj, json.rawtime and the jevt.* aliases.
+// json plugin fields: json.value[ptr], json.obj, json.rawtime and the jevt.* aliases.
 import { type FalcoEventCtx, type FieldDef, MapFieldTable } from "./types.js";
 
 /** Splits an RFC 6901 pointer (leading "/" optional) into unescaped reference tokens. */

@@ -1,4 +1,4 @@
-// ka.* fields of the k8saudit plugin v0.18.0 (spec §4). Every value is a string; list fields
+// ka.* fields of the k8saudit plugin v0.18.0. Every value is a string; list fields
 // return arrays; an empty list or any absent key is "missing" (undefined).
 import { asString } from "./json.js";
 import { type Extracted, type FalcoEventCtx, type FieldDef, MapFieldTable } from "./types.js";

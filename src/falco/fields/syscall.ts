@@ -1,4 +1,4 @@
-// Syscall-style fields over JSON events (spec §6): the event is a flat object mapping field
+// Syscall-style fields over JSON events: the event is a flat object mapping field
 // names (optionally with their argument, `proc.aname[2]`) to values, e.g.
 //   {"evt.type":"open","proc.name":"cat","fd.name":"/etc/shadow","proc.aname":["bash","sshd"]}
 // Types follow the libsinsp field table so conditions type-check as Falco's do.

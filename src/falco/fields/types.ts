@@ -1,4 +1,4 @@
-// Field definitions shared by every source (spec §2.5, §2.6).
+// Field definitions shared by every source: field types, runtime values (IP parsing included), field tables.
 
 /** Falco field types, folded into the families the compiler distinguishes. */
 export type FieldType =
