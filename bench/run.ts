@@ -8,8 +8,8 @@
  *   4. match cost with 1,000 rules: server CPU per event matching none of them, minus the same
  *      with 1 rule (black box, both servers); ours also in process;
  *   5. memory (VmRSS) at rest and peak under load.
- * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is built from its Go module by
- * scripts/bench/talon.sh; when that fails its column is n/a with the reason. Never asserts.
+ * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is the binary TALON_BIN names (built by
+ * hand outside the project); without it its column is n/a with the reason. Never asserts.
  *
  *   npm run bench                 full run; writes bench/results/<version>/{results.json,chart.svg}
  *   npm run bench -- --quick      short durations, prints only (add --write to keep the files)
@@ -36,7 +36,6 @@ import { type Figure, markdownTable, svgChart } from "./report.js";
 import {
   type BenchServer,
   benchConfig,
-  buildTalon,
   compileOurs,
   cpuSeconds,
   freePort,
@@ -44,7 +43,8 @@ import {
   type ServerName,
   sampleRss,
   startServer,
-  type TalonBuild,
+  type TalonBinary,
+  talonBinary,
   waitCpuIdle,
 } from "./servers.js";
 
@@ -203,7 +203,7 @@ async function waitQueueDrained(server: BenchServer): Promise<void> {
  */
 async function benchServer(
   name: ServerName,
-  talon: TalonBuild,
+  talon: TalonBinary,
   cluster: BenchCluster | undefined,
   oursEntry: string,
   sink: { figures?: ServerFigures } = {},
@@ -365,7 +365,7 @@ const ONE_RULE = `- rule: one rule
  */
 async function matchCostBlackBox(
   name: ServerName,
-  talon: TalonBuild,
+  talon: TalonBinary,
   oursEntry: string,
   kubeconfig: string,
 ): Promise<number> {
@@ -531,9 +531,9 @@ console.log(
   `falco-talon ${version} benchmarks (${quick ? "quick" : "full"} run): ${JSON.stringify(settings)}`,
 );
 
-const talon: TalonBuild = args["skip-talon"]
+const talon: TalonBinary = args["skip-talon"]
   ? { available: false, reason: "skipped (--skip-talon)" }
-  : buildTalon();
+  : talonBinary();
 console.log(talon.available ? `Talon: ${talon.binary}` : `Talon: not available — ${talon.reason}`);
 
 const oursEntry = args.tsx ? join(ROOT, "src/cli/main.ts") : compileOurs();
@@ -551,7 +551,10 @@ const talonFailures: string[] = [];
  * A Talon failure in one phase is reported and leaves that phase's figures n/a; the figures of
  * its earlier phases and of the other runs are kept.
  */
-const talonRun = async <T>(what: string, run: (build: TalonBuild) => Promise<T>): Promise<T | undefined> => {
+const talonRun = async <T>(
+  what: string,
+  run: (binary: TalonBinary) => Promise<T>,
+): Promise<T | undefined> => {
   if (!talon.available) return undefined;
   try {
     return await run(talon);
@@ -568,13 +571,13 @@ let matchCpu: { ours: number; talon: number | null };
 try {
   ours = await benchServer("ours", talon, cluster, oursEntry);
   const talonSink: { figures?: ServerFigures } = {};
-  await talonRun("the server run", (build) => benchServer("talon", build, cluster, oursEntry, talonSink));
+  await talonRun("the server run", (binary) => benchServer("talon", binary, cluster, oursEntry, talonSink));
   talonFigures = talonSink.figures;
   matchCpu = {
     ours: await matchCostBlackBox("ours", talon, oursEntry, benchKubeconfig),
     talon:
-      (await talonRun("the match-cost run", (build) =>
-        matchCostBlackBox("talon", build, oursEntry, benchKubeconfig),
+      (await talonRun("the match-cost run", (binary) =>
+        matchCostBlackBox("talon", binary, oursEntry, benchKubeconfig),
       )) ?? null,
   };
 } finally {

@@ -2,7 +2,7 @@
  * The two servers under test, started the same way: one config file, one rules file, stdout and
  * stderr to a log file, ready when /healthz answers. Also their memory (VmRSS of the process).
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
   accessSync,
   constants,
@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { errorText } from "../src/error-text.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -28,36 +29,20 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export type TalonBuild = { available: true; binary: string } | { available: false; reason: string };
+export type TalonBinary = { available: true; binary: string } | { available: false; reason: string };
 
-/** Builds Talon through scripts/bench/talon.sh; never throws, the reason is reported instead. */
-export function buildTalon(env: NodeJS.ProcessEnv = process.env): TalonBuild {
-  // A binary the user built from Talon's source (the module proxy may refuse the module).
+/**
+ * The Falco Talon binary named by TALON_BIN, built by hand outside the project (the project
+ * never builds Talon itself); never throws, the reason it is missing is reported instead.
+ */
+export function talonBinary(env: NodeJS.ProcessEnv = process.env): TalonBinary {
   const given = env.TALON_BIN ?? "";
-  if (given !== "") {
-    try {
-      accessSync(given, constants.X_OK);
-      return { available: true, binary: given };
-    } catch (err) {
-      return {
-        available: false,
-        reason: `TALON_BIN '${given}' is not an executable file: ${(err as Error).message}`,
-      };
-    }
-  }
+  if (given === "") return { available: false, reason: "set TALON_BIN to a Falco Talon binary" };
   try {
-    const binary = execFileSync("bash", [join(ROOT, "scripts/bench/talon.sh"), "build"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
-    return { available: true, binary };
+    accessSync(given, constants.X_OK);
+    return { available: true, binary: given };
   } catch (err) {
-    const stderr = String((err as { stderr?: string }).stderr ?? err).trim();
-    const lines = stderr.split("\n").filter((l) => l.trim() !== "");
-    return {
-      available: false,
-      reason: (lines.at(-1) ?? "scripts/bench/talon.sh failed").replace(/\s+/g, " "),
-    };
+    return { available: false, reason: `TALON_BIN '${given}' is not an executable file: ${errorText(err)}` };
   }
 }
 

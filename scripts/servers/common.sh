@@ -5,6 +5,8 @@ set -euo pipefail
 SERVERS_CACHE="${FALCO_TALON_SERVERS_CACHE:-$HOME/.cache/falco-talon/servers}"
 
 # go_build_cached <module>@<version> <binary-name>: prints the binary path, building it once.
+# For the test servers only (MinIO, fake-gcs-server, Helm): the project never builds Falco Talon
+# or Falcosidekick, whose binaries come from TALON_BIN and FALCOSIDEKICK_BIN.
 go_build_cached() {
   local module_at_version="$1" binary_name="$2"
   local version="${module_at_version##*@}"

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
-# Builds (once, cached in ~/.cache/falco-talon/servers) and starts Falcosidekick with its
-# `talon` output pointed at our engine.
-#   falcosidekick.sh build              -> build only, print the binary path (exit 1 if the
-#                                          module proxy does not serve it)
+# Starts Falcosidekick, the binary FALCOSIDEKICK_BIN names (built by hand outside the project:
+# the project never builds it), with its `talon` output pointed at our engine.
 #   falcosidekick.sh start TALON_URL    -> start on a free 127.0.0.1 port and print one JSON line:
 #                                          {"endpoint","pid","logFile"}. The caller kills pid.
+# Exits 1 with the reason on stderr when FALCOSIDEKICK_BIN is unset or not executable.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# Falcosidekick's go.mod has no /v2 suffix, so its v2.x tags are not valid module versions:
-# @latest resolves to the newest commit's pseudo-version (set FALCOSIDEKICK_MODULE to pin one).
-FALCOSIDEKICK_MODULE="${FALCOSIDEKICK_MODULE:-github.com/falcosecurity/falcosidekick@latest}"
-
-binary="$(go_build_cached "$FALCOSIDEKICK_MODULE" falcosidekick)" || exit 1
+binary="${FALCOSIDEKICK_BIN:-}"
+if [[ -z "$binary" ]]; then
+  echo "set FALCOSIDEKICK_BIN to a Falcosidekick binary" >&2
+  exit 1
+fi
+if [[ ! -f "$binary" || ! -x "$binary" ]]; then
+  echo "FALCOSIDEKICK_BIN '$binary' is not an executable file" >&2
+  exit 1
+fi
 case "${1:-start}" in
-build)
-  echo "$binary"
-  ;;
 start)
   talon_url="${2:?usage: $0 start TALON_URL}"
   port="$(free_port)"
@@ -33,7 +33,7 @@ start)
   printf '{"endpoint":"http://127.0.0.1:%s","pid":%s,"logFile":"%s"}\n' "$port" "$pid" "$log_file"
   ;;
 *)
-  echo "usage: $0 build|start TALON_URL" >&2
+  echo "usage: $0 start TALON_URL" >&2
   exit 2
   ;;
 esac

@@ -1,10 +1,11 @@
 /**
  * Falco → Falcosidekick (talon output) → our engine → the real API server.
  *
- * Falcosidekick is built from its Go module when the module proxy serves it; otherwise the
- * wire-level stand-in in test/support/falcosidekick.ts sends what Falcosidekick sends (see
- * there). Either way the alert goes through Falcosidekick's decoding and re-encoding: exact
- * number literals, HTML-escaped strings, sorted keys, added uuid and custom fields.
+ * Falcosidekick is the binary FALCOSIDEKICK_BIN names (built by hand outside the project);
+ * without it the wire-level stand-in in test/support/falcosidekick.ts sends what Falcosidekick
+ * sends (see there), and the test output says why. Either way the alert goes through
+ * Falcosidekick's decoding and re-encoding: exact number literals, HTML-escaped strings, sorted
+ * keys, added uuid and custom fields.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";

@@ -1,10 +1,10 @@
 /**
  * Falcosidekick as a client of our engine (its `talon` output).
  *
- * The real Falcosidekick is built from its Go module by scripts/servers/falcosidekick.sh. Where
- * the module proxy refuses it (this machine's proxy answers 403 for
- * github.com/falcosecurity/falcosidekick), `startFalcosidekick` falls back to a stand-in that
- * reproduces, from Falcosidekick's source, exactly what its talon output puts on the wire:
+ * The real Falcosidekick is the binary FALCOSIDEKICK_BIN names (built by hand outside the
+ * project, which never builds it), started by scripts/servers/falcosidekick.sh. Without it,
+ * `startFalcosidekick` falls back to a stand-in that reproduces, from Falcosidekick's source,
+ * exactly what its talon output puts on the wire:
  *  - intake (handlers.go): POST / with Falco's JSON, decoded with UseNumber (number literals
  *    kept verbatim); a body that does not decode or fails FalcoPayload.Check() is a 400
  *    "Please send a valid request body"; custom fields are merged into output_fields and a
@@ -30,7 +30,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 export interface Falcosidekick {
   /** Where Falco posts its alerts. */
   endpoint: string;
-  /** "real" when built from the Go module, "stand-in" otherwise. */
+  /** "real" when FALCOSIDEKICK_BIN names a binary that started, "stand-in" otherwise. */
   kind: "real" | "stand-in";
   /** Why the real one could not be used (empty when it is). */
   reason: string;
