@@ -10,7 +10,7 @@ describe("formatKeyTimestamp", () => {
   });
 });
 
-// talon.md §11 test 20 (TestBuildObjectKey, 3 subtests) plus exact values.
+// Talon's TestBuildObjectKey (3 subtests) plus exact values.
 describe("buildObjectKey", () => {
   it("(a) uses namespace and pod and replaces / in the name", () => {
     const key = buildObjectKey({ name: "logs/app.txt", objects: { namespace: "prod", pod: "nginx" } }, now);

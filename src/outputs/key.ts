@@ -1,5 +1,5 @@
 /**
- * Object keys for artifacts stored by outputs (talon.md §5, `BuildObjectKey`).
+ * Object keys for artifacts stored by outputs (Talon's `BuildObjectKey`).
  * Unlike Talon, the timestamp really is UTC, matching its literal `Z`.
  */
 import type { Artifact } from "../plugins/types.js";

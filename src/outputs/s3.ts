@@ -1,10 +1,12 @@
 /**
- * S3 plumbing shared by aws:s3 and minio:s3: client construction from the config (memoised per
- * config object, so one connection pool per target instead of one per upload), multipart
- * uploads through lib-storage, and prefix/key handling without Talon's leading-`/` bug.
+ * S3 plumbing behind aws:s3 and minio:s3 (their output is built by s3-output.ts): client
+ * construction from the config (memoised per config object, so one connection pool per target
+ * instead of one per upload), multipart uploads through lib-storage, and prefix/key handling
+ * without Talon's leading-`/` bug.
  */
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import type { Config } from "../config/schema.js";
+import { errorText } from "../error-text.js";
 import { once } from "../once.js";
 import type { Artifact } from "../plugins/types.js";
 import { awsSdkConfig } from "./aws/sdk.js";
@@ -76,7 +78,7 @@ export async function checkBucket(client: S3Client, bucket: string): Promise<voi
     if (e.name === "NotFound" || e.name === "NoSuchBucket" || e.$metadata?.httpStatusCode === 404) {
       throw new Error(`the bucket '${bucket}' does not exist`);
     }
-    throw new Error(`can't check the bucket '${bucket}': ${e.message || e.name}`);
+    throw new Error(`can't check the bucket '${bucket}': ${errorText(err)}`);
   }
 }
 

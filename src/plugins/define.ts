@@ -8,19 +8,19 @@ import type { z } from "zod";
 import type { Actionner, ContextProvider, Notifier, Output } from "./types.js";
 
 /**
- * Keeps the actionner's own parameter types (tests and plans read them), and it fits
- * `Actionner` as it is: the registry lists it without a cast.
+ * Each definer keeps the plug-in's own parameter types (tests and plans read them), and the
+ * result fits `Actionner` (`Output`, `Notifier`) as it is: the registries list it without a cast.
  */
 export function defineActionner<S extends z.ZodType>(actionner: Actionner<S>): Actionner<S> {
   return actionner;
 }
 
-export function defineOutput<S extends z.ZodType>(output: Output<S>): Output {
-  return output as unknown as Output;
+export function defineOutput<S extends z.ZodType>(output: Output<S>): Output<S> {
+  return output;
 }
 
-export function defineNotifier<S extends z.ZodType>(notifier: Notifier<S>): Notifier {
-  return notifier as unknown as Notifier;
+export function defineNotifier<S extends z.ZodType>(notifier: Notifier<S>): Notifier<S> {
+  return notifier;
 }
 
 export function defineContext(context: ContextProvider): ContextProvider {

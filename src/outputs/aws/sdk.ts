@@ -1,11 +1,12 @@
 /**
- * AWS SDK client settings shared by aws:s3 and aws:lambda (talon.md §3, §4.15).
+ * AWS SDK client settings (`aws.*` in the config) shared by aws:s3 and aws:lambda.
  * Static credentials only when access key, secret key and region are all set (otherwise the
  * SDK default chain: env, IRSA, Pod Identity, IMDS), then an optional AssumeRole with
  * ExternalId. `aws.endpoint` targets AWS-compatible servers (tests).
  */
 import type { STSClientConfig } from "@aws-sdk/client-sts";
 import type { Config } from "../../config/schema.js";
+import { errorText } from "../../error-text.js";
 import { once } from "../../once.js";
 
 /** The STS SDK, loaded when an AWS plug-in first needs it (it is large and optional). */
@@ -66,7 +67,7 @@ export async function checkAwsIdentity(config: Config): Promise<string> {
     const id = await sts.send(new GetCallerIdentityCommand({}));
     return id.Arn ?? "";
   } catch (err) {
-    throw new Error(`can't validate the AWS credentials: ${(err as Error).message || (err as Error).name}`);
+    throw new Error(`can't validate the AWS credentials: ${errorText(err)}`);
   } finally {
     sts.destroy();
   }

@@ -1,13 +1,14 @@
 /**
- * gcp:gcs — uploads artifacts to a Google Cloud Storage bucket (talon.md §5).
+ * gcp:gcs — uploads artifacts to a Google Cloud Storage bucket.
  * Unlike Talon, `gcp.credentials_path` is read as a file, and upload errors (which GCS
  * reports when the upload commits) are surfaced.
  */
 import type { Storage } from "@google-cloud/storage";
 import { z } from "zod";
 import type { Config } from "../../../config/schema.js";
+import { errorText } from "../../../error-text.js";
 import { once } from "../../../once.js";
-import type { Output } from "../../../plugins/types.js";
+import { defineOutput } from "../../../plugins/define.js";
 import { buildObjectKey, contentTypeFor } from "../../key.js";
 import { normalisePrefix } from "../../s3.js";
 
@@ -38,12 +39,7 @@ export async function gcsClient(config: Config): Promise<Storage> {
   return client;
 }
 
-function errorText(err: unknown): string {
-  const e = err as Error & { code?: number | string };
-  return e.message || String(e.code ?? err);
-}
-
-const gcpGcs: Output<typeof parameters> = {
+export default defineOutput({
   info: {
     category: "gcp",
     name: "gcs",
@@ -99,6 +95,4 @@ const gcpGcs: Output<typeof parameters> = {
       objects,
     };
   },
-};
-
-export default gcpGcs;
+});

@@ -1,8 +1,9 @@
-/** local:file — stores artifacts on the local file system (talon.md §5). */
+/** local:file — stores artifacts on the local file system. */
 import { stat, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { z } from "zod";
-import type { Output } from "../../../plugins/types.js";
+import { errorText } from "../../../error-text.js";
+import { defineOutput } from "../../../plugins/define.js";
 import { substitute } from "../../../templating/substitute.js";
 import { buildObjectKey } from "../../key.js";
 
@@ -32,7 +33,7 @@ async function checkFolder(destination: string): Promise<void> {
   if (!info.isDirectory()) throw new Error(`'${folder}' is not a folder`);
 }
 
-const localFile: Output<typeof parameters> = {
+export default defineOutput({
   info: {
     category: "local",
     name: "file",
@@ -59,7 +60,7 @@ const localFile: Output<typeof parameters> = {
       // `wx` never overwrites an existing artifact; the mode applies at creation.
       await writeFile(file, artifact.bytes, { mode: 0o600, flag: "wx" });
     } catch (err) {
-      return { status: "failure", error: (err as Error).message, objects };
+      return { status: "failure", error: errorText(err), objects };
     }
     return {
       status: "success",
@@ -67,6 +68,4 @@ const localFile: Output<typeof parameters> = {
       objects,
     };
   },
-};
-
-export default localFile;
+});
