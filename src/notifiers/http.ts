@@ -2,11 +2,12 @@
  * The HTTP client shared by the HTTP notifiers (slack, webhook, loki, elasticsearch).
  *
  * It uses the global fetch, whose process-wide dispatcher keeps one pool of keep-alive
- * connections per origin, so no transport is built per request (talon.md §12 perf 3).
+ * connections per origin, so no transport is built per request.
  * Each attempt has its own timeout; network errors, 429 and 5xx are retried a bounded
  * number of times with exponential backoff (honouring a short Retry-After).
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { errorText } from "../error-text.js";
 
 /** Statuses Talon treats as success. */
 const ACCEPTED = new Set([200, 201, 202, 204]);
@@ -58,7 +59,7 @@ export class NotifierHttpError extends Error {
   }
 }
 
-/** Talon's error texts by status (talon.md §6). */
+/** Talon's error texts by status. */
 export function statusErrorText(status: number, statusText: string, body: string): string {
   switch (status) {
     case 400:
@@ -146,7 +147,7 @@ export async function sendHttp(request: HttpRequest, options: HttpOptions = {}):
       lastError =
         e.name === "TimeoutError"
           ? `timeout after ${opts.timeoutMs}ms`
-          : (e.cause?.code ?? e.cause?.message ?? e.message);
+          : (e.cause?.code ?? e.cause?.message ?? errorText(err));
     }
     if (attempt < attempts) {
       // Jitter spreads retries of simultaneous notifications.

@@ -1,7 +1,7 @@
 /** Renderings of a Notification shared by notifiers. */
 import type { Notification } from "../plugins/types.js";
 
-/** Talon's LogLine JSON key order (talon.md §6). */
+/** Talon's LogLine JSON key order. */
 const JSON_KEYS = [
   "time",
   "objects",
@@ -49,11 +49,20 @@ export function removeSpecialCharacters(s: string): string {
   return s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
 }
 
+/** Where Talon's plain-text renderings differ: smtp's body and k8sevents' Event message. */
+export interface TextLayout {
+  /** The trace id's label: `Trace ID` (smtp) or `TraceID` (k8sevents). */
+  traceLabel: string;
+  /** The output on the lines below `Output:` (smtp), or after it on the same line (k8sevents). */
+  outputBelow: boolean;
+}
+
 /**
- * The plain-text rendering (smtp, talon.md §6): Status, Message, Rule, Action, Actionner, Event,
- * one line per object, Error, Result, Output, OutputTarget, Trace ID; empty values skipped.
+ * Talon's plain-text rendering of a notification: Status, Message, Rule, Action, Actionner,
+ * Event, one line per object, Error, Result, Output, OutputTarget, trace id; empty values
+ * skipped, lines joined by newlines (none at the end).
  */
-export function plainText(n: Notification): string {
+export function notificationText(n: Notification, layout: TextLayout): string {
   const lines: string[] = [];
   const add = (label: string, value: string | undefined) => {
     if (value !== undefined && value !== "") lines.push(`${label}: ${value}`);
@@ -67,8 +76,12 @@ export function plainText(n: Notification): string {
   for (const [k, v] of sortedObjects(n.objects ?? {})) add(k, v);
   add("Error", n.error);
   add("Result", n.result);
-  if (n.output) lines.push(`Output:\n${removeSpecialCharacters(n.output)}`);
+  if (n.output) {
+    const output = removeSpecialCharacters(n.output);
+    if (layout.outputBelow) lines.push(`Output:\n${output}`);
+    else add("Output", output);
+  }
   add("OutputTarget", n.output_target);
-  add("Trace ID", n.trace_id);
-  return `${lines.join("\n")}\n`;
+  add(layout.traceLabel, n.trace_id);
+  return lines.join("\n");
 }

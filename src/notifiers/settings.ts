@@ -1,10 +1,7 @@
 /** Setting schemas shared by notifiers. */
 import { z } from "zod";
 
-/**
- * `custom_headers`: YAML may give numbers or booleans (`X-Retry: 3`); they become strings
- * (talon.md §11 tests 21 and 22).
- */
+/** `custom_headers`: YAML may give numbers or booleans (`X-Retry: 3`); they become strings. */
 export const customHeaders = z
   .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
   .default({});

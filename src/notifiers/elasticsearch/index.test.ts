@@ -3,7 +3,6 @@ import { describe, it } from "node:test";
 import elasticsearch, { elasticsearchDocument, indexName } from "./index.js";
 
 describe("elasticsearch", () => {
-  // talon.md §11 test 16.
   it("documents only the elasticsearch notifier", () => {
     const ex = elasticsearch.info.example;
     assert.doesNotMatch(ex, /slack:/);

@@ -1,11 +1,13 @@
 /**
- * elasticsearch — indexes each notification as a document (talon.md §6).
+ * elasticsearch — indexes each notification as a document.
  * Unlike Talon, basic auth and custom headers are sent on every request and the index
  * template is valid JSON; it is created once per (url, index) when missing.
  */
 import { z } from "zod";
 import { boolish } from "../../config/schema.js";
-import type { Notification, Notifier } from "../../plugins/types.js";
+import { errorText } from "../../error-text.js";
+import { defineNotifier } from "../../plugins/define.js";
+import type { Notification } from "../../plugins/types.js";
 import { basicAuth, type HttpOptions, sendHttp } from "../http.js";
 import { notificationJson } from "../payload.js";
 import { customHeaders, httpBehaviour, httpUrl } from "../settings.js";
@@ -133,11 +135,11 @@ async function ensureTemplate(
   try {
     await pending;
   } catch (err) {
-    throw new Error(`index template '${s.index}': ${(err as Error).message}`);
+    throw new Error(`index template '${s.index}': ${errorText(err)}`);
   }
 }
 
-const elasticsearch: Notifier<typeof parameters> = {
+export default defineNotifier({
   info: {
     name: "elasticsearch",
     description: "Send a document to Elasticsearch",
@@ -176,6 +178,4 @@ const elasticsearch: Notifier<typeof parameters> = {
       http,
     );
   },
-};
-
-export default elasticsearch;
+});

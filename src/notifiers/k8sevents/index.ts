@@ -1,13 +1,14 @@
 /**
- * k8sevents — records each notification as a core/v1 Event on the pod it concerns
- * (talon.md §6), `Warning` for failures (Talon always used `Normal`).
+ * k8sevents — records each notification as a core/v1 Event on the pod it concerns,
+ * `Warning` for failures (Talon always used `Normal`).
  */
 import { type CoreV1Event, V1MicroTime } from "@kubernetes/client-node";
 import { z } from "zod";
 import { callOptions, isNotFound, kubeCall, requestOptions } from "../../kube/call.js";
 import type { KubeClient } from "../../kube/client.js";
-import type { Notification, Notifier, PluginEnv } from "../../plugins/types.js";
-import { removeSpecialCharacters, sortedObjects } from "../payload.js";
+import { defineNotifier } from "../../plugins/define.js";
+import type { Notification, PluginEnv } from "../../plugins/types.js";
+import { notificationText } from "../payload.js";
 
 const parameters = z.object({});
 
@@ -30,28 +31,10 @@ export function truncateUtf8(s: string, max: number): string {
   return out;
 }
 
-/**
- * Talon's plain-text rendering for k8sevents: Status, Message, Rule, Action, Actionner,
- * Event, one line per object, Error, Result, Output, OutputTarget, TraceID; `'` → `"`.
- */
+/** Talon's plain text for k8sevents (`TraceID`, output on its line), `'` → `"`, within 1 KiB. */
 export function eventMessage(n: Notification): string {
-  const lines: string[] = [];
-  const add = (label: string, value: string | undefined) => {
-    if (value !== undefined && value !== "") lines.push(`${label}: ${value}`);
-  };
-  add("Status", n.status);
-  add("Message", n.message);
-  add("Rule", n.rule);
-  add("Action", n.action);
-  add("Actionner", n.actionner);
-  add("Event", n.event);
-  for (const [k, v] of sortedObjects(n.objects ?? {})) add(k, v);
-  add("Error", n.error);
-  add("Result", n.result);
-  if (n.output) add("Output", removeSpecialCharacters(n.output));
-  add("OutputTarget", n.output_target);
-  add("TraceID", n.trace_id);
-  return truncateUtf8(lines.join("\n").replaceAll("'", '"'), MAX_MESSAGE_BYTES);
+  const text = notificationText(n, { traceLabel: "TraceID", outputBelow: false });
+  return truncateUtf8(text.replaceAll("'", '"'), MAX_MESSAGE_BYTES);
 }
 
 async function exists<T>(
@@ -119,7 +102,7 @@ export async function buildEvent(n: Notification, kube: KubeClient, env: PluginE
   };
 }
 
-const k8sevents: Notifier<typeof parameters> = {
+export default defineNotifier({
   info: {
     name: "k8sevents",
     description: "Create a Kubernetes Event on the pod (Warning when the action failed)",
@@ -144,6 +127,4 @@ const k8sevents: Notifier<typeof parameters> = {
       callOptions(env),
     );
   },
-};
-
-export default k8sevents;
+});

@@ -20,7 +20,7 @@ const n: Notification = {
 };
 
 describe("loki", () => {
-  // talon.md §11 test 18.
+  // Talon's example showed a `host_port` setting; the setting is `url`.
   it("documents the url setting", () => {
     assert.match(loki.info.example, /url:/);
     assert.doesNotMatch(loki.info.example, /host_port:/);

@@ -1,10 +1,11 @@
 /**
- * loki — pushes one log line per notification (talon.md §6).
+ * loki — pushes one log line per notification.
  * Labels stay bounded: no trace id and no per-object values (they go in the line instead),
- * so every alert does not create a new Loki stream (§12 perf 4).
+ * so every alert does not create a new Loki stream.
  */
 import { z } from "zod";
-import type { Notification, Notifier } from "../../plugins/types.js";
+import { defineNotifier } from "../../plugins/define.js";
+import type { Notification } from "../../plugins/types.js";
 import { basicAuth, sendHttp } from "../http.js";
 import { sortedObjects } from "../payload.js";
 import { customHeaders, httpBehaviour, httpUrl } from "../settings.js";
@@ -57,7 +58,7 @@ export function lokiPushBody(n: Notification): string {
   return JSON.stringify({ streams: [{ stream: lokiLabels(n), values: [[unixNanos(n.time), lokiLine(n)]] }] });
 }
 
-const loki: Notifier<typeof parameters> = {
+export default defineNotifier({
   info: {
     name: "loki",
     description: "Send a log to Loki",
@@ -90,6 +91,4 @@ const loki: Notifier<typeof parameters> = {
       { timeoutMs: settings.timeout_seconds * 1000, attempts: settings.max_attempts, signal: env.signal },
     );
   },
-};
-
-export default loki;
+});

@@ -1,6 +1,7 @@
-/** slack — incoming-webhook messages with attachments (talon.md §6). */
+/** slack — incoming-webhook messages with attachments. */
 import { z } from "zod";
-import type { Notification, Notifier } from "../../plugins/types.js";
+import { defineNotifier } from "../../plugins/define.js";
+import type { Notification } from "../../plugins/types.js";
 import { sendHttp } from "../http.js";
 import { removeSpecialCharacters, sortedObjects } from "../payload.js";
 import { httpBehaviour, httpUrl } from "../settings.js";
@@ -68,7 +69,7 @@ export function slackPayload(n: Notification, s: SlackSettings): SlackPayload {
   return { text, username: s.username, icon_url: s.icon, attachments: [attachment] };
 }
 
-const slack: Notifier<typeof parameters> = {
+export default defineNotifier({
   info: {
     name: "slack",
     description: "Send a message to Slack",
@@ -94,6 +95,4 @@ const slack: Notifier<typeof parameters> = {
       { timeoutMs: settings.timeout_seconds * 1000, attempts: settings.max_attempts, signal: env.signal },
     );
   },
-};
-
-export default slack;
+});

@@ -1,12 +1,14 @@
 /**
- * smtp — e-mails each notification through nodemailer (talon.md §6).
+ * smtp — e-mails each notification through nodemailer.
  * Unlike Talon: the html format works (with a text alternative), authentication is only
  * attempted when a user is set, `tls` requires STARTTLS, and the Date header is RFC 5322.
  */
 import { z } from "zod";
 import { boolish } from "../../config/schema.js";
-import type { Notification, Notifier } from "../../plugins/types.js";
-import { plainText, removeSpecialCharacters, sortedObjects } from "../payload.js";
+import { errorText } from "../../error-text.js";
+import { defineNotifier } from "../../plugins/define.js";
+import type { Notification } from "../../plugins/types.js";
+import { notificationText, removeSpecialCharacters, sortedObjects } from "../payload.js";
 
 const parameters = z.object({
   host_port: z
@@ -43,6 +45,11 @@ export function smtpSubject(n: Notification): string {
   if (n.action) subject += ` Action '${n.action}'`;
   if (n.rule) subject += ` Rule '${n.rule}'`;
   return subject;
+}
+
+/** The text body (also the html format's alternative): Talon's plain text, output below its label. */
+export function smtpText(n: Notification): string {
+  return `${notificationText(n, { traceLabel: "Trace ID", outputBelow: true })}\n`;
 }
 
 const COLORS: Record<string, string> = { success: "#23ba47", failure: "#e20b0b", ignored: "#a4a8b1" };
@@ -101,7 +108,7 @@ function retryable(err: unknown): boolean {
   return ["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNRESET"].includes(e.code ?? "");
 }
 
-const smtp: Notifier<typeof parameters> = {
+export default defineNotifier({
   info: {
     name: "smtp",
     description: "Send an email with SMTP",
@@ -141,7 +148,7 @@ const smtp: Notifier<typeof parameters> = {
       from: settings.from,
       to: settings.to,
       subject: smtpSubject(notification),
-      text: plainText(notification),
+      text: smtpText(notification),
       html: settings.format === "html" ? smtpHtml(notification) : undefined,
     };
     try {
@@ -153,7 +160,7 @@ const smtp: Notifier<typeof parameters> = {
         } catch (err) {
           if (attempt >= settings.max_attempts || !retryable(err)) {
             const tries = attempt > 1 ? ` (after ${attempt} attempts)` : "";
-            throw new Error(`smtp ${settings.host_port}: ${(err as Error).message}${tries}`);
+            throw new Error(`smtp ${settings.host_port}: ${errorText(err)}${tries}`);
           }
           await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
         }
@@ -162,6 +169,4 @@ const smtp: Notifier<typeof parameters> = {
       transport.close();
     }
   },
-};
-
-export default smtp;
+});

@@ -17,7 +17,6 @@ describe("webhook settings", () => {
     assert.equal(webhook.parameters.safeParse({ url: "https://x.example/hook" }).success, true);
   });
 
-  // talon.md §11 tests 21 and 22.
   it("turns numeric custom header values into strings and keeps string maps", () => {
     const s = webhook.parameters.parse({
       url: "http://h/",

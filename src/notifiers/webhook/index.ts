@@ -1,6 +1,6 @@
-/** webhook — sends the notification JSON to any HTTP endpoint (talon.md §6). */
+/** webhook — sends the notification JSON to any HTTP endpoint. */
 import { z } from "zod";
-import type { Notifier } from "../../plugins/types.js";
+import { defineNotifier } from "../../plugins/define.js";
 import { sendHttp } from "../http.js";
 import { notificationJson } from "../payload.js";
 import { customHeaders, httpBehaviour, httpUrl } from "../settings.js";
@@ -33,7 +33,7 @@ export function webhookRequest(body: string, settings: WebhookSettings) {
   };
 }
 
-const webhook: Notifier<typeof parameters> = {
+export default defineNotifier({
   info: {
     name: "webhook",
     description: "Send a message to a webhook",
@@ -57,6 +57,4 @@ const webhook: Notifier<typeof parameters> = {
       signal: env.signal,
     });
   },
-};
-
-export default webhook;
+});
