@@ -1,6 +1,7 @@
 # falco-talon image: docker build -t falco-talon:0.1.0 .
+# Base image: Node 24, a current LTS line (the one CI tests next to Node 20; see README, Node).
 # Build stage: every dependency, then tsc into dist/ (src only, see tsconfig.build.json).
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +10,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime stage: production dependencies only (no install scripts: none is needed at run time).
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

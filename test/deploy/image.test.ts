@@ -68,9 +68,12 @@ const runtimeNpmCi = runs(runtimeStage)
   .find((s) => s.startsWith("npm ci"));
 
 describe("Dockerfile", () => {
-  it("is multi-stage on node:20-bookworm-slim: npm ci + npm run build, then production dependencies only", () => {
+  it("is multi-stage on node:24-bookworm-slim: npm ci + npm run build, then production dependencies only", () => {
     assert.equal(stages.length, 2);
-    for (const s of stages) assert.equal(s.from, "node:20-bookworm-slim");
+    for (const s of stages) assert.equal(s.from, "node:24-bookworm-slim");
+    // The image's Node line is the one CI tests besides Node 20 (scripts/node/fetch.sh's pin).
+    const pinned = /^NODE_VERSION=(\d+)\./m.exec(readFileSync(join(ROOT, "scripts/node/fetch.sh"), "utf8"));
+    assert.equal(pinned?.[1], "24");
     assert.equal(buildStage.name, "build");
     assert.ok(runs(buildStage).some((r) => /^npm ci\b/.test(r) && !r.includes("--omit")));
     assert.ok(runs(buildStage).includes("npm run build"));
