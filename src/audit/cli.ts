@@ -2,9 +2,11 @@
  * `falco-talon audit`: lists the audit trail (audit.file, or the JetStream audit stream with
  * `nats`), oldest first, with filters.
  */
+
 import { createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import { errorText } from "../error-text.js";
 import { type NatsAuditOptions, readAuditStream } from "./jetstream.js";
 import type { AuditEntry } from "./log.js";
 
@@ -82,7 +84,7 @@ export async function runAuditList(opts: AuditListOptions, out: (line: string) =
     try {
       for await (const line of readAuditStream(opts.nats, { rule: opts.rule, sinceMs })) consider(line);
     } catch (err) {
-      out(`error: ${(err as Error).message}`);
+      out(`error: ${errorText(err)}`);
       return 1;
     }
     // Replicas publish concurrently: order by the entries' own time (stable for equal times).
@@ -99,7 +101,7 @@ export async function runAuditList(opts: AuditListOptions, out: (line: string) =
     try {
       await access(opts.file);
     } catch (err) {
-      out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
+      out(`error: audit file '${opts.file}' cannot be read: ${errorText(err)}`);
       return 1;
     }
     const lines = createInterface({
@@ -109,7 +111,7 @@ export async function runAuditList(opts: AuditListOptions, out: (line: string) =
     try {
       for await (const line of lines) consider(line);
     } catch (err) {
-      out(`error: audit file '${opts.file}' cannot be read: ${(err as Error).message}`);
+      out(`error: audit file '${opts.file}' cannot be read: ${errorText(err)}`);
       return 1;
     }
   }

@@ -3,8 +3,10 @@
  * Each line is a single write on a file opened for appending, so lines from several
  * replicas sharing a file do not interleave, and the file survives restarts.
  */
+
 import { closeSync, openSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
+import { errorText } from "../error-text.js";
 
 export interface AuditEntry {
   /** ISO time of the attempt's outcome. */
@@ -96,7 +98,7 @@ export class AuditLog implements AuditSink {
     try {
       this.fd = openSync(file, "a", 0o640);
     } catch (err) {
-      throw new Error(`audit.file '${file}' cannot be opened: ${(err as Error).message}`);
+      throw new Error(`audit.file '${file}' cannot be opened: ${errorText(err)}`);
     }
   }
 
@@ -107,7 +109,7 @@ export class AuditLog implements AuditSink {
       // Synchronous: the line is on disk (in the page cache) before the pipeline moves on.
       writeSync(this.fd, `${JSON.stringify(entry)}\n`);
     } catch (err) {
-      this.onError(`audit.file '${this.file}': ${(err as Error).message}`);
+      this.onError(`audit.file '${this.file}': ${errorText(err)}`);
     }
   }
 

@@ -51,7 +51,7 @@ describe("falco-talon CLI", () => {
     assert.equal(line.error, "env LISTEN_PORT: expected a number, got 'abc'");
   });
 
-  it("notifiers list has a named header for each notifier (§11 test 3)", () => {
+  it("notifiers list has a named header for each notifier", () => {
     const r = cli("notifiers", "list");
     assert.equal(r.code, 0);
     assert.ok(!r.out.includes("---  ---"));

@@ -1,5 +1,5 @@
 /**
- * `actionners list`, `outputs list`, `notifiers list` (talon.md §10): generated from
+ * `actionners list`, `outputs list`, `notifiers list`: generated from
  * each plug-in's `info` and zod parameter schema, as YAML (Talon's layout) or JSON
  * (with each parameter's JSON schema).
  */

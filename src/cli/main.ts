@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `falco-talon` command line (talon.md §10), with commander.
+ * The `falco-talon` command line (README, CLI), with commander.
  */
 import { Command, Option } from "commander";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, peekLogFormat } from "../config/load.js";

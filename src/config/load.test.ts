@@ -27,12 +27,12 @@ describe("loadConfig", () => {
     assert.equal(config.minio.use_ssl, false);
   });
 
-  it("reads otel.timeout from the file (§11 test 6)", () => {
+  it("reads otel.timeout from the file", () => {
     const p = file("a.yaml", "otel:\n  timeout: 42\n");
     assert.equal(loadConfig({ file: p, env: {} }).config.otel.timeout, 42);
   });
 
-  it("reads OTEL_TIMEOUT from the environment without a file (§11 test 7)", () => {
+  it("reads OTEL_TIMEOUT from the environment without a file", () => {
     assert.equal(loadConfig({ env: { OTEL_TIMEOUT: "37" } }).config.otel.timeout, 37);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Loading the configuration: file (YAML) + environment variables (talon.md §3).
+ * Loading the configuration: file (YAML) + environment variables (README, Configuration).
  * Unlike viper, every key can be set from the environment even when absent from the file.
  */
 import { existsSync, readFileSync } from "node:fs";

@@ -84,7 +84,7 @@ describe("numbers", () => {
   });
 });
 
-describe("field getters (talon.md §11 tests 8-11)", () => {
+describe("field getters (Talon's getter tests)", () => {
   it("non-string pod name gives empty string", () => {
     assert.equal(getPodName(decodeEvent('{"output_fields":{"k8s.pod.name":{"nested":"object"}}}')), "");
   });

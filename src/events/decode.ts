@@ -1,7 +1,9 @@
 /**
- * Decoding a Falco (or Falcosidekick `talon` output) payload into a FalcoEvent (talon.md §1).
+ * Decoding a Falco (or Falcosidekick `talon` output) payload into a FalcoEvent.
  */
+
 import { randomUUID } from "node:crypto";
+import { errorText } from "../error-text.js";
 import type { FalcoEvent } from "./event.js";
 import { parseJsonExact } from "./json.js";
 
@@ -73,7 +75,7 @@ export function decodeEvent(body: string): FalcoEvent {
   try {
     value = parseJsonExact(body);
   } catch (err) {
-    throw new EventDecodeError(`invalid JSON: ${(err as Error).message}`);
+    throw new EventDecodeError(`invalid JSON: ${errorText(err)}`);
   }
   return decodeEventValue(value);
 }

@@ -1,5 +1,5 @@
 /**
- * The Falco event as the engine sees it after intake (spec talon.md §1).
+ * The Falco event as the engine sees it after intake.
  * `output_fields` values are kept as decoded from JSON, except that numbers whose
  * text would not survive a JS round trip are kept as {@link JsonNumber} (exact text).
  */

@@ -1,5 +1,5 @@
 /**
- * Reading event fields as text (talon.md §1 "Field getters").
+ * Reading event fields as text, as Talon's field getters do.
  */
 
 import type { FalcoEvent } from "./event.js";

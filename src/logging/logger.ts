@@ -1,5 +1,5 @@
 /**
- * Logs as Talon writes them (talon.md §9.3): `color`, `text` or `json` (one object per
+ * Logs as Talon writes them: `color`, `text` or `json` (one object per
  * line with `level`, `time`, `message` and the fields).
  */
 import { type DestinationStream, type Logger, pino } from "pino";

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics with Talon's names and labels (talon.md §9.1), but bounded
+ * Prometheus metrics with Talon's names and labels, but bounded
  * cardinality: labels only carry rule/action/actionner/notifier names, statuses and
  * categories, never output text or per-object values.
  */

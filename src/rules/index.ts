@@ -1,4 +1,4 @@
-/** The rules subsystem: load, validate, match, print (talon.md §2, §10). */
+/** The rules subsystem: load, validate, match, print. */
 export { expandRulesPaths } from "../files/rules-paths.js";
 export {
   formatProblem,

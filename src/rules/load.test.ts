@@ -36,7 +36,7 @@ function problems(...texts: string[]): string[] {
   return r.problems.map(formatProblem);
 }
 
-describe("loadRules: conformance (talon.md §11)", () => {
+describe("loadRules: conformance with Talon's tests", () => {
   test("14: a YAML syntax error names the broken file", () => {
     const [valid, broken] = tmpFiles({
       "valid-rules.yaml":
@@ -144,7 +144,7 @@ describe("loadRules: a folder of rules files", () => {
     ]);
     const r = loadRules([dir, file!]);
     assert.deepEqual(r.problems.map(formatProblem), []);
-    // Files merge in name order: the later file's parameters override (talon.md §2.2).
+    // Files merge in name order: the later file's parameters override.
     assert.deepEqual(r.ruleset!.actions[0]!.parameters, { labels: { a: "2" } });
   });
 

@@ -1,12 +1,14 @@
 /**
- * Loading rules files (talon.md §2.1–2.3.1): parse every file, check each item against the
+ * Loading rules files: parse every file, check each item against the
  * schema, merge same-name actions and rules, resolve action references, then run Talon's
  * structural checks. Every problem carries the file:line:col of the offending node and all
  * problems are collected, not just the first.
  */
+
 import { readFileSync } from "node:fs";
 import { isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { errorText } from "../error-text.js";
 import { expandRulesPaths } from "../files/rules-paths.js";
 import { unknownKeys } from "../validation/keys.js";
 import { pathText, zodProblems } from "../validation/zod-errors.js";
@@ -72,7 +74,7 @@ export function loadRules(paths: string[]): LoadResult {
     } catch (err) {
       problems.push({
         pos: { file, line: 0, col: 0 },
-        message: `cannot read the rule file '${file}': ${(err as Error).message}`,
+        message: `cannot read the rule file '${file}': ${errorText(err)}`,
       });
     }
   }

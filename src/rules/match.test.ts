@@ -46,7 +46,7 @@ function rule(match: Partial<Match>, name = "R"): Rule {
   };
 }
 
-describe("matching: cases derived from the code (talon.md §11)", () => {
+describe("matching: cases derived from Talon's code", () => {
   test("priority >=Warning: Critical matches, notice and Info (unknown) do not", () => {
     const r = ruleWithMatch('{priority: ">=Warning"}');
     assert.equal(matchRule(r, event({ priority: "Critical" })), true);

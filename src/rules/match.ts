@@ -1,6 +1,6 @@
 /**
- * Matching an event against rules (talon.md §2.4). AND across the five categories; an
- * unset category matches anything.
+ * Matching an event against rules: AND across the five categories (rules, priority, source,
+ * tags, output fields); an unset category matches anything.
  *
  * Each rule's `match` is compiled once into a closure (memoised per Match object; rules are
  * not mutated after loading), and the per-event work (priority number, tag set, field

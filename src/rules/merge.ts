@@ -1,8 +1,8 @@
 /**
  * Merging of same-name actions and rules across files, and resolution of a rule's action
- * references against the action definitions (talon.md §2.2).
+ * references against the action definitions.
  *
- * Chosen semantics (Talon's, minus the bugs listed in talon.md §12.4):
+ * Chosen semantics (Talon's, minus its bugs, each noted where it differs):
  *
  * Two action definitions with the same name — the first stays and absorbs the later ones:
  *  - `actionner`, `description`, `continue`, `ignore_errors`: the later value wins when set;

@@ -1,5 +1,5 @@
 /**
- * `rules print` (talon.md §10): `---` then the merged rules as YAML, with Talon's key order
+ * `rules print`: `---` then the merged rules as YAML, with Talon's key order
  * and omissions. Settings are printed as the strings "true"/"false" like Talon's; map keys
  * inside parameters are sorted (Go marshals maps sorted).
  */

@@ -1,5 +1,5 @@
 /**
- * Rules after loading, merging and reference resolution (talon.md §2).
+ * Rules after loading, merging and reference resolution.
  * Booleans are real booleans; `undefined` means "not set" (defaults apply).
  */
 

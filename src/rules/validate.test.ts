@@ -94,7 +94,7 @@ async function problems(text: string, withEnv = true): Promise<string[]> {
   return (await validateRules(ruleset(text), registry, withEnv ? env : undefined)).map(formatProblem);
 }
 
-describe("validateRules: conformance (talon.md §11)", () => {
+describe("validateRules: conformance with Talon's tests", () => {
   test("4: an unknown actionner is rejected", async () => {
     const found = await validateRules(
       ruleset("- rule: R\n  actions:\n    - action: A\n      actionner: tests:missing\n"),

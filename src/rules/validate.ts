@@ -1,5 +1,5 @@
 /**
- * Semantic validation of loaded rules against the plug-ins (talon.md §2.3.2): actionners,
+ * Semantic validation of loaded rules against the plug-ins: actionners,
  * outputs, contexts and notifiers exist, their zod schemas accept the merged parameters,
  * parameters have no unknown key, outputs pass their `checks()`. The registries are passed
  * in so tests can use stubs.

@@ -1,5 +1,5 @@
 /**
- * The `event` span (talon.md §9.2): one per received Falco event. Its trace id becomes the
+ * The `event` span, as Talon names it: one per received Falco event. Its trace id becomes the
  * event's `trace_id`, the id logs, notifications and audit entries carry.
  */
 import { type Context, type HrTime, type Span, SpanStatusCode, type Tracer } from "@opentelemetry/api";

@@ -1,5 +1,5 @@
 /**
- * The HTTP server span of the event intake (talon.md §9.2: otelhttp's `/` span). Talon wraps
+ * The HTTP server span of the event intake (Talon's otelhttp span for `/`). Talon wraps
  * only the handler of `/`, so only requests for exactly `/` get one; its parent is the remote
  * context of the request's `traceparent`, if any.
  */

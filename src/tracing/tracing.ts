@@ -1,5 +1,5 @@
 /**
- * OpenTelemetry traces (talon.md §9.2). One tracer provider per engine, handed to the HTTP
+ * OpenTelemetry traces (`otel.*` in the config). One tracer provider per engine, handed to the HTTP
  * intake and the pipeline as a `Tracer`; nothing is registered globally, so contexts are
  * passed explicitly and carried between processes as W3C `traceparent`/`baggage` headers.
  *
