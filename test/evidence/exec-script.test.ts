@@ -36,23 +36,6 @@ describe("kubernetes:exec and kubernetes:script", () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it("validates parameters", () => {
-    assert.deepEqual(exec.parameters.parse({ command: "id" }), { command: "id", shell: "/bin/sh" });
-    assert.throws(() => exec.parameters.parse({}));
-    assert.throws(() => exec.parameters.parse({ command: "  " }), /command/);
-    assert.throws(() => script.parameters.parse({}), /exactly one of the parameters 'script' or 'file'/);
-    assert.throws(
-      () => script.parameters.parse({ script: "id", file: "/etc/hostname" }),
-      /exactly one of the parameters 'script' or 'file'/,
-    );
-    assert.throws(
-      () => script.parameters.parse({ file: join(scratch, "missing.sh") }),
-      /the file '.*missing\.sh' doesn't exist/,
-    );
-    assert.throws(() => script.parameters.parse({ file: scratch }), /is not a regular file/);
-    assert.equal(script.parameters.parse({ script: "id" }).shell, "/bin/sh");
-  });
-
   it("returns stdout with ANSI escapes stripped", async () => {
     const env = makePluginEnv(c.kube);
     const r = await runWithVars(exec, env, podEvent("target", ns), {

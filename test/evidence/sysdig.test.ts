@@ -80,23 +80,6 @@ cat "$(dirname "$0")/../capture.scap.gz" > "$out"
     }
   }
 
-  it("validates parameters", () => {
-    assert.deepEqual(sysdig.parameters.parse({}), {
-      duration: 5,
-      buffer_size: 2048,
-      scope: "pod",
-      image: "issif/sysdig:latest",
-      namespace: "falco-talon",
-      shell: "/bin/sh",
-      start_timeout: 60,
-    });
-    assert.throws(() => sysdig.parameters.parse({ duration: 0 }));
-    assert.throws(() => sysdig.parameters.parse({ duration: 31 }));
-    assert.throws(() => sysdig.parameters.parse({ buffer_size: 64 }));
-    assert.throws(() => sysdig.parameters.parse({ scope: "cluster" }));
-    assert.equal(sysdig.info.requireOutput, true);
-  });
-
   it("checks: refuses the target's namespace and a missing dedicated namespace", async () => {
     const env = makePluginEnv(c.kube);
     await assert.rejects(

@@ -124,22 +124,6 @@ describe("kubernetes:drain", () => {
     if (other) await deleteNamespace(c.kube, other);
   });
 
-  it("validates parameters and is node level", () => {
-    assert.deepEqual(drain.parameters.parse({}), {
-      ignore_daemonsets: false,
-      ignore_statefulsets: false,
-      ignore_errors: false,
-      max_wait_period: 0,
-      wait_period_excluded_namespaces: [],
-    });
-    assert.deepEqual(drain.parameters.parse({ min_healthy_replicas: "50%" }).min_healthy_replicas, {
-      kind: "percent",
-      value: 50,
-    });
-    assert.throws(() => drain.parameters.parse({ max_wait_period: -1 }));
-    assert.equal(drain.nodeLevel?.(drain.parameters.parse({})), true);
-  });
-
   it("evicts through the Eviction API: a PDB keeps its pods, daemonsets are ignored, excluded namespaces are not waited for", async () => {
     const node = `drain-a-${process.pid}`;
     nodes.push(node);

@@ -32,27 +32,6 @@ describe("kubernetes:terminate", () => {
     if (c && ns) await deleteNamespace(c.kube, ns);
   });
 
-  it("validates parameters", () => {
-    const p = terminate.parameters.parse({});
-    assert.deepEqual(p, {
-      grace_period_seconds: 0,
-      ignore_daemonsets: false,
-      ignore_statefulsets: false,
-      ignore_standalone_pods: false,
-    });
-    assert.deepEqual(terminate.parameters.parse({ min_healthy_replicas: "33%" }).min_healthy_replicas, {
-      kind: "percent",
-      value: 33,
-    });
-    assert.deepEqual(terminate.parameters.parse({ min_healthy_replicas: 2 }).min_healthy_replicas, {
-      kind: "count",
-      value: 2,
-    });
-    assert.throws(() => terminate.parameters.parse({ min_healthy_replicas: "x33%" }), /min_healthy_replicas/);
-    assert.throws(() => terminate.parameters.parse({ min_healthy_replicas: "150%" }), /above 100/);
-    assert.throws(() => terminate.parameters.parse({ grace_period_seconds: -1 }));
-  });
-
   it("reads the pod once per attempt: checks' GET is reused by run", async () => {
     await createPod(c.kube, ns, "read-once");
     let reads = 0;

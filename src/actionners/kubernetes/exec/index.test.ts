@@ -25,6 +25,18 @@ function input(raw: unknown): ActionInput<ReturnType<typeof exec.parameters.pars
 }
 
 describe("kubernetes:exec", () => {
+  it("validates parameters", () => {
+    assert.deepEqual(exec.parameters.parse({ command: "id" }), { command: "id", shell: "/bin/sh" });
+    assert.throws(() => exec.parameters.parse({}));
+    assert.throws(() => exec.parameters.parse({ command: "  " }), /command/);
+  });
+  it("a blank command is refused with its own message", () => {
+    const r = exec.parameters.safeParse({ command: "  " });
+    assert.deepEqual(
+      r.error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+      ["command: parameter 'command' is required"],
+    );
+  });
   it("execArgv: the values are assigned first and the command refers to them", () => {
     assert.deepEqual(execArgv("/bin/sh", 'echo "seen $(basename ${FD_NAME})"', buildVars(event)), [
       "/bin/sh",

@@ -30,6 +30,19 @@ function input(raw: unknown): ActionInput<ReturnType<typeof script.parameters.pa
 }
 
 describe("kubernetes:script", () => {
+  it("validates parameters", () => {
+    assert.throws(() => script.parameters.parse({}), /exactly one of the parameters 'script' or 'file'/);
+    assert.throws(
+      () => script.parameters.parse({ script: "id", file: "/etc/hostname" }),
+      /exactly one of the parameters 'script' or 'file'/,
+    );
+    assert.throws(
+      () => script.parameters.parse({ file: join(dir, "missing.sh") }),
+      /the file '.*missing\.sh' doesn't exist/,
+    );
+    assert.throws(() => script.parameters.parse({ file: dir }), /is not a regular file/);
+    assert.equal(script.parameters.parse({ script: "id" }).shell, "/bin/sh");
+  });
   it("scriptPayload: the wrapper argv and the script with its assignments on stdin", () => {
     const p = scriptPayload("/bin/bash", "#!/bin/bash\necho $PROC_CMDLINE\n", buildVars(event));
     const text = `#!/bin/bash\n__talon_PROC_CMDLINE='sh -c '\\''id'\\'''\necho "\${__talon_PROC_CMDLINE}"\n`;
