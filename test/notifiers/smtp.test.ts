@@ -161,14 +161,6 @@ describe("smtp notifier against a real SMTP server", () => {
     assert.equal(authAttempts, 1);
   });
 
-  it("validates settings", () => {
-    assert.equal(smtp.parameters.safeParse({ host_port: "smtp", from: "a", to: "b" }).success, false);
-    assert.equal(smtp.parameters.safeParse({ host_port: "smtp:25", from: "a", to: " , " }).success, false);
-    const s = settings();
-    assert.equal(s.format, "html");
-    assert.equal(s.tls, false);
-  });
-
   it("retries connection failures a bounded number of times", async () => {
     const closed = new SMTPServer({ logger: false });
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Notification } from "../../plugins/types.js";
-import { smtpHtml, smtpSubject } from "./index.js";
+import smtp, { smtpHtml, smtpSubject } from "./index.js";
 
 const n: Notification = {
   time: "t",
@@ -30,5 +30,19 @@ describe("smtp rendering", () => {
     const html = smtpHtml(n);
     assert.ok(html.includes("p&amp;q"));
     assert.ok(html.includes("#a4a8b1"));
+  });
+});
+
+describe("smtp settings", () => {
+  it("validates settings", () => {
+    assert.equal(smtp.parameters.safeParse({ host_port: "smtp", from: "a", to: "b" }).success, false);
+    assert.equal(smtp.parameters.safeParse({ host_port: "smtp:25", from: "a", to: " , " }).success, false);
+    const s = smtp.parameters.parse({
+      host_port: "127.0.0.1:2525",
+      from: "falco@example.com",
+      to: "user@example.com",
+    });
+    assert.equal(s.format, "html");
+    assert.equal(s.tls, false);
   });
 });
