@@ -3,7 +3,8 @@
  * hot reload: rules files AND their folders are watched (ConfigMap `..data` symlink
  * swaps, renames and writes), debounced, and only fully valid rules go live. A rules path
  * may be a folder: its `*.yaml`/`*.yml` files load in name order, and files added to or
- * removed from it are picked up on reload.
+ * removed from it are picked up on reload. The server's rule set in force (LiveRules) lives
+ * here too, with the `init` of the plug-ins each new rule set uses.
  */
 import { createHash } from "node:crypto";
 import { type FSWatcher, readFileSync, watch } from "node:fs";
