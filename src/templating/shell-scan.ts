@@ -15,80 +15,18 @@
  * When the scanner reads the template differently from the shell (odd syntax), the value can at
  * worst land in the wrong quoting: the shell still expands it as a variable, never as code.
  */
-import { type DollarRef, readDollar, type ShellVarNames } from "./refs.js";
+import { type DollarRef, readDollar } from "./refs.js";
 import {
-  commandHits,
-  declaresIntegerOrNameref,
-  subscriptHits,
-  type Word,
-  type WordRef,
-} from "./shell-rules.js";
+  type CaseState,
+  type Frame,
+  type Heredoc,
+  RESERVED,
+  type RefContext,
+  type ScanShared,
+} from "./scan-state.js";
+import { commandHits, declaresIntegerOrNameref, subscriptHits, type WordRef } from "./shell-rules.js";
 
-export type RefContext = "word" | "double" | "single" | "ansi" | "heredoc" | "arith";
-
-export interface ScanProblem {
-  /** Offset in the template. */
-  offset: number;
-  /** The template variable concerned, when there is one. */
-  variable?: string;
-  /** The text concerned when it is not a variable (e.g. `${X:-y}`). */
-  text?: string;
-  reason: string;
-}
-
-export interface ScanRef {
-  name: string;
-  offset: number;
-  context: RefContext;
-}
-
-interface Heredoc {
-  delimiter: string;
-  quoted: boolean;
-  stripTabs: boolean;
-}
-
-type CaseState = "subject" | "pattern" | "body";
-
-/** One command list: the template itself, a $(…), a backquoted body. */
-interface Frame {
-  words: Word[];
-  cur: Word | null;
-  /** Open subshell / group parentheses. */
-  depth: number;
-  heredocs: Heredoc[];
-  /** Inside `[[ … ]]`, where && || ( ) < > are operands. */
-  dbl: boolean;
-  /** Inside `name=( … )`. */
-  array: boolean;
-  /** The next word is a redirection target. */
-  redirTarget: boolean;
-  cases: CaseState[];
-}
-
-const RESERVED = new Set([
-  "if",
-  "then",
-  "else",
-  "elif",
-  "fi",
-  "do",
-  "done",
-  "while",
-  "until",
-  "!",
-  "{",
-  "}",
-  "time",
-]);
-
-export interface ScanShared {
-  names: ShellVarNames;
-  refs: ScanRef[];
-  problems: ScanProblem[];
-  /** Offset of the first `declare -i` / `declare -n` (see declaresIntegerOrNameref). */
-  integerDecl?: number;
-}
+export type { RefContext, ScanProblem, ScanRef, ScanShared } from "./scan-state.js";
 
 export class ShellScanner {
   out = "";
