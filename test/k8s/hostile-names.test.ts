@@ -140,7 +140,7 @@ describe("hostile names from events", () => {
   it("the audit log sees a valid event's requests (so an empty record means none were sent)", async () => {
     const ev = makeEvent({ "k8s.pod.name": "target", "k8s.ns.name": ns });
     const { value: r, requests } = await audited.record(async () => {
-      const input = inputFor(terminate as Actionner, env, ev, {});
+      const input = inputFor(terminate, env, ev, {});
       await terminate.checks(input as never);
       return terminate.run(input as never);
     });
@@ -205,7 +205,7 @@ describe("hostile names from events", () => {
   }
 
   it("calico and cilium: hostile remote IPs fail before the pod GET", async () => {
-    for (const a of [calico as Actionner, cilium as Actionner]) {
+    for (const a of [calico, cilium]) {
       const { requests } = await audited.record(async () => {
         for (const ip of [
           "1.2.3.4/0",
@@ -234,7 +234,7 @@ describe("hostile names from events", () => {
   });
 
   it("kubernetes:delete: hostile resources, names and namespaces send no request", async () => {
-    const a = k8sDelete as Actionner;
+    const a = k8sDelete;
     const ev = (resource: string, name: string, namespace?: string) =>
       makeEvent(
         {

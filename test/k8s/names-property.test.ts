@@ -248,25 +248,21 @@ describe("property: requests only name the event's own valid objects", () => {
   });
 
   const cases: [string, Actionner, (f: Fixture) => unknown][] = [
-    ["kubernetes:terminate", terminate as Actionner, () => ({})],
-    ["kubernetes:label", label as Actionner, () => ({ labels: { quarantine: "true", gone: "" } })],
-    ["kubernetes:annotation", annotation as Actionner, () => ({ annotations: { "falco.org/rule": "x" } })],
-    [
-      "kubernetes:label (node)",
-      label as Actionner,
-      () => ({ labels: { quarantine: "true" }, level: "node" }),
-    ],
-    ["kubernetes:cordon", cordon as Actionner, () => ({})],
-    ["kubernetes:drain", drain as Actionner, () => ({})],
-    ["kubernetes:log", log as Actionner, () => ({ tail_lines: 5 })],
-    ["kubernetes:download", download as Actionner, () => ({ file: "/etc/hostname" })],
-    ["kubernetes:tcpdump", tcpdump as Actionner, () => ({})],
-    ["kubernetes:sysdig", sysdig as Actionner, (fx) => ({ namespace: fx.jobNs })],
-    ["kubernetes:networkpolicy", networkpolicy as Actionner, () => ({ allow_namespaces: ["kube-system"] })],
-    ["kubernetes:exec", exec as Actionner, () => ({ command: "true" })],
-    ["kubernetes:script", script as Actionner, () => ({ script: "true" })],
-    ["calico:networkpolicy", calico as Actionner, () => ({})],
-    ["cilium:networkpolicy", cilium as Actionner, () => ({})],
+    ["kubernetes:terminate", terminate, () => ({})],
+    ["kubernetes:label", label, () => ({ labels: { quarantine: "true", gone: "" } })],
+    ["kubernetes:annotation", annotation, () => ({ annotations: { "falco.org/rule": "x" } })],
+    ["kubernetes:label (node)", label, () => ({ labels: { quarantine: "true" }, level: "node" })],
+    ["kubernetes:cordon", cordon, () => ({})],
+    ["kubernetes:drain", drain, () => ({})],
+    ["kubernetes:log", log, () => ({ tail_lines: 5 })],
+    ["kubernetes:download", download, () => ({ file: "/etc/hostname" })],
+    ["kubernetes:tcpdump", tcpdump, () => ({})],
+    ["kubernetes:sysdig", sysdig, (fx) => ({ namespace: fx.jobNs })],
+    ["kubernetes:networkpolicy", networkpolicy, () => ({ allow_namespaces: ["kube-system"] })],
+    ["kubernetes:exec", exec, () => ({ command: "true" })],
+    ["kubernetes:script", script, () => ({ script: "true" })],
+    ["calico:networkpolicy", calico, () => ({})],
+    ["cilium:networkpolicy", cilium, () => ({})],
   ];
 
   for (const [name, a, params] of cases) {
@@ -288,7 +284,7 @@ describe("property: requests only name the event's own valid objects", () => {
   }
 
   it("kubernetes:delete", async () => {
-    const a = k8sDelete as Actionner;
+    const a = k8sDelete;
     const resource = fc.oneof(
       {
         weight: 4,

@@ -5,6 +5,7 @@
  * resource.proto that tests look at).
  */
 import * as grpc from "@grpc/grpc-js";
+import { errorText } from "../../src/error-text.js";
 
 export type AttributeValue =
   | string
@@ -270,7 +271,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         // An empty ExportTraceServiceResponse: full success.
         callback(null, Buffer.alloc(0));
       } catch (err) {
-        callback({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: errorText(err) });
       }
       for (const wake of [...waiters]) wake();
     },
