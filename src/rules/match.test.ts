@@ -177,6 +177,18 @@ describe("matching: cases derived from Talon's code", () => {
     );
   });
 
+  test("the rule-name index: a name listed twice matches once; unnamed rules interleave in file order", () => {
+    const twice = rule({ rules: ["X", "X"] }, "twice");
+    const any = rule({}, "any");
+    const other = rule({ rules: ["Y"] }, "other");
+    const last = rule({ rules: ["Y", "X"] }, "last");
+    const rules = [twice, any, other, last];
+    assert.deepEqual(matchingRules(rules, event({ rule: "X" })), [twice, any, last]);
+    assert.deepEqual(matchingRules(rules, event({ rule: "Y" })), [any, other, last]);
+    assert.deepEqual(matchingRules(rules, event({ rule: "Z" })), [any]);
+    assert.deepEqual(matchingRules([twice, other], event({ rule: "Z" })), []);
+  });
+
   test("1,000 rules per event stay fast", (t) => {
     const rules: Rule[] = [];
     for (let i = 0; i < 1000; i++) {
