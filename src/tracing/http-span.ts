@@ -46,6 +46,22 @@ export function startRequestSpan(
 ): Context {
   const remote = extractTraceContext(req.headers);
   if (path !== "/") return remote;
+  const span = tracer.startSpan("/", { kind: SpanKind.SERVER }, remote);
+  // Traces off: the span only carries ids, so skip the attributes and the end listeners.
+  if (!span.isRecording()) return trace.setSpan(remote, span);
+  span.setAttributes(requestAttributes(req, path));
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    finish(span, res);
+  };
+  res.once("finish", end);
+  res.once("close", end);
+  return trace.setSpan(remote, span);
+}
+
+function requestAttributes(req: IncomingMessage, path: string): Record<string, string | number> {
   const method = req.method ?? "GET";
   const [host, port] = splitHost(req.headers.host);
   const attributes: Record<string, string | number> = {
@@ -63,16 +79,7 @@ export function startRequestSpan(
   if (req.socket.remotePort) attributes[ATTR_NETWORK_PEER_PORT] = req.socket.remotePort;
   const userAgent = req.headers["user-agent"];
   if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
-  const span = tracer.startSpan("/", { kind: SpanKind.SERVER, attributes }, remote);
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    finish(span, res);
-  };
-  res.once("finish", end);
-  res.once("close", end);
-  return trace.setSpan(remote, span);
+  return attributes;
 }
 
 function finish(span: Span, res: ServerResponse): void {

@@ -3,8 +3,8 @@
  * intake and the pipeline as a `Tracer`; nothing is registered globally, so contexts are
  * passed explicitly and carried between processes as W3C `traceparent`/`baggage` headers.
  *
- * With `otel.traces_enabled` off the provider samples nothing and has no span processor: spans
- * are not recorded, yet still get real trace ids (the `trace_id` of logs and notifications).
+ * With `otel.traces_enabled` off, spans are not recorded, yet still get real trace ids (the
+ * `trace_id` of logs and notifications), from the light IdOnlyTracer instead of the SDK.
  */
 import { hostname } from "node:os";
 import {
@@ -23,7 +23,6 @@ import {
 } from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
-  AlwaysOffSampler,
   BasicTracerProvider,
   BatchSpanProcessor,
   type ReadableSpan,
@@ -36,6 +35,7 @@ import {
 } from "@opentelemetry/semantic-conventions";
 import type { Config } from "../config/schema.js";
 import { BUILD } from "../version.js";
+import { IdOnlyTracer } from "./id-tracer.js";
 
 /** The instrumentation scope name of every span (Talon's tracer name). */
 export const TRACER_NAME = "falco-talon";
@@ -142,11 +142,15 @@ export async function createTracing(opts: TracingOptions): Promise<Tracing> {
       }),
     );
   }
-  const provider = new BasicTracerProvider({
-    resource,
-    spanProcessors,
-    ...(opts.enabled ? {} : { sampler: new AlwaysOffSampler() }),
-  });
+  if (!opts.enabled) {
+    return {
+      tracer: new IdOnlyTracer(),
+      enabled: false,
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+  }
+  const provider = new BasicTracerProvider({ resource, spanProcessors });
   return {
     tracer: provider.getTracer(TRACER_NAME, BUILD.GitVersion),
     enabled: opts.enabled,
@@ -157,10 +161,7 @@ export async function createTracing(opts: TracingOptions): Promise<Tracing> {
 
 /** A tracer that exports nothing, for engines built without a Tracing (tests, tools). */
 export function noExportTracer(): Tracer {
-  return new BasicTracerProvider({ sampler: new AlwaysOffSampler() }).getTracer(
-    TRACER_NAME,
-    BUILD.GitVersion,
-  );
+  return new IdOnlyTracer();
 }
 
 /** W3C TraceContext + Baggage, as Talon. Stateless, so one shared instance is safe. */
@@ -184,6 +185,7 @@ export function injectTraceHeaders(ctx: Context): TraceHeaders {
 export function extractTraceContext(
   headers: Record<string, string | string[] | undefined> | undefined,
 ): Context {
-  if (!headers) return ROOT_CONTEXT;
+  // Most requests carry neither header: skip the propagators' parsing.
+  if (!headers || (headers.traceparent === undefined && headers.baggage === undefined)) return ROOT_CONTEXT;
   return propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
 }
