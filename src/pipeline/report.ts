@@ -61,7 +61,7 @@ export class Reporter {
   // ── Intake and queue ──────────────────────────────────────────────────────
   /** An event arrived: counted, and logged when `print_all_events` is set. */
   received(event: FalcoEvent): void {
-    this.deps.metrics.events.inc({ ...this.eventLabels(event), ...scope() });
+    this.deps.metrics.countEvent(this.eventLabels(event));
     if (this.deps.config.print_all_events) this.deps.logger.info(eventFields(event), "event");
   }
 
