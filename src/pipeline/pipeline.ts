@@ -39,12 +39,7 @@ import { matchingRules } from "../rules/match.js";
 import type { Action, Rule, RuleSet } from "../rules/types.js";
 import { buildVars } from "../templating/substitute.js";
 import { startEventSpan } from "../tracing/event-span.js";
-import {
-  extractTraceContext,
-  injectTraceHeaders,
-  noExportTracer,
-  type TraceHeaders,
-} from "../tracing/tracing.js";
+import { noExportTracer } from "../tracing/tracing.js";
 import { abortable, actionDeadline } from "./abort.js";
 import { Notifications } from "./notify.js";
 import { type ActionFields, actionFields, Reporter } from "./report.js";
@@ -57,7 +52,7 @@ export interface PipelineDeps {
   metrics: Metrics;
   /** The rules in force now (hot reload swaps them). */
   rules: () => RuleSet;
-  kube: () => KubeClient;
+  kube: () => Promise<KubeClient>;
   /** Finds the actionners, outputs, notifiers and contexts rules name (the app's built-ins, or test stubs). */
   plugins: PluginLookup;
   /** Where accepted events wait; defaults to the in-process queue. */
@@ -126,9 +121,9 @@ export class Pipeline {
         dedupWindowMs: config.deduplication.time_window_seconds * 1000,
       });
     this.queue.start(
-      async (event, traceHeaders) => {
+      async (event, eventContext) => {
         try {
-          await this.process(event, traceHeaders);
+          await this.process(event, eventContext);
         } finally {
           this.report.queueDepth(this.queue.size - 1);
         }
@@ -151,7 +146,7 @@ export class Pipeline {
     try {
       this.report.received(event);
       if (this.stopping) return "stopped";
-      const result = await this.queue.push(event, injectTraceHeaders(trace.setSpan(parent, span)));
+      const result = await this.queue.push(event, trace.setSpan(parent, span));
       if (result === "duplicate") this.report.duplicate(event);
       else if (result === "queued") this.report.queueDepth(this.queue.size);
       return result;
@@ -162,11 +157,11 @@ export class Pipeline {
 
   // ── Match and flow control ───────────────────────────────────────────────
   /**
-   * Runs the matching rules on a queued event. `traceHeaders` carry the `event` span's context;
-   * without them (an event that skipped accept) an `event` span is started here.
+   * Runs the matching rules on a queued event. `context` is the `event` span's; without it (an
+   * event that skipped accept) an `event` span is started here.
    */
-  async process(event: FalcoEvent, traceHeaders?: TraceHeaders): Promise<void> {
-    let eventContext = extractTraceContext(traceHeaders);
+  async process(event: FalcoEvent, context?: Context): Promise<void> {
+    let eventContext = context ?? ROOT_CONTEXT;
     if (!trace.getSpanContext(eventContext)) {
       const span = startEventSpan(this.tracer, event, ROOT_CONTEXT);
       span.end();

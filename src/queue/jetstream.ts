@@ -40,13 +40,14 @@ import {
 } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import { connect, headers as natsHeaders } from "@nats-io/transport-node";
+import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import { decodeEventValue } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
 import { parseJsonExact, stringifyJsonExact } from "../events/json.js";
-import type { TraceHeaders } from "../tracing/tracing.js";
+import { extractTraceContext, injectTraceHeaders, type TraceHeaders } from "../tracing/tracing.js";
 import { dedupKey } from "./dedup.js";
 import { targetKey } from "./target.js";
 import type { CooldownStore, EventQueue, PushResult } from "./types.js";
@@ -172,7 +173,7 @@ export class JetStreamEventQueue implements EventQueue {
   private js?: JetStreamClient;
   private jsm?: JetStreamManager;
   private kv?: KV;
-  private handler?: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>;
+  private handler?: (event: FalcoEvent, trace: Context) => Promise<void>;
   private onError?: (err: unknown, event: FalcoEvent) => void;
   private consuming = false;
   private closed = false;
@@ -274,9 +275,9 @@ export class JetStreamEventQueue implements EventQueue {
     return this.pushing + this.handling;
   }
 
-  async push(event: FalcoEvent, trace: TraceHeaders = {}): Promise<PushResult> {
+  async push(event: FalcoEvent, trace: Context = ROOT_CONTEXT): Promise<PushResult> {
     const js = this.js!;
-    const entries = Object.entries(trace);
+    const entries = Object.entries(injectTraceHeaders(trace));
     const headers = entries.length > 0 ? natsHeaders() : undefined;
     for (const [k, v] of entries) headers?.set(k, v);
     const subject = `${this.opts.stream}.${partitionOf(targetKey(event), this.opts.partitions)}`;
@@ -314,7 +315,7 @@ export class JetStreamEventQueue implements EventQueue {
   }
 
   start(
-    handler: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>,
+    handler: (event: FalcoEvent, trace: Context) => Promise<void>,
     onError: (err: unknown, event: FalcoEvent) => void,
   ): void {
     if (this.consuming || this.closed) return;
@@ -370,7 +371,7 @@ export class JetStreamEventQueue implements EventQueue {
         );
       } else {
         try {
-          await this.handler!(event, traceHeadersOf(msg));
+          await this.handler!(event, extractTraceContext(traceHeadersOf(msg)));
         } catch (err) {
           this.onError!(err, event);
         }

@@ -1,8 +1,9 @@
 /**
  * The embedded queue: dedup window + bounded in-process per-target FIFO queue.
  */
+
+import { type Context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { FalcoEvent } from "../events/event.js";
-import type { TraceHeaders } from "../tracing/tracing.js";
 import { Deduplicator, dedupKey } from "./dedup.js";
 import { KeyedQueue } from "./keyed.js";
 import { targetKey } from "./target.js";
@@ -10,7 +11,7 @@ import type { EventQueue, PushResult } from "./types.js";
 
 interface Queued {
   event: FalcoEvent;
-  trace: TraceHeaders;
+  trace: Context;
 }
 
 export interface MemoryQueueOptions {
@@ -32,7 +33,7 @@ export class MemoryEventQueue implements EventQueue {
     return (this.queue?.size ?? 0) + this.early.length;
   }
 
-  async push(event: FalcoEvent, trace: TraceHeaders = {}): Promise<PushResult> {
+  async push(event: FalcoEvent, trace: Context = ROOT_CONTEXT): Promise<PushResult> {
     const key = dedupKey(event);
     const item = { event, trace };
     if (this.dedup.isDuplicate(key)) return "duplicate";
@@ -52,7 +53,7 @@ export class MemoryEventQueue implements EventQueue {
   }
 
   start(
-    handler: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>,
+    handler: (event: FalcoEvent, trace: Context) => Promise<void>,
     onError: (err: unknown, event: FalcoEvent) => void,
   ): void {
     this.queue = new KeyedQueue<Queued>({

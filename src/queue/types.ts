@@ -2,23 +2,25 @@
  * Where accepted events wait before processing. The embedded default is in-process
  * (src/queue/memory.ts); a distributed implementation (NATS JetStream) plugs in here.
  */
+
+import type { Context } from "@opentelemetry/api";
 import type { FalcoEvent } from "../events/event.js";
-import type { TraceHeaders } from "../tracing/tracing.js";
 
 export type PushResult = "queued" | "duplicate" | "full";
 
 export interface EventQueue {
   /**
    * Resolves once the event is stored (or refused); only then may intake answer 200.
-   * `trace` (the event span's propagation headers) is handed to the handler with the event.
+   * `trace` (the event span's context) is handed to the handler with the event; a queue that
+   * crosses processes carries it as propagation headers.
    */
-  push(event: FalcoEvent, trace?: TraceHeaders): Promise<PushResult>;
+  push(event: FalcoEvent, trace?: Context): Promise<PushResult>;
   /**
    * Starts delivering events. Events acting on the same target are handled one at a time
    * in arrival order; an event counts as done when the handler's promise settles.
    */
   start(
-    handler: (event: FalcoEvent, trace: TraceHeaders) => Promise<void>,
+    handler: (event: FalcoEvent, trace: Context) => Promise<void>,
     onError: (err: unknown, event: FalcoEvent) => void,
   ): void;
   /** Events accepted here and not finished. */
