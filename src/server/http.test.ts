@@ -42,3 +42,27 @@ test("refused requests are counted and logged with the reason (debug), never sil
   assert.equal(refusals[0]?.remote, "127.0.0.1");
   assert.ok(refusals.every((l) => l.level === 20));
 });
+
+test("a client still sending an oversized body reads the 413 (it is not reset)", async () => {
+  const server = createIntakeServer({
+    logger: pino({ level: "silent" }),
+    metrics: new Metrics(),
+    maxBodyBytes: 1024 * 1024,
+    accept: async () => "queued",
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  try {
+    const body = JSON.stringify({ output: "x".repeat(2 * 1024 * 1024) });
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(url, { method: "POST", body });
+      assert.equal(res.status, 413);
+      assert.match(await res.text(), /^Request body too large/);
+    }
+    // The connection stays usable after a drained body.
+    assert.equal((await fetch(url, { method: "POST", body: "{}" })).status, 200);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});

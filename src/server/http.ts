@@ -178,7 +178,13 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
   } catch (err) {
     if (err instanceof BodyTooLarge) {
       refused(h, req, path, 413, "too_large", `the limit is ${h.maxBodyBytes} bytes`);
-      res.setHeader("Connection", "close");
+      // Closing at once resets a client still sending its body, which then never reads the
+      // 413: a body of a few times the limit is read and discarded instead (the connection
+      // stays usable); past that, or when its size is unknown, the connection is closed.
+      const declared = Number(req.headers["content-length"]);
+      if (!req.complete && !(declared <= Math.max(4 * h.maxBodyBytes, 8 << 20))) {
+        res.setHeader("Connection", "close");
+      }
       send(res, 413, `Request body too large\nthe limit is ${h.maxBodyBytes} bytes\n`);
       return;
     }
