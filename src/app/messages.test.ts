@@ -97,7 +97,7 @@ describe("problem messages name the field and the reason", () => {
     const env = {
       config,
       logger: pino({ level: "silent" }),
-      kube: () => {
+      kube: async () => {
         throw new Error("no cluster");
       },
     };

@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ApiException } from "@kubernetes/client-node";
+import { ApiException, Observable } from "@kubernetes/client-node";
+import { ApiException as InternalApiException } from "@kubernetes/client-node/dist/gen/apis/exception.js";
+import { Observable as InternalObservable } from "@kubernetes/client-node/dist/gen/rxjsStub.js";
 import { isNotFound, kubeCall, kubeErrorMessage } from "./call.js";
 
 describe("kubeCall", () => {
+  it("checks errors against the very class the library throws", () => {
+    // call.ts imports these internal modules so as not to load the whole library at start.
+    assert.equal(InternalApiException, ApiException);
+    assert.equal(InternalObservable, Observable);
+  });
+
   it("retries 429/5xx and connection resets, then succeeds", async () => {
     const failures: unknown[] = [
       new ApiException(503, "unavailable", "{}", {}),

@@ -4,7 +4,10 @@
  */
 
 import type { ConfigurationOptions } from "@kubernetes/client-node";
-import { ApiException, Observable } from "@kubernetes/client-node";
+// The package's own small modules (its index re-exports these same classes, so `instanceof`
+// holds for the errors it throws): importing the index would load the whole library at start.
+import { ApiException } from "@kubernetes/client-node/dist/gen/apis/exception.js";
+import { Observable } from "@kubernetes/client-node/dist/gen/rxjsStub.js";
 import { errorText } from "../error-text.js";
 
 export interface KubeCallOptions {

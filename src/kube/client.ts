@@ -1,11 +1,13 @@
 /**
- * Kubernetes clients, built lazily from `kubeconfig` (or in-cluster config when empty).
+ * Kubernetes clients, built lazily from `kubeconfig` (or in-cluster config when empty). The
+ * client library itself is loaded when the first client is built (library.ts).
  */
 import { createHash } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { errorText } from "../error-text.js";
+import { kubeLibrary } from "./library.js";
 import { resolveKubeSource } from "./source.js";
 
 export interface KubeClient {
@@ -23,9 +25,11 @@ export interface KubeClient {
  * A client for the `kubeconfig` setting (empty: in-cluster, then ~/.kube/config). Throws the
  * message of {@link resolveKubeSource} when there is no cluster to talk to.
  */
-export function createKubeClient(kubeconfigPath: string): KubeClient {
+export async function createKubeClient(kubeconfigPath: string): Promise<KubeClient> {
   const source = resolveKubeSource(kubeconfigPath);
+  // Checked before loading the library: a server without a cluster never loads it.
   if (source.kind === "none") throw new Error(source.message);
+  const k8s = await kubeLibrary();
   const config = new k8s.KubeConfig();
   if (source.kind === "file") config.loadFromFile(source.path);
   else config.loadFromCluster();
@@ -43,22 +47,20 @@ export function createKubeClient(kubeconfigPath: string): KubeClient {
 }
 
 /**
- * A client built on first use and then shared (by all plug-ins of an engine). A failure says
- * what was looked for, or why the configuration could not be loaded; it is retried next call.
+ * A client built on first use and then shared (by all plug-ins of an engine); concurrent first
+ * calls share one build. The first call also loads the client library (~0.3–1.5 s). A failure
+ * says what was looked for, or why the configuration could not be loaded; it is retried next call.
  */
-export function lazyKubeClient(kubeconfigPath: string): () => KubeClient {
-  let client: KubeClient | undefined;
+export function lazyKubeClient(kubeconfigPath: string): () => Promise<KubeClient> {
+  let client: Promise<KubeClient> | undefined;
   return () => {
-    if (!client) {
-      try {
-        client = createKubeClient(kubeconfigPath);
-      } catch (err) {
-        const message = errorText(err);
-        // The source's own message already says what was looked for.
-        if (message.startsWith("no Kubernetes cluster")) throw new Error(message);
-        throw new Error(`can't load the Kubernetes configuration: ${message}`);
-      }
-    }
+    client ??= createKubeClient(kubeconfigPath).catch((err: unknown) => {
+      client = undefined;
+      const message = errorText(err);
+      // The source's own message already says what was looked for.
+      if (message.startsWith("no Kubernetes cluster")) throw new Error(message);
+      throw new Error(`can't load the Kubernetes configuration: ${message}`);
+    });
     return client;
   };
 }

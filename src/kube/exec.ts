@@ -5,9 +5,10 @@
 
 import { PassThrough, Writable } from "node:stream";
 import { stripVTControlCharacters } from "node:util";
-import { Exec, type V1Pod, type V1Status } from "@kubernetes/client-node";
+import type { V1Pod, V1Status } from "@kubernetes/client-node";
 import { errorText } from "../error-text.js";
 import type { KubeClient } from "./client.js";
+import { kubeLibrary } from "./library.js";
 
 export interface ExecRequest {
   namespace: string;
@@ -82,6 +83,8 @@ export async function execInPod(kube: KubeClient, req: ExecRequest): Promise<Exe
   if (stdin && req.stdin) stdin.write(req.stdin);
   let status: V1Status | undefined;
   const where = `${req.namespace}/${req.pod}/${req.container}`;
+  // Already loaded when `kube` was built; this only fetches the class.
+  const { Exec } = await kubeLibrary();
   if (req.signal?.aborted) throw new Error(`exec in ${where}: aborted`);
 
   // The exec client rejects with WebSocket error events or Status objects, not Errors.

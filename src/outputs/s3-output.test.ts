@@ -10,7 +10,7 @@ import { s3Output } from "./s3-output.js";
 const env = (config: Record<string, unknown> = {}): PluginEnv => ({
   config: configSchema.parse(config),
   logger: pino({ level: "silent" }),
-  kube: () => {
+  kube: async () => {
     throw new Error("no cluster in this test");
   },
   signal: new AbortController().signal,

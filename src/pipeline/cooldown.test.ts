@@ -63,7 +63,7 @@ function harness(rules: string, cooldowns?: CooldownStore) {
     logger: pino({ messageKey: "message" }, sink),
     metrics: new Metrics(),
     rules: () => loaded.ruleset!,
-    kube: () => {
+    kube: async () => {
       throw new Error("no cluster");
     },
     plugins: {

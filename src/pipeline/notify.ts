@@ -18,7 +18,7 @@ export interface NotificationsDeps {
   config: Config;
   logger: Logger;
   metrics: Metrics;
-  kube: () => KubeClient;
+  kube: () => Promise<KubeClient>;
   tracer: Tracer;
   plugins: PluginLookup;
   /** Aborted on shutdown: notifiers get it as their signal. */

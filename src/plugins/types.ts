@@ -59,7 +59,7 @@ export interface PluginEnv {
   config: Config;
   logger: Logger;
   /** Lazily built Kubernetes client (throws a clear error when no cluster is configured). */
-  kube(): KubeClient;
+  kube(): Promise<KubeClient>;
   /** `server`: send Kubernetes writes with server-side dry run (dryRun=All). */
   dryRun?: "server";
   /** Aborted on shutdown or action timeout. */

@@ -79,7 +79,7 @@ const registry: RuleRegistry = {
 const env: Omit<PluginEnv, "signal"> = {
   config: {} as Config,
   logger: pino({ level: "silent" }),
-  kube() {
+  async kube() {
     throw new Error("no cluster in this test");
   },
 };

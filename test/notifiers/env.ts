@@ -7,7 +7,7 @@ export function testEnv(config: ConfigInput = {}, signal = new AbortController()
   return {
     config: configSchema.parse(config),
     logger: pino({ level: "silent" }),
-    kube: () => {
+    kube: async () => {
       throw new Error("no cluster in this test");
     },
     signal,

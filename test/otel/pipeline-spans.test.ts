@@ -144,7 +144,7 @@ async function runPipeline(receiver: OtlpReceiver, queue?: EventQueue): Promise<
     logger: pino({ messageKey: "message" }, sink),
     metrics: new Metrics(),
     rules: () => loaded.ruleset!,
-    kube: () => {
+    kube: async () => {
       throw new Error("no cluster needed");
     },
     plugins,

@@ -35,7 +35,7 @@ export function getTestCluster(): Promise<TestCluster> {
         `no test Kubernetes cluster: ${KUBECONFIG_ENV} is ${kubeconfigPath === "" ? "unset" : `'${kubeconfigPath}' (missing)`}; run the tests through scripts/test.sh, which builds and starts one`,
       );
     }
-    const kube = createKubeClient(kubeconfigPath);
+    const kube = await createKubeClient(kubeconfigPath);
     const nodes = await kube.core.listNode({ labelSelector: "type=kwok" });
     const nodeNames = nodes.items.map((n) => n.metadata?.name ?? "").filter((n) => n !== "");
     if (nodeNames.length === 0) throw new Error("the test cluster has no kwok nodes");
@@ -227,7 +227,7 @@ export function makePluginEnv(
   return {
     config: configSchema.parse({}),
     logger: pino({ level: "silent" }),
-    kube: () => kube,
+    kube: async () => kube,
     ...(opts.dryRun ? { dryRun: opts.dryRun } : {}),
     signal: opts.signal ?? new AbortController().signal,
   };
@@ -381,7 +381,7 @@ export async function auditedClient(c: TestCluster, label: string): Promise<Audi
     }),
     { mode: 0o600 },
   );
-  const kube = createKubeClient(path);
+  const kube = await createKubeClient(path);
 
   const mark = async (): Promise<string> => {
     const name = `audit-mark-${randomBytes(8).toString("hex")}`;

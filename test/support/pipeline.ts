@@ -186,7 +186,7 @@ export function harness(rulesYaml: string, configOverrides: Record<string, unkno
     logger,
     metrics,
     rules: () => loaded.ruleset!,
-    kube: () => {
+    kube: async () => {
       throw new Error("no cluster in unit tests");
     },
     plugins,

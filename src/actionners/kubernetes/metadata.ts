@@ -80,7 +80,7 @@ export function metadataActionner(
         : [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] }],
     async checks(input) {
       const { ref } = validated(input);
-      await getPod(input.env.kube(), ref, callOptions(input.env));
+      await getPod(await input.env.kube(), ref, callOptions(input.env));
     },
     plan(input): ActionPlan {
       const { ref, wanted } = validated(input);
@@ -106,7 +106,7 @@ export function metadataActionner(
         return eventFailure(err);
       }
       const { ref, wanted } = checked;
-      const kube = env.kube();
+      const kube = await env.kube();
       const dryRun = dryRunParam(env);
       if (input.parameters.level === "node") {
         return failureOnThrow({}, async (objects) => {

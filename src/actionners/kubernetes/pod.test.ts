@@ -24,7 +24,7 @@ function fakeCluster() {
       },
     },
   } as unknown as KubeClient;
-  const env = { kube: () => kube, signal: new AbortController().signal } as unknown as PluginEnv;
+  const env = { kube: async () => kube, signal: new AbortController().signal } as unknown as PluginEnv;
   return { reads, env };
 }
 

@@ -25,7 +25,7 @@ export function eventPod(input: PodInput): Promise<V1Pod> {
   } catch (err) {
     return Promise.reject(err);
   }
-  const fetch = () => getPod(input.env.kube(), ref, callOptions(input.env));
+  const fetch = async () => getPod(await input.env.kube(), ref, callOptions(input.env));
   if (!input.memo) return fetch();
   let pod = input.memo.get("pod") as Promise<V1Pod> | undefined;
   if (!pod) {
@@ -95,7 +95,7 @@ export function runOnPodNode(
   return runOnPod(
     input,
     async (_ref, objects) => {
-      const kube = input.env.kube();
+      const kube = await input.env.kube();
       const pod = await eventPod(input);
       const node = await getPodNode(kube, pod, callOptions(input.env));
       const nodeName = node.metadata?.name ?? "";

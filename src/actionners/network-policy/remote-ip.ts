@@ -49,7 +49,7 @@ export function remoteIpPolicyActionner<
   return {
     async checks({ event, env }) {
       const { ref } = fromEvent(event);
-      await getPod(env.kube(), ref, callOptions(env));
+      await getPod(await env.kube(), ref, callOptions(env));
     },
     plan({ event, parameters }) {
       const { ref, cidr } = fromEvent(event);
@@ -68,7 +68,7 @@ export function remoteIpPolicyActionner<
       }
       const { ref, cidr } = fromThisEvent;
       return failureOnThrow(podObjects(ref), async (objects) => {
-        const kube = env.kube();
+        const kube = await env.kube();
         const opts = callOptions(env);
         const workload = await podWorkload(kube, await getPod(kube, ref, opts), opts);
         const { name } = workload;

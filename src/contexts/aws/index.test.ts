@@ -75,7 +75,7 @@ function env(config: unknown = configSchema.parse({})): PluginEnv {
   return {
     config: config as PluginEnv["config"],
     logger: pino({ level: "silent" }),
-    kube: () => {
+    kube: async () => {
       throw new Error("no cluster");
     },
     signal: new AbortController().signal,

@@ -27,7 +27,7 @@ export default defineContext({
     },
   },
   async fetch(event, env) {
-    const kube = env.kube();
+    const kube = await env.kube();
     const pod = await getPod(kube, podRefFromEvent(event), callOptions(env));
     const node = await getPodNode(kube, pod, callOptions(env));
     const labels = node.metadata?.labels ?? {};

@@ -2,10 +2,11 @@
  * k8sevents — records each notification as a core/v1 Event on the pod it concerns,
  * `Warning` for failures (Talon always used `Normal`).
  */
-import { type CoreV1Event, V1MicroTime } from "@kubernetes/client-node";
+import type { CoreV1Event } from "@kubernetes/client-node";
 import { z } from "zod";
 import { callOptions, isNotFound, kubeCall, requestOptions } from "../../kube/call.js";
 import type { KubeClient } from "../../kube/client.js";
+import { kubeLibrary } from "../../kube/library.js";
 import { defineNotifier } from "../../plugins/define.js";
 import type { Notification, PluginEnv } from "../../plugins/types.js";
 import { notificationText } from "../payload.js";
@@ -87,6 +88,8 @@ export async function buildEvent(n: Notification, kube: KubeClient, env: PluginE
     if (node?.metadata?.uid) involvedObject.uid = node.metadata.uid;
   }
   const actor = n.actionner || n.output_target || "";
+  // Loaded with `kube`; the Event's time has the microseconds the API server expects.
+  const { V1MicroTime } = await kubeLibrary();
   return {
     metadata: { generateName: "falco-talon-", namespace },
     involvedObject,
@@ -118,7 +121,7 @@ export default defineNotifier({
   },
   parameters,
   async send(notification, _settings, env) {
-    const kube = env.kube();
+    const kube = await env.kube();
     const body = await buildEvent(notification, kube, env);
     const namespace = body.metadata.namespace as string;
     await kubeCall(

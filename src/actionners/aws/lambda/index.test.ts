@@ -95,7 +95,7 @@ describe("aws:lambda", () => {
       aws: { endpoint, region: "eu-west-1", access_key: "AKIDTEST", secret_key: "secret" },
     }),
     logger: pino({ level: "silent" }),
-    kube: () => {
+    kube: async () => {
       throw new Error("no cluster");
     },
     signal: new AbortController().signal,

@@ -106,7 +106,7 @@ describe("gcp:function", () => {
   const env = (): PluginEnv => ({
     config: configSchema.parse({ gcp: { credentials_path: keyFile, functions_endpoint: base } }),
     logger: pino({ level: "silent" }),
-    kube: () => {
+    kube: async () => {
       throw new Error("no cluster");
     },
     signal: new AbortController().signal,

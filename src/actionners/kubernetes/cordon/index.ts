@@ -43,7 +43,7 @@ export default defineActionner({
   run: (input): Promise<ActionResult> =>
     runOnPodNode(input, async (nodeName) => {
       const { env } = input;
-      const kube = env.kube();
+      const kube = await env.kube();
       // `add` rather than Talon's `replace`: spec.unschedulable is absent on a fresh node.
       const body = [{ op: "add", path: "/spec/unschedulable", value: true }];
       await kubeCall(

@@ -7,7 +7,7 @@ import k8sDelete from "./index.js";
 
 /** A plan sends no request: any use of the cluster fails the test. */
 const env = {
-  kube() {
+  async kube() {
     throw new Error("the plan sent a request");
   },
 } as unknown as PluginEnv;

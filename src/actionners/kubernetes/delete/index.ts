@@ -173,7 +173,7 @@ export default defineActionner({
   parameters,
   async checks({ event, env }) {
     const { target, handler } = targetFromEvent(event);
-    await getTarget(env.kube(), target, handler, env);
+    await getTarget(await env.kube(), target, handler, env);
   },
   plan({ event }): ActionPlan {
     const { target: t } = targetFromEvent(event);
@@ -195,7 +195,7 @@ export default defineActionner({
     }
     const { target: t, handler } = resolved;
     return failureOnThrow(objectsOf(t), async (objects) => {
-      const kube = env.kube();
+      const kube = await env.kube();
       await getTarget(kube, t, handler, env);
       await kubeCall(
         `delete ${t.resource} ${t.namespace}/${t.name}`,

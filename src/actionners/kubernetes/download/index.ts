@@ -60,7 +60,7 @@ export default defineActionner({
       const file = substitute(p.file, vars, { mode: "raw" });
       if (file.trim() === "") throw new Error(`the file path '${p.file}' is empty after substitution`);
       objects["file"] = file;
-      const kube = env.kube();
+      const kube = await env.kube();
       const pod = await eventPod(input);
       const containers =
         p.container !== undefined

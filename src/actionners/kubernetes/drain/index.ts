@@ -330,7 +330,7 @@ export default defineActionner({
   run: (input): Promise<ActionResult> =>
     runOnPodNode(input, async (nodeName) => {
       const { parameters: p, env } = input;
-      const c = await drainNode(env.kube(), nodeName, p, env);
+      const c = await drainNode(await env.kube(), nodeName, p, env);
       const objects = { node: nodeName };
       if (p.ignore_errors || (c.evictionErrors === 0 && c.otherErrors === 0 && c.notGone === 0)) {
         return {

@@ -76,7 +76,7 @@ export default defineActionner({
     runOnPod(input, async (ref, objects) => {
       const { parameters: p, vars, env } = input;
       const command = execArgv(p.shell, p.command, vars);
-      const kube = env.kube();
+      const kube = await env.kube();
       const pod = await eventPod(input);
       const container = pickContainer(pod, p.container);
       objects["container"] = container;

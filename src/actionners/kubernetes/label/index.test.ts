@@ -9,7 +9,7 @@ const event = decodeEvent(
 );
 /** A plan sends no request: any use of the cluster fails the test. */
 const env = {
-  kube() {
+  async kube() {
     throw new Error("the plan sent a request");
   },
 } as unknown as PluginEnv;

@@ -74,7 +74,7 @@ export default defineActionner({
   run: (input): Promise<ActionResult> =>
     runOnPod(input, async (ref, objects) => {
       const { parameters: p, env } = input;
-      const kube = env.kube();
+      const kube = await env.kube();
       const pod = await eventPod(input);
       const containers =
         p.container !== undefined

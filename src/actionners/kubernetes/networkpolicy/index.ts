@@ -92,7 +92,7 @@ export default defineActionner({
   run: (input): Promise<ActionResult> =>
     runOnPod(input, async (ref, objects) => {
       const { parameters: p, env } = input;
-      const kube = env.kube();
+      const kube = await env.kube();
       const opts = callOptions(env);
       const dryRun = dryRunParam(env);
       const pod = await eventPod(input);

@@ -238,7 +238,7 @@ export default defineActionner({
     const ref = podRefFromEvent(event);
     const sameNamespace = sameNamespaceProblem(ref, p);
     if (sameNamespace) throw new Error(sameNamespace);
-    const kube = env.kube();
+    const kube = await env.kube();
     await eventPod(input);
     try {
       await kubeCall(
@@ -272,7 +272,7 @@ export default defineActionner({
       const { parameters: p, env } = input;
       const sameNamespace = sameNamespaceProblem(ref, p);
       if (sameNamespace) return { status: "failure", error: sameNamespace, objects };
-      const kube = env.kube();
+      const kube = await env.kube();
       let created: string | undefined;
       try {
         const pod = await eventPod(input);

@@ -160,7 +160,7 @@ export default defineActionner({
   run: (input): Promise<ActionResult> =>
     runOnPod(input, async (ref, objects) => {
       const { parameters: p, env } = input;
-      const kube = env.kube();
+      const kube = await env.kube();
       const pod = await eventPod(input);
       const target = pickContainer(pod, p.container);
       const name = `falco-talon-tcpdump-${randomBytes(3).toString("hex").slice(0, 5)}`;

@@ -9,7 +9,7 @@ const podEvent = (pod: string) =>
   decodeEvent(JSON.stringify({ rule: "R", output_fields: { "k8s.pod.name": pod, "k8s.ns.name": "prod" } }));
 /** A plan sends no request: any use of the cluster fails the test. */
 const env = {
-  kube() {
+  async kube() {
     throw new Error("the plan sent a request");
   },
 } as unknown as PluginEnv;

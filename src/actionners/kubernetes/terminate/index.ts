@@ -131,7 +131,7 @@ export default defineActionner({
   run: (input): Promise<ActionResult> =>
     runOnPod(input, async (ref, objects) => {
       const { parameters: p, env } = input;
-      const kube = env.kube();
+      const kube = await env.kube();
       const pod = await eventPod(input);
       const owner = await resolveOwner(kube, pod, callOptions(env));
       const reason = await skipReason(kube, pod, owner, p, env);

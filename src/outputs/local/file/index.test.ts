@@ -11,7 +11,7 @@ import localFile, { destinationFile, expandEnv } from "./index.js";
 const env: PluginEnv = {
   config: configSchema.parse({}),
   logger: pino({ level: "silent" }),
-  kube: () => {
+  kube: async () => {
     throw new Error("no cluster in this test");
   },
   signal: new AbortController().signal,
