@@ -4,7 +4,6 @@
  */
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { JetStreamAuditLog, natsAuditOptionsFromConfig } from "../audit/jetstream.js";
 import { AuditLog, type AuditSink, combineAuditSinks } from "../audit/log.js";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
@@ -14,7 +13,6 @@ import { resolveKubeSource } from "../kube/source.js";
 import { createLogger } from "../logging/logger.js";
 import { Metrics } from "../metrics/metrics.js";
 import { Pipeline } from "../pipeline/pipeline.js";
-import { JetStreamEventQueue, jetStreamOptionsFromConfig } from "../queue/jetstream.js";
 import type { RuleSet } from "../rules/types.js";
 import { securityFromConfig } from "../server/auth.js";
 import { BadRequest, createIntakeServer } from "../server/http.js";
@@ -92,8 +90,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     opts.falcoRulesFiles && opts.falcoRulesFiles.length > 0 ? opts.falcoRulesFiles : config.falco.rules_files;
   const detector = falcoFiles.length > 0 ? loadFalcoEngine(falcoFiles, logger) : undefined;
 
-  const queue = config.queue.nats.url
-    ? await JetStreamEventQueue.connect(jetStreamOptionsFromConfig(config, logger))
+  // The NATS client libraries are loaded only in distributed mode.
+  const jetstream = config.queue.nats.url
+    ? { queue: await import("../queue/jetstream.js"), audit: await import("../audit/jetstream.js") }
+    : undefined;
+  const queue = jetstream
+    ? await jetstream.queue.JetStreamEventQueue.connect(
+        jetstream.queue.jetStreamOptionsFromConfig(config, logger),
+      )
     : undefined;
   logger.info(
     queue
@@ -102,11 +106,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     "event queue",
   );
   // Distributed mode: the trail also goes to a JetStream stream shared by every replica.
-  if (config.queue.nats.url) {
+  if (jetstream) {
     try {
       auditSinks.push(
-        await JetStreamAuditLog.connect({
-          ...natsAuditOptionsFromConfig(config),
+        await jetstream.audit.JetStreamAuditLog.connect({
+          ...jetstream.audit.natsAuditOptionsFromConfig(config),
           onError: (error) => logger.error({ error }, "audit"),
         }),
       );

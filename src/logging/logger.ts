@@ -2,8 +2,18 @@
  * Logs as Talon writes them: `color`, `text` or `json` (one object per
  * line with `level`, `time`, `message` and the fields).
  */
+import { createRequire } from "node:module";
 import { type DestinationStream, type Logger, pino } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+
+/**
+ * pino-pretty (and its dependencies) only for the text formats: JSON logging never loads it.
+ * A synchronous require keeps createLogger synchronous; the package is CommonJS, so this is the
+ * same module instance an import would give.
+ */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)("pino-pretty");
+}
 
 export type LogFormat = "color" | "text" | "json";
 
@@ -20,7 +30,7 @@ export function createLogger(
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (format === "json") return pino(options, destination);
-  const stream = pretty({
+  const stream = loadPretty()({
     colorize: format === "color",
     messageKey: "message",
     translateTime: "SYS:yyyy-mm-dd'T'HH:MM:ssp",
