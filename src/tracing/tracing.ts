@@ -6,6 +6,7 @@
  * With `otel.traces_enabled` off, spans are not recorded, yet still get real trace ids (the
  * `trace_id` of logs and notifications), from the light IdOnlyTracer instead of the SDK.
  */
+import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import {
   type Context,
@@ -15,25 +16,15 @@ import {
   type TextMapPropagator,
   type Tracer,
 } from "@opentelemetry/api";
-import {
-  CompositePropagator,
-  ExportResultCode,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from "@opentelemetry/core";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace-base";
+import type * as OtelCore from "@opentelemetry/core";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import {
   ATTR_SERVICE_INSTANCE_ID,
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from "@opentelemetry/semantic-conventions";
 import type { Config } from "../config/schema.js";
+import { once } from "../once.js";
 import { BUILD } from "../version.js";
 import { IdOnlyTracer } from "./id-tracer.js";
 
@@ -104,7 +95,7 @@ class ReportingExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], done: Parameters<SpanExporter["export"]>[1]): void {
     this.inner.export(spans, (result) => {
-      if (result.code !== ExportResultCode.SUCCESS) {
+      if (result.code !== otelCore().ExportResultCode.SUCCESS) {
         this.onError(`${spans.length} span(s) not exported: ${result.error?.message ?? "unknown error"}`);
       }
       done(result);
@@ -120,28 +111,11 @@ class ReportingExporter implements SpanExporter {
   }
 }
 
-/** The OTLP/gRPC exporter (and gRPC with it) is only loaded when traces are exported. */
+/**
+ * The tracing SDK, the resource helpers and the OTLP/gRPC exporter (with gRPC) are only loaded
+ * when traces are exported.
+ */
 export async function createTracing(opts: TracingOptions): Promise<Tracing> {
-  const resource = resourceFromAttributes({
-    [ATTR_SERVICE_NAME]: "falco-talon",
-    [ATTR_SERVICE_VERSION]: BUILD.GitVersion,
-    [ATTR_SERVICE_INSTANCE_ID]: opts.instanceId ?? hostname(),
-  });
-  const spanProcessors = [];
-  if (opts.enabled) {
-    const url = collectorUrl(opts);
-    const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-grpc");
-    const exporter = new OTLPTraceExporter({
-      url,
-      timeoutMillis: opts.timeoutSeconds * 1000,
-    });
-    spanProcessors.push(
-      new BatchSpanProcessor(new ReportingExporter(exporter, opts.onExportError ?? (() => {})), {
-        scheduledDelayMillis: opts.batchDelayMs ?? 5000,
-        exportTimeoutMillis: 30_000,
-      }),
-    );
-  }
   if (!opts.enabled) {
     return {
       tracer: new IdOnlyTracer(),
@@ -150,10 +124,32 @@ export async function createTracing(opts: TracingOptions): Promise<Tracing> {
       shutdown: () => Promise.resolve(),
     };
   }
+  const url = collectorUrl(opts);
+  const [{ OTLPTraceExporter }, { BasicTracerProvider, BatchSpanProcessor }, { resourceFromAttributes }] =
+    await Promise.all([
+      import("@opentelemetry/exporter-trace-otlp-grpc"),
+      import("@opentelemetry/sdk-trace-base"),
+      import("@opentelemetry/resources"),
+    ]);
+  const resource = resourceFromAttributes({
+    [ATTR_SERVICE_NAME]: "falco-talon",
+    [ATTR_SERVICE_VERSION]: BUILD.GitVersion,
+    [ATTR_SERVICE_INSTANCE_ID]: opts.instanceId ?? hostname(),
+  });
+  const exporter = new OTLPTraceExporter({
+    url,
+    timeoutMillis: opts.timeoutSeconds * 1000,
+  });
+  const spanProcessors = [
+    new BatchSpanProcessor(new ReportingExporter(exporter, opts.onExportError ?? (() => {})), {
+      scheduledDelayMillis: opts.batchDelayMs ?? 5000,
+      exportTimeoutMillis: 30_000,
+    }),
+  ];
   const provider = new BasicTracerProvider({ resource, spanProcessors });
   return {
     tracer: provider.getTracer(TRACER_NAME, BUILD.GitVersion),
-    enabled: opts.enabled,
+    enabled: true,
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
@@ -164,9 +160,19 @@ export function noExportTracer(): Tracer {
   return new IdOnlyTracer();
 }
 
+/**
+ * @opentelemetry/core (~3 MiB with its own copy of the semantic conventions), loaded on first use:
+ * the propagators below, or the exporter. It is CommonJS, so a synchronous require gives the
+ * module an import would.
+ */
+const otelCore = once((): typeof OtelCore => createRequire(import.meta.url)("@opentelemetry/core"));
+
 /** W3C TraceContext + Baggage, as Talon. Stateless, so one shared instance is safe. */
-const propagator: TextMapPropagator = new CompositePropagator({
-  propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+const propagator = once((): TextMapPropagator => {
+  const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = otelCore();
+  return new CompositePropagator({
+    propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+  });
 });
 
 /** Propagation headers (`traceparent`, `tracestate`, `baggage`) of a context. */
@@ -174,7 +180,7 @@ export type TraceHeaders = Record<string, string>;
 
 export function injectTraceHeaders(ctx: Context): TraceHeaders {
   const headers: TraceHeaders = {};
-  propagator.inject(ctx, headers, defaultTextMapSetter);
+  propagator().inject(ctx, headers, defaultTextMapSetter);
   return headers;
 }
 
@@ -187,5 +193,5 @@ export function extractTraceContext(
 ): Context {
   // Most requests carry neither header: skip the propagators' parsing.
   if (!headers || (headers.traceparent === undefined && headers.baggage === undefined)) return ROOT_CONTEXT;
-  return propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+  return propagator().extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
 }
