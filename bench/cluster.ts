@@ -43,7 +43,7 @@ touch "${markers}/capture-$$"
 exec sleep 400
 `;
 
-export function startCluster(): BenchCluster {
+export async function startCluster(): Promise<BenchCluster> {
   const bin = execFileSync("bash", [join(ROOT, "scripts/k8s/build.sh")], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -69,7 +69,7 @@ export function startCluster(): BenchCluster {
     throw err;
   }
   const kubeconfigPath = join(run, "kubeconfig");
-  const kube = createKubeClient(kubeconfigPath);
+  const kube = await createKubeClient(kubeconfigPath);
   return {
     kubeconfigPath,
     kube,

@@ -62,11 +62,22 @@ export async function saturate(url: string, rule: string, seconds: number): Prom
   };
 }
 
-/** POSTs `amount` distinct events over 10 keep-alive connections, as fast as they are answered. */
-export async function sendEvents(url: string, rule: string, amount: number): Promise<number> {
-  let seq = 0;
+/**
+ * POSTs `amount` distinct events over 10 keep-alive connections, as fast as they are answered, to
+ * `target.url` (through `target.socketPath` when set). Their sequence numbers start at `firstSeq`:
+ * batches sent to one server within the deduplication window must not repeat an event, or the
+ * server drops the repeats before matching them. Returns the failed POSTs.
+ */
+export async function sendEvents(
+  target: { url: string; socketPath?: string },
+  rule: string,
+  amount: number,
+  firstSeq = 0,
+): Promise<number> {
+  let seq = firstSeq;
   const r = await autocannon({
-    url: `${url}/`,
+    url: `${target.url}/`,
+    ...(target.socketPath ? { socketPath: target.socketPath } : {}),
     method: "POST",
     headers: { "content-type": "application/json" },
     connections: 10,

@@ -2,11 +2,13 @@
  * `npm run bench`: our server and Falco Talon (Go) side by side, same machine, same config,
  * rules and events, Talon's actions on the same real kube-apiserver (scripts/k8s, kwok nodes).
  * Figures, each as ours / Talon's in one run:
- *   1. intake events/s and latency p99 at saturation (autocannon, 50 keep-alive connections);
+ *   1. intake events/s and latency p99 at saturation (autocannon, 50 keep-alive connections), with
+ *      the small rule set below and again with 1,000 rules loaded;
  *   2. POST → pod deleted on the API server (p50, p99) at a steady 500 events/s, one pod per event;
  *   3. the same while a 60 s kubernetes:tcpdump capture runs on another pod;
  *   4. match cost with 1,000 rules: server CPU per event matching none of them, minus the same
- *      with 1 rule (black box, both servers); ours also in process;
+ *      with 1 rule (black box, both servers: a 1-rule and a 1,000-rule server loaded at the same
+ *      time, the median over several rounds, with its spread); ours also in process;
  *   5. memory (VmRSS) at rest and peak under load.
  * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is the binary TALON_BIN names (built by
  * hand outside the project); without it its column is n/a with the reason. Never asserts.
@@ -21,8 +23,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { decodeEvent } from "../src/events/decode.js";
-import { loadRulesFromSources, matchingRules } from "../src/rules/index.js";
 import {
   type BenchCluster,
   createNamespace,
@@ -31,14 +31,15 @@ import {
   startCluster,
   watchDeletions,
 } from "./cluster.js";
-import { falcoEvent, type IntakeResult, saturate, sendEvents, steadyStream } from "./load.js";
-import { type Figure, markdownTable, svgChart } from "./report.js";
+import { falcoEvent, type IntakeResult, saturate, steadyStream } from "./load.js";
+import { isolationProblem } from "./netns.js";
+import { type Figure, markdownTable, ratio, svgChart } from "./report.js";
 import {
   type BenchServer,
   benchConfig,
   compileOurs,
-  cpuSeconds,
   freePort,
+  offlineKubeconfig,
   rssMiB,
   type ServerName,
   sampleRss,
@@ -47,6 +48,13 @@ import {
   talonBinary,
   waitCpuIdle,
 } from "./servers.js";
+import {
+  intakeWithThousandRules,
+  type MatchCost,
+  matchCostBlackBox,
+  matchCostInProcess,
+  type ServerUnderTest,
+} from "./thousand-rules.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
@@ -68,6 +76,9 @@ const settings = {
   lowRate: 20,
   lowRateSeconds: quick ? 5 : 10,
   captureSeconds: quick ? 15 : 60,
+  /** Black-box match cost: events per round (to each of the two servers), rounds (median taken). */
+  matchEvents: quick ? 5000 : 20000,
+  matchRounds: quick ? 3 : 9,
 };
 if (!Number.isInteger(settings.rate) || settings.rate < 1) {
   throw new Error(`--rate must be a positive integer, got '${args.rate}'`);
@@ -206,6 +217,7 @@ async function benchServer(
   talon: TalonBinary,
   cluster: BenchCluster | undefined,
   oursEntry: string,
+  kubeconfig: string,
   sink: { figures?: ServerFigures } = {},
 ): Promise<ServerFigures> {
   const dir = mkdtempSync(join(tmpdir(), `falco-talon-bench-${name}-`));
@@ -215,7 +227,7 @@ async function benchServer(
   const port = await freePort();
   writeFileSync(
     join(dir, "config.yaml"),
-    benchConfig({ port, rulesFile: join(dir, "rules.yaml"), kubeconfig: cluster?.kubeconfigPath ?? "" }),
+    benchConfig({ port, rulesFile: join(dir, "rules.yaml"), kubeconfig }),
   );
 
   const namespace = `bench-${name}`;
@@ -322,114 +334,6 @@ async function benchServer(
   }
 }
 
-/** 1,000 Talon rules, each using every match criterion; an event of rule TERMINATE_RULE matches all. */
-function thousandRules(): string {
-  const rules: string[] = [];
-  for (let i = 0; i < 1000; i++) {
-    rules.push(`- rule: rule ${i}
-  match:
-    rules: ["Falco rule ${i % 100}", "${TERMINATE_RULE}"]
-    priority: ">=Notice"
-    tags: ["container, shell", "network"]
-    output_fields:
-      - k8s.ns.name!=kube-system, k8s.ns.name!=ns-${i}
-  dry_run: true
-  actions:
-    - action: a${i}
-      actionner: kubernetes:label
-      parameters:
-        labels:
-          x: "y"
-`);
-  }
-  return rules.join("\n");
-}
-
-const MATCH_RULE = "Bench match";
-const ONE_RULE = `- rule: one rule
-  match:
-    rules: ["Never sent"]
-  dry_run: true
-  actions:
-    - action: a
-      actionner: kubernetes:label
-      parameters:
-        labels:
-          x: "y"
-`;
-
-/**
- * Match cost seen from outside the process, so it applies to Talon as well: the server's CPU
- * time (/proc/<pid>/stat) for N events matching none of 1,000 rules, minus the same with 1 rule,
- * per event. Each count is taken once the server's CPU has gone idle (its queued work is done).
- */
-async function matchCostBlackBox(
-  name: ServerName,
-  talon: TalonBinary,
-  oursEntry: string,
-  kubeconfig: string,
-): Promise<number> {
-  const events = quick ? 5000 : 20000;
-  const cpuFor = async (rules: string) => {
-    const dir = mkdtempSync(join(tmpdir(), `falco-talon-bench-match-${name}-`));
-    writeFileSync(join(dir, "rules.yaml"), rules);
-    const port = await freePort();
-    writeFileSync(
-      join(dir, "config.yaml"),
-      // Talon exits at start without a kubeconfig, even for dry-run rules.
-      benchConfig({ port, rulesFile: join(dir, "rules.yaml"), kubeconfig }),
-    );
-    const server = await startServer({
-      name,
-      ...(talon.available ? { talonBinary: talon.binary } : {}),
-      oursEntry,
-      configFile: join(dir, "config.yaml"),
-      port,
-      logFile: join(dir, "server.log"),
-    });
-    try {
-      // Warm-up (JIT, connection set-up), then the measured batch.
-      await sendEvents(server.url, MATCH_RULE, 2000);
-      await waitCpuIdle(server.pid);
-      const before = cpuSeconds(server.pid);
-      const failed = await sendEvents(server.url, MATCH_RULE, events);
-      if (failed > 0) throw new Error(`${failed} of ${events} POSTs failed`);
-      await waitCpuIdle(server.pid);
-      const used = cpuSeconds(server.pid) - before;
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-      return used;
-    } finally {
-      await server.stop();
-    }
-  };
-  const base = await cpuFor(ONE_RULE);
-  const thousand = await cpuFor(thousandRules());
-  const us = ((thousand - base) / events) * 1e6;
-  console.log(
-    `[${name}] server CPU per event: ${((thousand * 1e6) / events).toFixed(1)} µs with 1,000 rules, ${((base * 1e6) / events).toFixed(1)} µs with 1 rule`,
-  );
-  return us;
-}
-
-function matchCost(): { hitUs: number; missUs: number } {
-  const loaded = loadRulesFromSources([{ file: "bench.yaml", text: thousandRules() }]);
-  if (!loaded.ruleset) throw new Error(loaded.problems.map((p) => p.message).join("\n"));
-  const ruleset = loaded.ruleset;
-  const event = decodeEvent(falcoEvent(TERMINATE_RULE, "default", "nginx", 0));
-  const miss = decodeEvent(falcoEvent("Unrelated rule", "default", "nginx", 0));
-  for (let i = 0; i < 200; i++) matchingRules(ruleset.rules, event);
-  const measure = (e: typeof event, expected: number) => {
-    const n = 2000;
-    const t0 = performance.now();
-    let matched = 0;
-    for (let i = 0; i < n; i++) matched = matchingRules(ruleset.rules, e).length;
-    if (matched !== expected) throw new Error(`expected ${expected} matches, got ${matched}`);
-    return ((performance.now() - t0) * 1000) / n;
-  };
-  return { hitUs: measure(event, 1000), missUs: measure(miss, 0) };
-}
-
 function latencyNote(l: Latency | undefined): string | undefined {
   if (!l) return undefined;
   const parts: string[] = [];
@@ -443,8 +347,9 @@ function buildFigures(
   ours: ServerFigures,
   talon: ServerFigures | undefined,
   talonReason: string | undefined,
+  intakeThousand: { ours: IntakeResult; talon: IntakeResult | null },
   match: { hitUs: number; missUs: number },
-  matchCpu: { ours: number; talon: number | null },
+  matchCpu: { ours: MatchCost; talon: MatchCost | null },
 ): Figure[] {
   const na = talonReason ? `Talon: ${talonReason}` : undefined;
   const figures: Figure[] = [
@@ -461,6 +366,20 @@ function buildFigures(
       better: "lower",
       ours: ours.intake.p99Ms,
       talon: talon?.intake.p99Ms ?? null,
+    },
+    {
+      label: "intake at saturation, 1,000 rules",
+      unit: "events/s",
+      better: "higher",
+      ours: intakeThousand.ours.eventsPerSec,
+      talon: intakeThousand.talon?.eventsPerSec ?? null,
+    },
+    {
+      label: "intake at saturation, 1,000 rules: p99",
+      unit: "ms",
+      better: "lower",
+      ours: intakeThousand.ours.p99Ms,
+      talon: intakeThousand.talon?.p99Ms ?? null,
     },
   ];
   const lat = (key: "terminateLowRate" | "terminate" | "terminateDuringCapture", label: string) => {
@@ -490,11 +409,13 @@ function buildFigures(
   }
   figures.push(
     {
-      label: "match cost, 1,000 rules (server CPU/event)",
+      label: "match cost, 1,000 rules (server CPU/event, median)",
       unit: "µs/event",
       better: "lower",
-      ours: matchCpu.ours,
-      talon: matchCpu.talon,
+      ours: matchCpu.ours.spread.median,
+      talon: matchCpu.talon?.spread.median ?? null,
+      oursRange: matchCpu.ours.spread,
+      ...(matchCpu.talon ? { talonRange: matchCpu.talon.spread } : {}),
     },
     {
       label: "match, in process, event matching all 1,000",
@@ -537,7 +458,7 @@ const talon: TalonBinary = args["skip-talon"]
 console.log(talon.available ? `Talon: ${talon.binary}` : `Talon: not available — ${talon.reason}`);
 
 const oursEntry = args.tsx ? join(ROOT, "src/cli/main.ts") : compileOurs();
-const cluster = args["skip-k8s"] ? undefined : startCluster();
+const cluster = args["skip-k8s"] ? undefined : await startCluster();
 // Ctrl-C skips `finally`: stop the cluster's processes here too.
 process.once("SIGINT", () => {
   cluster?.down();
@@ -565,27 +486,67 @@ const talonRun = async <T>(
     return undefined;
   }
 };
-// The match-cost servers get the cluster's kubeconfig too (Talon refuses to start without one).
-const benchKubeconfig = cluster?.kubeconfigPath ?? "";
-let matchCpu: { ours: number; talon: number | null };
+/**
+ * Talon exits at start without a kubeconfig. Phases that make no API call (the 1,000-rule ones;
+ * all of them without a cluster) give both servers one naming an address where nothing listens.
+ */
+const offlineDir = mkdtempSync(join(tmpdir(), "falco-talon-bench-kube-"));
+const offline = offlineKubeconfig(offlineDir);
+process.once("exit", () => rmSync(offlineDir, { recursive: true, force: true }));
 try {
-  ours = await benchServer("ours", talon, cluster, oursEntry);
+  const kubeconfig = cluster?.kubeconfigPath ?? offline;
+  ours = await benchServer("ours", talon, cluster, oursEntry, kubeconfig);
   const talonSink: { figures?: ServerFigures } = {};
-  await talonRun("the server run", (binary) => benchServer("talon", binary, cluster, oursEntry, talonSink));
+  await talonRun("the server run", (binary) =>
+    benchServer("talon", binary, cluster, oursEntry, kubeconfig, talonSink),
+  );
   talonFigures = talonSink.figures;
-  matchCpu = {
-    ours: await matchCostBlackBox("ours", talon, oursEntry, benchKubeconfig),
-    talon:
-      (await talonRun("the match-cost run", (binary) =>
-        matchCostBlackBox("talon", binary, oursEntry, benchKubeconfig),
-      )) ?? null,
-  };
 } finally {
   cluster?.down();
 }
-const match = matchCost();
+// The 1,000-rule phases need no API server, so they run once the cluster is down: less noise.
+const oursUnderTest: ServerUnderTest = { name: "ours", oursEntry, kubeconfig: offline };
+const talonUnderTest = (binary: TalonBinary): ServerUnderTest => ({
+  name: "talon",
+  ...(binary.available ? { talonBinary: binary.binary } : {}),
+  oursEntry,
+  kubeconfig: offline,
+});
+const logIntake = (name: ServerName, r: IntakeResult) =>
+  console.log(`[${name}] intake with 1,000 rules: ${Math.round(r.eventsPerSec)} events/s, p99 ${r.p99Ms} ms`);
+const intakeThousand = {
+  ours: await intakeWithThousandRules(oursUnderTest, settings.intakeSeconds),
+  talon:
+    (await talonRun("the 1,000-rule intake run", (binary) =>
+      intakeWithThousandRules(talonUnderTest(binary), settings.intakeSeconds),
+    )) ?? null,
+};
+logIntake("ours", intakeThousand.ours);
+if (intakeThousand.talon) logIntake("talon", intakeThousand.talon);
+// Without network namespaces ours still runs its two servers side by side; two Talons cannot.
+const isolation = isolationProblem();
+const matchOptions = { events: settings.matchEvents, rounds: settings.matchRounds, isolated: !isolation };
+const matchCpu = {
+  ours: await matchCostBlackBox(oursUnderTest, matchOptions),
+  talon:
+    (await talonRun("the match-cost run", (binary) => {
+      if (isolation) throw new Error(`two Talons at once need a network namespace each: ${isolation}`);
+      return matchCostBlackBox(talonUnderTest(binary), matchOptions);
+    })) ?? null,
+};
+const logMatchCost = (name: ServerName, m: MatchCost) => {
+  const f = (v: number) => v.toFixed(1);
+  const { median, min, max, q1, q3 } = m.spread;
+  console.log(
+    `[${name}] match cost, 1,000 rules: ${f(median)} µs/event (median of ${m.rounds} rounds of ${m.events} events; ` +
+      `min–max ${f(min)}–${f(max)}, IQR ${f(q1)}–${f(q3)}); per round ${m.perRoundUs.map(f).join(", ")}`,
+  );
+};
+logMatchCost("ours", matchCpu.ours);
+if (matchCpu.talon) logMatchCost("talon", matchCpu.talon);
+const match = matchCostInProcess();
 const talonMissing = talon.available ? talonFailures.join("; ") || undefined : talon.reason;
-const figures = buildFigures(ours, talonFigures, talonMissing, match, matchCpu);
+const figures = buildFigures(ours, talonFigures, talonMissing, intakeThousand, match, matchCpu);
 const table = markdownTable(figures);
 console.log(`\n${table}\n`);
 console.log(`match cost, event matching no rule: ${match.missUs.toFixed(1)} µs/event (ours, 1,000 rules)`);
@@ -617,8 +578,9 @@ if (!quick || args.write) {
       : { available: false, reason: talon.reason },
     ours,
     talonFigures: talonFigures ?? null,
-    matchCost: { inProcess: match, serverCpuPerEventUs: matchCpu },
-    figures,
+    intakeThousandRules: intakeThousand,
+    matchCost: { inProcess: match, blackBox: matchCpu, namespacesMissing: isolation ?? null },
+    figures: figures.map((f) => ({ ...f, ratio: ratio(f) })),
     table,
   };
   writeFileSync(join(out, "results.json"), `${JSON.stringify(results, null, 2)}\n`);

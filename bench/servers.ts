@@ -14,8 +14,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { errorText } from "../src/error-text.js";
+import { isolatedCommand, okOverSocket } from "./netns.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -24,6 +25,8 @@ export type ServerName = "ours" | "talon";
 export interface BenchServer {
   name: ServerName;
   url: string;
+  /** Set when the server runs in a network namespace of its own: `url` is reached through it. */
+  socketPath?: string;
   pid: number;
   logFile: string;
   stop(): Promise<void>;
@@ -84,6 +87,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** benchConfig's deduplication window: each server drops a repeated event seen within it. */
+export const DEDUP_WINDOW_SECONDS = 5;
+
 /** The config both servers read: Talon's keys, leader election off; `queue` is ours alone. */
 export function benchConfig(opts: { port: number; rulesFile: string; kubeconfig: string }): string {
   return `listen_address: 127.0.0.1
@@ -94,10 +100,41 @@ ${opts.kubeconfig ? `kubeconfig: ${opts.kubeconfig}\n` : ""}log_format: json
 print_all_events: false
 deduplication:
   leader_election: false
-  time_window_seconds: 5
+  time_window_seconds: ${DEDUP_WINDOW_SECONDS}
 queue:
   capacity: 1000000
 `;
+}
+
+/**
+ * A kubeconfig naming an address where nothing listens, for phases that make no API call (dry-run
+ * rules, events matching no rule): Talon exits at start without a kubeconfig, and neither server
+ * connects before an action needs the API. Written into `dir`; returns its path.
+ */
+export function offlineKubeconfig(dir: string): string {
+  const file = join(dir, "offline-kubeconfig.yaml");
+  writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Config
+clusters:
+  - name: offline
+    cluster:
+      server: https://127.0.0.1:1
+      insecure-skip-tls-verify: true
+users:
+  - name: offline
+    user:
+      token: offline
+contexts:
+  - name: offline
+    context:
+      cluster: offline
+      user: offline
+current-context: offline
+`,
+  );
+  return file;
 }
 
 export async function startServer(opts: {
@@ -108,30 +145,41 @@ export async function startServer(opts: {
   configFile: string;
   port: number;
   logFile: string;
+  /**
+   * Run in a network namespace of its own (netns.ts), served on this Unix socket, with TMPDIR
+   * (where Talon's NATS server keeps its JetStream files) set to the socket's directory.
+   */
+  isolated?: { socketPath: string };
 }): Promise<BenchServer> {
   const out = openSync(opts.logFile, "a");
-  let proc: ChildProcess;
+  let command: string[];
   if (opts.name === "ours") {
     const loader = opts.oursEntry.endsWith(".ts") ? ["--import", "tsx"] : [];
-    proc = spawn(process.execPath, [...loader, opts.oursEntry, "server", "-c", opts.configFile], {
-      cwd: ROOT,
-      stdio: ["ignore", out, out],
-    });
+    command = [process.execPath, ...loader, opts.oursEntry, "server", "-c", opts.configFile];
   } else {
     if (!opts.talonBinary) throw new Error("no Talon binary");
-    proc = spawn(opts.talonBinary, ["server", "-c", opts.configFile], { stdio: ["ignore", out, out] });
+    command = [opts.talonBinary, "server", "-c", opts.configFile];
   }
+  const socketPath = opts.isolated?.socketPath;
+  if (socketPath) command = isolatedCommand(command, socketPath, opts.port);
+  const proc: ChildProcess = spawn(command[0]!, command.slice(1), {
+    ...(opts.name === "ours" ? { cwd: ROOT } : {}),
+    stdio: ["ignore", out, out],
+    ...(socketPath ? { env: { ...process.env, TMPDIR: dirname(socketPath) } } : {}),
+  });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  const url = `http://127.0.0.1:${opts.port}`;
+  const url = socketPath ? "http://localhost" : `http://127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) {
       throw new Error(`${opts.name} exited with ${proc.exitCode}:\n${tail(opts.logFile)}`);
     }
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
+    const ok = socketPath
+      ? await okOverSocket(socketPath, "/healthz")
+      : await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
     if (ok) break;
     if (Date.now() > deadline) {
       proc.kill("SIGKILL");
@@ -142,6 +190,7 @@ export async function startServer(opts: {
   return {
     name: opts.name,
     url,
+    ...(socketPath ? { socketPath } : {}),
     pid: proc.pid!,
     logFile: opts.logFile,
     stop: async () => {
