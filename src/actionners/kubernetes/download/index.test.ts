@@ -1,33 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeEvent } from "../../../events/decode.js";
-import type { ActionInput, PluginEnv } from "../../../plugins/types.js";
+import { actionInput, podEvent } from "../../../../test/support/actionner-input.js";
 import { buildVars } from "../../../templating/substitute.js";
 import download from "./index.js";
 
-const event = decodeEvent(
-  JSON.stringify({
-    rule: "R",
-    output_fields: { "k8s.pod.name": "web-1", "k8s.ns.name": "prod", "fd.name": "/etc/shadow; rm -rf /" },
-  }),
-);
-/** A plan sends no request: any use of the cluster fails the test. */
-const env = {
-  async kube() {
-    throw new Error("the plan sent a request");
-  },
-} as unknown as PluginEnv;
-
-function input(raw: unknown): ActionInput<ReturnType<typeof download.parameters.parse>> {
-  return {
-    event,
-    parameters: download.parameters.parse(raw),
-    vars: buildVars(event),
-    rule: "R",
-    action: "a",
-    env,
-  };
-}
+const event = podEvent({ "fd.name": "/etc/shadow; rm -rf /" });
+const input = (raw: unknown) => actionInput(download, raw, { event, vars: buildVars(event) });
 
 describe("kubernetes:download", () => {
   it("validates parameters", () => {

@@ -1,28 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeEvent } from "../../../events/decode.js";
-import type { ActionInput, PluginEnv } from "../../../plugins/types.js";
+import { actionInput, parameterIssues } from "../../../../test/support/actionner-input.js";
 import label from "./index.js";
 
-const event = decodeEvent(
-  JSON.stringify({ rule: "R", output_fields: { "k8s.pod.name": "web-1", "k8s.ns.name": "prod" } }),
-);
-/** A plan sends no request: any use of the cluster fails the test. */
-const env = {
-  async kube() {
-    throw new Error("the plan sent a request");
-  },
-} as unknown as PluginEnv;
+const input = (raw: unknown) => actionInput(label, raw);
 
-function input(raw: unknown): ActionInput<ReturnType<typeof label.parameters.parse>> {
-  return { event, parameters: label.parameters.parse(raw), vars: new Map(), rule: "R", action: "a", env };
-}
-
-/** `path: message` of each problem with the parameters. */
-function issues(raw: unknown): string[] {
-  const r = label.parameters.safeParse(raw);
-  return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-}
+const issues = (raw: unknown) => parameterIssues(label, raw);
 
 describe("kubernetes:label", () => {
   it("rejects an empty map and accepts YAML scalars", () => {

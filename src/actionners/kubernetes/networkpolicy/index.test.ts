@@ -1,29 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeEvent } from "../../../events/decode.js";
-import type { ActionInput, PluginEnv } from "../../../plugins/types.js";
+import { actionInput } from "../../../../test/support/actionner-input.js";
 import networkpolicy, { buildNetworkPolicy } from "./index.js";
 
-const event = decodeEvent(
-  JSON.stringify({ rule: "R", output_fields: { "k8s.pod.name": "web-1", "k8s.ns.name": "prod" } }),
-);
-/** A plan sends no request: any use of the cluster fails the test. */
-const env = {
-  async kube() {
-    throw new Error("the plan sent a request");
-  },
-} as unknown as PluginEnv;
-
-function input(raw: unknown): ActionInput<ReturnType<typeof networkpolicy.parameters.parse>> {
-  return {
-    event,
-    parameters: networkpolicy.parameters.parse(raw),
-    vars: new Map(),
-    rule: "R",
-    action: "a",
-    env,
-  };
-}
+const input = (raw: unknown) => actionInput(networkpolicy, raw);
 
 describe("kubernetes:networkpolicy", () => {
   it("validates CIDRs and namespaces", () => {
