@@ -129,14 +129,17 @@ function indexOf(rules: readonly Rule[]): RuleIndex {
   let index = indexes.get(rules);
   if (index) return index;
   index = { byName: new Map(), anyName: [], rest: rules.map((r) => restOf(r.match)) };
-  rules.forEach((rule, pos) => {
-    if (rule.match.rules.length === 0) return index!.anyName.push(pos);
-    for (const name of new Set(rule.match.rules)) {
-      const list = index!.byName.get(name);
-      if (list) list.push(pos);
-      else index!.byName.set(name, [pos]);
+  for (const [pos, rule] of rules.entries()) {
+    if (rule.match.rules.length === 0) {
+      index.anyName.push(pos);
+      continue;
     }
-  });
+    for (const name of new Set(rule.match.rules)) {
+      const list = index.byName.get(name);
+      if (list) list.push(pos);
+      else index.byName.set(name, [pos]);
+    }
+  }
   indexes.set(rules, index);
   return index;
 }

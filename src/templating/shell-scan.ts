@@ -16,14 +16,7 @@
  * worst land in the wrong quoting: the shell still expands it as a variable, never as code.
  */
 import { type DollarRef, readDollar } from "./refs.js";
-import {
-  type CaseState,
-  type Frame,
-  type Heredoc,
-  RESERVED,
-  type RefContext,
-  type ScanShared,
-} from "./scan-state.js";
+import { type Frame, RESERVED, type RefContext, type ScanShared } from "./scan-state.js";
 import { commandHits, declaresIntegerOrNameref, subscriptHits, type WordRef } from "./shell-rules.js";
 
 export type { RefContext, ScanProblem, ScanRef, ScanShared } from "./scan-state.js";
