@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { errorText } from "../error-text.js";
 import { JsonNumber } from "./event.js";
 import { parseJsonExact, parseJsonExactSlow } from "./json.js";
 
@@ -9,7 +10,7 @@ function outcome(parse: (t: string) => unknown, text: string): unknown {
   try {
     return { value: parse(text) };
   } catch (err) {
-    return { error: (err as Error).message };
+    return { error: errorText(err) };
   }
 }
 
