@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import k8snode from "../../src/contexts/k8snode/index.js";
 import { findContext } from "../../src/contexts/registry.js";
 import k8sevents from "../../src/notifiers/k8sevents/index.js";
-import type { Notification } from "../../src/plugins/types.js";
+import { labelNotification as notification } from "../notifiers/env.js";
 import {
   createNamespace,
   createPod,
@@ -16,23 +16,6 @@ import {
   waitFor,
   waitForPodRunning,
 } from "../support/k8s.js";
-
-function notification(over: Partial<Notification>): Notification {
-  return {
-    time: new Date().toISOString(),
-    message: "action",
-    status: "success",
-    rule: "Terminal shell in container",
-    event: "A shell was spawned in a container",
-    priority: "Warning",
-    source: "syscall",
-    action: "Label the pod",
-    actionner: "kubernetes:label",
-    trace_id: "trace-123",
-    objects: {},
-    ...over,
-  };
-}
 
 describe("k8sevents notifier", () => {
   let c: TestCluster;

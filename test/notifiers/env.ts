@@ -32,3 +32,21 @@ export function sampleNotification(overrides: Partial<Notification> = {}): Notif
     ...overrides,
   };
 }
+
+/** A `kubernetes:label` success notification, timed now (the k8sevents notifier's tests). */
+export function labelNotification(over: Partial<Notification> = {}): Notification {
+  return {
+    time: new Date().toISOString(),
+    message: "action",
+    status: "success",
+    rule: "Terminal shell in container",
+    event: "A shell was spawned in a container",
+    priority: "Warning",
+    source: "syscall",
+    action: "Label the pod",
+    actionner: "kubernetes:label",
+    trace_id: "trace-123",
+    objects: {},
+    ...over,
+  };
+}

@@ -1,25 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Notification } from "../../plugins/types.js";
+import { labelNotification as notification } from "../../../test/notifiers/env.js";
 import { findNotifier } from "../registry.js";
 import k8sevents, { eventMessage, truncateUtf8 } from "./index.js";
-
-function notification(over: Partial<Notification>): Notification {
-  return {
-    time: new Date().toISOString(),
-    message: "action",
-    status: "success",
-    rule: "Terminal shell in container",
-    event: "A shell was spawned in a container",
-    priority: "Warning",
-    source: "syscall",
-    action: "Label the pod",
-    actionner: "kubernetes:label",
-    trace_id: "trace-123",
-    objects: {},
-    ...over,
-  };
-}
 
 describe("k8sevents notifier", () => {
   it("is registered and takes no settings", () => {
