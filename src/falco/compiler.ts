@@ -5,7 +5,7 @@ import { ALLOWED, comparator, FAMILY_TEXT, family, scalarKey } from "./comparato
 import { FalcoCompileError } from "./compile-error.js";
 import type { Extracted, FalcoEventCtx, FieldDef, FieldTable, FieldType, Scalar } from "./fields/types.js";
 import { asciiLower, asciiUpper } from "./operators.js";
-import { TRANSFORMERS } from "./parser.js";
+import { LIST_OPERATORS, TRANSFORMERS } from "./parser.js";
 
 export type Predicate = (ev: FalcoEventCtx) => boolean;
 
@@ -25,8 +25,6 @@ interface CompiledLhs {
   field: FieldExpr;
   transformed: boolean;
 }
-
-const LIST_OPS = new Set(["in", "intersects", "pmatch"]);
 
 const INDEX_RE = /^(0|[1-9][0-9]*)$/;
 
@@ -233,7 +231,7 @@ class Compiler {
     else if (r.kind === "identifier") values = [r.name];
     else if (r.kind === "value") values = [r.value];
     else throw new FalcoCompileError("filter error: unexpected right-hand side", e.pos);
-    if (LIST_OPS.has(op) !== (r.kind !== "value")) {
+    if (LIST_OPERATORS.has(op) !== (r.kind !== "value")) {
       throw new FalcoCompileError(
         `filter error: operator '${e.op}' does not match the right-hand side`,
         e.pos,

@@ -138,9 +138,6 @@ export interface RuleItems {
   rules: Map<string, RuleInfo>;
 }
 
-/** Comparison operators that take a list on the right-hand side. */
-export const LIST_COMPS = new Set(["in", "intersects", "pmatch"]);
-
 /** The problems of one load, in the order found. */
 export class Problems {
   readonly list: FalcoProblem[] = [];

@@ -1,29 +1,8 @@
 // A rule's `exceptions:` (names, fields, comps, values), validated with Falco's messages.
 import { isMap, isScalar, isSeq, type Node } from "yaml";
-import { type ExceptionInfo, LIST_COMPS, type Problems } from "./definitions.js";
+import type { ExceptionInfo, Problems } from "./definitions.js";
+import { BINARY_OPERATORS, LIST_OPERATORS } from "./parser.js";
 import { Item, scalarString } from "./yamlitem.js";
-
-const COMPARISON_OPS = new Set([
-  "=",
-  "==",
-  "!=",
-  "<",
-  "<=",
-  ">",
-  ">=",
-  "contains",
-  "icontains",
-  "bcontains",
-  "startswith",
-  "bstartswith",
-  "endswith",
-  "glob",
-  "iglob",
-  "regex",
-  "in",
-  "intersects",
-  "pmatch",
-]);
 
 /** Reads `exceptions:`; with `base` set, appends to those exceptions (values of same-named ones). */
 export function readExceptions(
@@ -91,13 +70,13 @@ export function readExceptions(
         ex.fail("LOAD_ERR_YAML_VALIDATE", "Fields and comps lists must have equal length");
       }
       for (const c of comps ?? []) {
-        if (!COMPARISON_OPS.has(c.trim())) {
+        if (!BINARY_OPERATORS.has(c.trim())) {
           ex.fail("LOAD_ERR_YAML_VALIDATE", `'${c.trim()}' is not a supported comparison operator`);
         }
       }
     } else {
       if (Array.isArray(comps)) ex.fail("LOAD_ERR_YAML_VALIDATE", "Fields and comps must both be strings");
-      if (comps !== undefined && !LIST_COMPS.has(comps.trim())) {
+      if (comps !== undefined && !LIST_OPERATORS.has(comps.trim())) {
         ex.fail(
           "LOAD_ERR_YAML_VALIDATE",
           `When fields is a single value, comps must be one of (in, pmatch, intersects), but it is ${comps}`,

@@ -6,7 +6,6 @@ import { FalcoCompileError } from "./compile-error.js";
 import { compileFilter, type Predicate } from "./compiler.js";
 import {
   type ExceptionInfo,
-  LIST_COMPS,
   type LoadedRule,
   type Origin,
   type Problems,
@@ -19,7 +18,7 @@ import {
 import { evttypeCount } from "./evttypes.js";
 import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
 import { type CompiledOutput, compileOutput } from "./output.js";
-import { FalcoSyntaxError, parseCondition } from "./parser.js";
+import { FalcoSyntaxError, LIST_OPERATORS, parseCondition } from "./parser.js";
 import { conditionWarnings } from "./warnings.js";
 import { LoadError } from "./yamlitem.js";
 
@@ -48,7 +47,7 @@ export function buildExceptionCondition(ex: ExceptionInfo): string | undefined {
       if (Array.isArray(v)) text = "(" + v.map(quoteItem).join(", ") + ")";
       else {
         text = quoteItem(v);
-        const isListOp = LIST_COMPS.has(comp) || /\s(oneof|anyof|allof)$/.test(comp);
+        const isListOp = LIST_OPERATORS.has(comp) || /\s(oneof|anyof|allof)$/.test(comp);
         if (isListOp && !text.startsWith("(")) text = `(${text})`;
       }
       return ` ${f} ${comp} ${text}`;

@@ -23,6 +23,16 @@ const STR_WORD_OPS = [
 const LIST_OPS = ["intersects", "in", "pmatch"];
 const ALL_OPS = [...STR_OPS, ...NUM_OPS, ...STR_WORD_OPS, ...LIST_OPS, ...UNARY_OPS];
 
+/** The operators whose right side is a list; the compiler and exception checks use these. */
+export const LIST_OPERATORS: ReadonlySet<string> = new Set(LIST_OPS);
+/** Every operator with a right side (all but `exists`): what an exception's `comps` may name. */
+export const BINARY_OPERATORS: ReadonlySet<string> = new Set([
+  ...STR_OPS,
+  ...NUM_OPS,
+  ...STR_WORD_OPS,
+  ...LIST_OPS,
+]);
+
 export const DEFAULT_MAX_DEPTH = 1000;
 
 export interface ParseOptions {
