@@ -28,27 +28,3 @@ export function actionDeadline(ms: number, shutdown: AbortSignal): ActionDeadlin
     },
   };
 }
-
-/** Rejects when the signal aborts (timeout or shutdown), so a stuck plug-in never blocks a lane forever. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason = signal.reason;
-  return reason instanceof Error ? reason : new Error("aborted");
-}

@@ -14,6 +14,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { Logger } from "pino";
+import { abortable } from "../abortable.js";
 import type { AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
@@ -40,7 +41,7 @@ import type { Action, Rule, RuleSet } from "../rules/types.js";
 import { buildVars } from "../templating/substitute.js";
 import { startEventSpan } from "../tracing/event-span.js";
 import { noExportTracer } from "../tracing/tracing.js";
-import { abortable, actionDeadline } from "./abort.js";
+import { actionDeadline } from "./abort.js";
 import { Notifications } from "./notify.js";
 import { type ActionFields, actionFields, Reporter } from "./report.js";
 import { failSpan, matchSpan, startActionSpan } from "./spans.js";

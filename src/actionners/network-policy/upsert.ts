@@ -3,30 +3,9 @@
  * and its use for policy custom resources (Calico, Cilium) through KubernetesObjectApi.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { abortable } from "../../abortable.js";
 import { isNotFound, type KubeCallOptions, kubeCall, statusCode } from "../../kube/call.js";
 import type { KubeClient } from "../../kube/client.js";
-
-/**
- * Settles with `p`, or rejects as soon as `signal` aborts (KubernetesObjectApi takes no
- * per-request signal, so the attempt timeout is enforced here).
- */
-export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 export interface Upsert<T> {
   /** Reads the current object; resolves undefined when it doesn't exist. */
@@ -86,13 +65,13 @@ export function upsertPolicyObject<S>(args: {
   return createOrUpdate<CustomObject<S>>({
     read: () =>
       readOrUndefined(() =>
-        kubeCall(`get ${what}`, (s) => untilAborted(kube.objects.read<CustomObject<S>>(header), s), opts),
+        kubeCall(`get ${what}`, (s) => abortable(kube.objects.read<CustomObject<S>>(header), s), opts),
       ),
     create: () =>
       kubeCall(
         `create ${what}`,
         (s) =>
-          untilAborted(
+          abortable(
             kube.objects.create(
               { ...header, metadata: { ...header.metadata, labels }, spec: buildSpec() },
               undefined,
@@ -106,7 +85,7 @@ export function upsertPolicyObject<S>(args: {
       kubeCall(
         `update ${what}`,
         (s) =>
-          untilAborted(
+          abortable(
             kube.objects.replace(
               {
                 ...header,
