@@ -5,7 +5,7 @@
  * result as is, without casts.
  */
 import type { z } from "zod";
-import type { Actionner, ContextProvider, Notifier, Output } from "./types.js";
+import type { Actionner, ContextProvider, Notifier, Output, Reversible } from "./types.js";
 
 /**
  * Each definer keeps the plug-in's own parameter types (tests and plans read them), and the
@@ -25,4 +25,9 @@ export function defineNotifier<S extends z.ZodType>(notifier: Notifier<S>): Noti
 
 export function defineContext(context: ContextProvider): ContextProvider {
   return context;
+}
+
+/** A reversible actionner's `reversible` part, with its record's type kept for `revert`. */
+export function defineReversible<U extends z.ZodType>(reversible: Reversible<U>): Reversible<U> {
+  return reversible;
 }

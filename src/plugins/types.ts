@@ -45,6 +45,57 @@ export interface ActionResult {
   result?: string;
   objects: Record<string, string>;
   data?: Artifact;
+  /**
+   * A reversible actionner's record of exactly what this run changed (previous values, the
+   * objects it created, the values it wrote), in the shape of its `reversible.record` schema.
+   * Kept with the audit entry; `reversible.revert` undoes it. Absent when nothing changed.
+   */
+  undo?: Record<string, unknown>;
+}
+
+/** How a revert ended. */
+export type RevertStatus = "success" | "conflict" | "failure";
+
+/**
+ * What a revert did. Each part of the record is either restored (`reverted`), already as it was
+ * before the action (`unchanged`; a second revert finds everything here), or left alone because
+ * someone changed it since the action (`conflicts`, with why).
+ */
+export interface RevertResult {
+  /** success: nothing left to undo; conflict: some parts were left alone; failure: a request failed. */
+  status: RevertStatus;
+  /** One line per part restored, e.g. `label 'app' on the pod 'x' in the namespace 'y' set back to 'web'`. */
+  reverted: string[];
+  /** One line per part already as before the action. */
+  unchanged: string[];
+  /** One line per part left alone, saying what changed it since. */
+  conflicts: string[];
+  /** Set when status is failure. */
+  error?: string;
+  objects: Record<string, string>;
+}
+
+export interface RevertInput<U> {
+  /** The record the action's run returned in `result.undo`, checked against `reversible.record`. */
+  undo: U;
+  env: PluginEnv;
+  /**
+   * Read the current state and report what a revert would do (its lines say "would"), changing
+   * nothing.
+   */
+  dryRun: boolean;
+}
+
+/** An actionner whose effect can be undone: the record it keeps and how it undoes it. */
+export interface Reversible<U extends z.ZodType = z.ZodType> {
+  /** The shape of `ActionResult.undo`; a record read back from the audit trail is checked against it. */
+  record: U;
+  /**
+   * Undoes only what the action did: a part someone changed since (another value, a different
+   * resourceVersion or spec) is left alone and reported as a conflict. Idempotent. Never throws:
+   * a failed request is a `failure` result.
+   */
+  revert(input: RevertInput<z.output<U>>): Promise<RevertResult>;
 }
 
 export interface OutputResult {
@@ -138,6 +189,11 @@ export interface Actionner<S extends z.ZodType = z.ZodType> {
    */
   plan?(input: ActionInput<z.output<S>>): ActionPlan | Promise<ActionPlan>;
   run(input: ActionInput<z.output<S>>): Promise<ActionResult>;
+  /**
+   * Set on actionners whose effect can be undone (`falco-talon revert`, `revert_after`). Their
+   * parameters include `revert_after` (src/actionners/revert-after.ts).
+   */
+  reversible?: Reversible;
 }
 
 export interface OutputInfo {
