@@ -21,6 +21,7 @@ import { StartupError } from "./errors.js";
 import { loadFalcoEngine } from "./falco.js";
 import { builtinPlugins } from "./plugins.js";
 import { loadLiveRules } from "./rules.js";
+import { openUndo, type Undo } from "./undo.js";
 
 export interface ServerOptions {
   /** -c; undefined means the default path (a missing default file is only a warning). */
@@ -33,6 +34,8 @@ export interface ServerOptions {
   /** Install SIGTERM/SIGINT handlers that stop and exit (the CLI does; tests don't). */
   handleSignals?: boolean;
   logger?: Logger;
+  /** How often due `revert_after` expiries are looked for (default 1 s; tests shorten it). */
+  expiryPollMs?: number;
 }
 
 export interface RunningServer {
@@ -43,6 +46,8 @@ export interface RunningServer {
   logger: Logger;
   rules(): RuleSet;
   tracing: Tracing;
+  /** Reversible actions: the store, the reverter and the expiry. */
+  undo: Undo;
   stop(): Promise<void>;
 }
 
@@ -124,6 +129,22 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const tracing = await createTracing(tracingOptions);
   if (tracing.enabled) logger.info({ collector: collectorUrl(tracingOptions) }, "otel traces enabled");
   const tracer = tracing.tracer;
+  let undo: Undo;
+  try {
+    undo = await openUndo({
+      config,
+      logger,
+      plugins,
+      kube,
+      audit,
+      notify: (rule, n) => pipeline.notify(rule, n),
+      expiryPollMs: opts.expiryPollMs,
+    });
+  } catch (err) {
+    await queue?.close().catch(() => {});
+    await audit?.close();
+    throw new StartupError(`reversible actions: ${errorText(err)}`);
+  }
   const pipeline = new Pipeline({
     config,
     logger,
@@ -137,7 +158,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     ...(queue ? { cooldowns: queue.cooldowns() } : {}),
     audit,
     tracer,
+    undo: { kept: (action) => undo.kept(action) },
   });
+  // Due expiries (kept from before a restart) start once the pipeline can notify.
+  undo.start();
   const server = createIntakeServer({
     ...intakeSecurity,
     logger,
@@ -145,6 +169,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     tracer,
     maxBodyBytes: config.max_body_bytes,
     accept: (event, parent) => pipeline.accept(event, parent),
+    actions: {
+      list: () => undo.store.list(),
+      revert: (id, dryRun) => undo.reverter.revert(id, { trigger: "manual", dryRun }),
+    },
     k8sAudit: detector
       ? async (body, parent) => {
           const r = detector.processAudit(body);
@@ -177,6 +205,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       const finished = await pipeline.stop(config.queue.shutdown_timeout_seconds * 1000);
+      await undo.close().catch((err) => logger.error({ error: errorText(err) }, "undo store"));
       await audit?.close();
       await tracing.shutdown().catch((err) => logger.error({ error: errorText(err) }, "otel"));
       if (!finished)
@@ -198,5 +227,5 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     process.once("SIGINT", () => onSignal("SIGINT"));
   }
 
-  return { config, port, pipeline, metrics, logger, rules: rules.current, tracing, stop };
+  return { config, port, pipeline, metrics, logger, rules: rules.current, tracing, undo, stop };
 }

@@ -13,8 +13,13 @@ export interface AuditEntry {
   time: string;
   /** hostname:pid of the engine that ran it. */
   replica: string;
-  /** `action` for the actionner step, `output` for the artifact upload step. */
-  message: "action" | "output";
+  /**
+   * `action` for the actionner step, `output` for the artifact upload step, `revert` for the
+   * undoing of an earlier action (its `action_id`).
+   */
+  message: "action" | "output" | "revert";
+  /** The action attempt's stable id (`falco-talon revert <action_id>`). */
+  action_id?: string;
   /** The engine's id of the Falco event (idempotency key; unique per accepted event). */
   event_id: string;
   /** The OTel trace id of the event (the `trace_id` of logs and notifications). */
@@ -38,6 +43,16 @@ export interface AuditEntry {
   objects?: Record<string, string>;
   /** A plan's structured detail (the command line, the policy object, ...). */
   details?: Record<string, unknown>;
+  /** A reversible action's record of what it changed (what a revert undoes). */
+  undo?: Record<string, unknown>;
+  /** When a reversible action with `revert_after` is reverted by itself (ISO time). */
+  revert_at?: string;
+  /** Revert entries: who asked (`manual`, `expiry`). */
+  trigger?: string;
+  /** Revert entries: the parts restored, already as before, and left alone (conflicts). */
+  reverted?: string[];
+  unchanged?: string[];
+  conflicts?: string[];
 }
 
 export type AuditRecord = Omit<AuditEntry, "time" | "replica"> & { time?: string };
@@ -60,10 +75,20 @@ export interface AuditSink {
 export function auditEntry(r: AuditRecord, replica: string): AuditEntry {
   const { time, ...rest } = r;
   const entry: AuditEntry = { time: time ?? new Date().toISOString(), replica, ...rest };
-  for (const k of ["trace_id", "output_target", "error", "reason", "stage", "plan"] as const) {
+  for (const k of [
+    "action_id",
+    "trace_id",
+    "output_target",
+    "error",
+    "reason",
+    "stage",
+    "plan",
+    "revert_at",
+    "trigger",
+  ] as const) {
     if (!entry[k]) delete entry[k];
   }
-  for (const k of ["objects", "details"] as const) {
+  for (const k of ["objects", "details", "undo"] as const) {
     const v = entry[k];
     if (v === undefined || Object.keys(v).length === 0) delete entry[k];
   }

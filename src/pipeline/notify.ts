@@ -36,7 +36,7 @@ export class Notifications {
   }
 
   /** Fires notifications without waiting for them; failures are logged and counted. */
-  send(rule: Rule, notification: Notification, parent: Context): void {
+  send(rule: Pick<Rule, "name" | "notifiers">, notification: Notification, parent: Context): void {
     const { config, logger, metrics } = this.deps;
     const names = [...new Set([...config.default_notifiers, ...rule.notifiers].map((n) => n.toLowerCase()))];
     for (const name of names) {

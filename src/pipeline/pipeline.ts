@@ -15,7 +15,8 @@ import {
 } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { abortable } from "../abortable.js";
-import type { AuditSink } from "../audit/log.js";
+import { revertAfterMs } from "../actionners/revert-after/index.js";
+import { type AuditSink, replicaId } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import type { FalcoEvent } from "../events/event.js";
@@ -28,6 +29,7 @@ import type {
   Actionner,
   ActionPlan,
   ActionResult,
+  Notification,
   OutputResult,
   PluginEnv,
 } from "../plugins/types.js";
@@ -41,9 +43,10 @@ import type { Action, Rule, RuleSet } from "../rules/types.js";
 import { buildVars } from "../templating/substitute.js";
 import { startEventSpan } from "../tracing/event-span.js";
 import { noExportTracer } from "../tracing/tracing.js";
+import { actionId, type ReversibleAction } from "../undo/action.js";
 import { actionDeadline } from "./abort.js";
 import { Notifications } from "./notify.js";
-import { type ActionFields, actionFields, Reporter } from "./report.js";
+import { type ActionFields, actionFields, type KeptUndo, Reporter } from "./report.js";
 import { failSpan, matchSpan, startActionSpan } from "./spans.js";
 import { withTalonContext } from "./talon-context.js";
 
@@ -69,6 +72,11 @@ export interface PipelineDeps {
    * defaults to a tracer that exports nothing (trace ids still exist).
    */
   tracer?: Tracer;
+  /**
+   * Told of every reversible action that changed something (its undo record and expiry), so it
+   * can be reverted later (src/undo).
+   */
+  undo?: { kept(action: ReversibleAction): void };
 }
 
 export type AcceptResult = "queued" | "duplicate" | "full" | "stopped";
@@ -368,9 +376,57 @@ export class Pipeline {
     for (const [k, v] of Object.entries(result.objects)) actionSpan.setAttribute(`object.${k}`, v);
     if (result.status === "failure") failSpan(actionSpan, result.error);
     else actionSpan.setStatus({ code: SpanStatusCode.OK, message: result.status });
-    this.report.action(event, target, rule, action, category, result, printedArtifact, actionContext);
+    const kept = this.keepUndo(event, target, rule, action, actionner, input.parameters, result);
+    this.report.action(
+      event,
+      target,
+      rule,
+      action,
+      category,
+      result,
+      printedArtifact,
+      actionContext,
+      undefined,
+      kept,
+    );
     if (result.status === "failure") return { failed: true };
     return this.runOutput(event, target, rule, action, actionner, result, env, actionContext);
+  }
+
+  /**
+   * A reversible action that changed something: its id, undo record and expiry go to its report
+   * and to the undo store (deps.undo), which reverts it on `revert_after` or on request.
+   */
+  private keepUndo(
+    event: FalcoEvent,
+    target: string,
+    rule: Rule,
+    action: Action,
+    actionner: Actionner,
+    parameters: unknown,
+    result: ActionResult,
+  ): KeptUndo | undefined {
+    if (result.status !== "success" || !result.undo || !actionner.reversible) return undefined;
+    const after = revertAfterMs(parameters);
+    const time = new Date();
+    const kept: KeptUndo = {
+      action_id: actionId(event.id, rule.name, action.name),
+      undo: result.undo,
+      ...(after !== undefined ? { revert_at: new Date(time.getTime() + after).toISOString() } : {}),
+    };
+    this.deps.undo?.kept({
+      ...kept,
+      time: time.toISOString(),
+      replica: replicaId(),
+      event_id: event.id,
+      ...(event.trace_id ? { trace_id: event.trace_id } : {}),
+      rule: rule.name,
+      action: action.name,
+      actionner: action.actionner,
+      target,
+      objects: result.objects,
+    });
+    return kept;
   }
 
   /**
@@ -481,6 +537,18 @@ export class Pipeline {
       actionContext,
     );
     return { failed: outcome.status === "failure" };
+  }
+
+  /**
+   * Sends a notification outside an event (a revert) to the notifiers of the rule it names,
+   * and the default ones; a rule no longer loaded gets the default notifiers only.
+   */
+  notify(ruleName: string, notification: Notification): void {
+    const rule = this.deps.rules().rules.find((r) => r.name === ruleName) ?? {
+      name: ruleName,
+      notifiers: [],
+    };
+    this.notifications.send(rule, notification, ROOT_CONTEXT);
   }
 
   // ── Shutdown ─────────────────────────────────────────────────────────────

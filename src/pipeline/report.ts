@@ -15,6 +15,7 @@ import type { ActionPlan, ActionResult, Notification, OutputResult } from "../pl
 import { targetKey } from "../queue/target.js";
 import { matchingRules } from "../rules/match.js";
 import type { Action, Rule, RuleSet } from "../rules/types.js";
+import { actionId } from "../undo/action.js";
 import type { Notifications } from "./notify.js";
 import { failSpan } from "./spans.js";
 
@@ -50,6 +51,13 @@ type AttemptOutcome = Pick<
   AuditRecord,
   "status" | "error" | "reason" | "stage" | "plan" | "objects" | "details"
 >;
+
+/** A reversible action's id, record and expiry, for its log line, audit entry and notification. */
+export interface KeptUndo {
+  action_id: string;
+  undo: Record<string, unknown>;
+  revert_at?: string;
+}
 
 export function actionFields(event: FalcoEvent, rule: Rule, action: Action): ActionFields {
   return { rule: rule.name, action: action.name, actionner: action.actionner, trace_id: event.trace_id };
@@ -259,6 +267,7 @@ export class Reporter {
     printedArtifact: string | undefined,
     actionContext: Context,
     stage?: string,
+    kept?: KeptUndo,
   ): void {
     this.countAction(event, rule, action, result.status);
     const notification: Notification = {
@@ -268,9 +277,10 @@ export class Reporter {
       result: result.result,
       error: result.error,
       stage,
+      ...(kept ? { action_id: kept.action_id } : {}),
     };
-    this.log(notification, result.objects, printedArtifact);
-    this.audit(event, target, notification);
+    this.log(notification, result.objects, printedArtifact, kept?.revert_at);
+    this.audit(event, target, notification, kept);
     this.deps.notifications.send(rule, notification, actionContext);
   }
 
@@ -348,6 +358,7 @@ export class Reporter {
   ): void {
     this.deps.audit?.record({
       message: "action",
+      action_id: actionId(event.id, rule.name, action.name),
       event_id: event.id,
       trace_id: event.trace_id,
       rule: rule.name,
@@ -359,21 +370,29 @@ export class Reporter {
   }
 
   /** Talon's `message=action|output` log line: the notification's non-empty fields plus the objects. */
-  private log(n: Notification, objects: Record<string, string>, outputOverride?: string): void {
+  private log(
+    n: Notification,
+    objects: Record<string, string>,
+    outputOverride?: string,
+    revertAt?: string,
+  ): void {
     const fields: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(n)) {
       if (k !== "objects" && k !== "time" && k !== "message" && v !== undefined && v !== "") fields[k] = v;
     }
     if (outputOverride) fields.output = outputOverride;
+    if (revertAt) fields.revert_at = revertAt;
     Object.assign(fields, objects);
     if (n.status === "failure") this.deps.logger.error(fields, n.message);
     else this.deps.logger.info(fields, n.message);
   }
 
-  private audit(event: FalcoEvent, target: string, n: Notification): void {
-    this.deps.audit?.record({
+  private audit(event: FalcoEvent, target: string, n: Notification, kept?: KeptUndo): void {
+    if (!this.deps.audit) return;
+    this.deps.audit.record({
       time: n.time,
       message: n.message,
+      action_id: kept?.action_id ?? actionId(event.id, n.rule, n.action),
       event_id: event.id,
       trace_id: event.trace_id,
       rule: n.rule,
@@ -384,6 +403,8 @@ export class Reporter {
       status: n.status,
       error: n.error,
       stage: n.stage,
+      undo: kept?.undo,
+      revert_at: kept?.revert_at,
     });
   }
 }

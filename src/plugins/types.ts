@@ -222,7 +222,8 @@ export interface Output<S extends z.ZodType = z.ZodType> {
 /** The payload a notifier receives (Talon's LogLine; object keys title-cased). */
 export interface Notification {
   time: string;
-  message: "action" | "output";
+  /** `revert`: an earlier action (`action_id`) was undone. */
+  message: "action" | "output" | "revert";
   status: "success" | "failure" | "ignored";
   rule: string;
   event: string;
@@ -239,6 +240,8 @@ export interface Notification {
   trace_id: string;
   objects: Record<string, string>;
   stage?: string;
+  /** Reversible actions and their reverts: the id `falco-talon revert` takes. */
+  action_id?: string;
 }
 
 export interface NotifierInfo {

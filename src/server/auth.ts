@@ -12,7 +12,8 @@ import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import type { TlsPaths } from "./tls-reload.js";
 
-export type Endpoint = "intake" | "health" | "metrics";
+/** `actions`: GET /actions and POST /actions/<id>/revert (always protected by a set token). */
+export type Endpoint = "intake" | "health" | "metrics" | "actions";
 
 /** The current token; undefined when it cannot be read (then every protected request is refused). */
 export interface TokenSource {
@@ -147,6 +148,7 @@ export type Refusal = { status: 401 | 429; headers: Record<string, string>; body
 export function endpointOf(path: string): Endpoint {
   if (path === "/healthz") return "health";
   if (path === "/metrics") return "metrics";
+  if (path === "/actions" || path.startsWith("/actions/")) return "actions";
   return "intake";
 }
 
@@ -167,7 +169,12 @@ export async function checkRequest(
       };
     }
   }
-  if (!sec.protect.has(endpoint)) return undefined;
+  // Reverting undoes a containment: it needs the token (and client certificate) whenever the
+  // server has one, whatever auth.protect lists.
+  const guarded =
+    sec.protect.has(endpoint) ||
+    (endpoint === "actions" && (sec.token !== undefined || sec.requireClientCert));
+  if (!guarded) return undefined;
   if (sec.requireClientCert && (req.socket as Partial<TLSSocket>).authorized !== true) {
     return {
       status: 401,

@@ -3,6 +3,7 @@
  * Falco event intake, with Talon's status codes and texts. Bodies are size-limited and a
  * bad event gets a 4xx whose second line says why.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Context, Tracer } from "@opentelemetry/api";
@@ -14,6 +15,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { AcceptResult } from "../pipeline/pipeline.js";
 import { startRequestSpan } from "../tracing/http-span.js";
 import { extractTraceContext } from "../tracing/tracing.js";
+import { type ActionsHandlers, handleActions, isActionsPath } from "./actions.js";
 import { checkRequest, endpointOf, type IntakeSecurity, type TlsFiles } from "./auth.js";
 import { reloadTlsOnChange } from "./tls-reload.js";
 
@@ -25,6 +27,8 @@ export interface IntakeHandlers {
   accept(event: FalcoEvent, parent: Context): Promise<AcceptResult>;
   /** POST /k8s-audit: returns the number of alerts raised, or throws BadRequest. */
   k8sAudit?(body: string, parent: Context): Promise<{ accepted: number; rejected: number }>;
+  /** GET /actions and POST /actions/<id>/revert (src/server/actions.ts); 404 when unset. */
+  actions?: ActionsHandlers;
   /** Starts the `/` server span; without it only incoming trace headers are honoured. */
   tracer?: Tracer;
   /** Token, client-certificate and rate-limit checks (src/server/auth.ts); none when unset. */
@@ -164,6 +168,15 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
   if (path === "/metrics") {
     const text = await h.metrics.registry.metrics();
     send(res, 200, text, h.metrics.registry.contentType);
+    return;
+  }
+  if (isActionsPath(path)) {
+    if (!h.actions) {
+      req.resume();
+      send(res, 404, "Not Found\nreversible actions are not served here\n");
+      return;
+    }
+    await handleActions(h.actions, req, res, path, (status, body, type) => send(res, status, body, type));
     return;
   }
   if (req.method !== "POST") {

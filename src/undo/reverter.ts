@@ -1,0 +1,189 @@
+/**
+ * Undoing one kept action: finds it, lets its actionner undo exactly what it changed, then
+ * records, logs, audits and notifies the outcome. Used by `falco-talon revert`, by
+ * `POST /actions/<id>/revert` and by the expiry of `revert_after`.
+ */
+import type { Logger } from "pino";
+import type { AuditSink } from "../audit/log.js";
+import type { Config } from "../config/schema.js";
+import { errorText } from "../error-text.js";
+import type { KubeClient } from "../kube/client.js";
+import type { PluginLookup } from "../plugins/lookup.js";
+import type { Notification, PluginEnv, RevertResult } from "../plugins/types.js";
+import { ACTION_ID, isReverted, type RevertTrigger, type StoredAction } from "./action.js";
+import type { UndoStore } from "./store.js";
+
+export interface ReverterDeps {
+  config: Config;
+  logger: Logger;
+  store: UndoStore;
+  plugins: PluginLookup;
+  kube: () => Promise<KubeClient>;
+  audit?: AuditSink;
+  /** Sends a revert's notification to the notifiers of its rule (and the default ones). */
+  notify?: (rule: string, notification: Notification) => void;
+  /** hostname:pid, or `cli:<host>` for the command line. */
+  replica: string;
+  /** Aborted on shutdown. */
+  shutdown?: AbortSignal;
+}
+
+export interface RevertOptions {
+  trigger: RevertTrigger;
+  /** Report what would be undone; change nothing and record nothing. */
+  dryRun?: boolean;
+}
+
+export type RevertOutcome =
+  | { kind: "invalid_id"; message: string }
+  | { kind: "not_found"; message: string }
+  /** An earlier revert already undid everything: nothing was sent. */
+  | { kind: "already_reverted"; action: StoredAction; result: RevertResult }
+  | { kind: "reverted"; action: StoredAction; result: RevertResult; dryRun: boolean };
+
+export class Reverter {
+  constructor(private readonly deps: ReverterDeps) {}
+
+  async revert(id: string, opts: RevertOptions): Promise<RevertOutcome> {
+    if (!ACTION_ID.test(id))
+      return { kind: "invalid_id", message: `invalid action id '${clip(id)}': expected 20 hex characters` };
+    const action = await this.deps.store.get(id);
+    if (!action) return { kind: "not_found", message: `no reversible action '${id}'` };
+    if (isReverted(action) && !opts.dryRun) {
+      const result: RevertResult = {
+        status: "success",
+        reverted: [],
+        unchanged: [`already reverted at ${action.revert?.time}`],
+        conflicts: [],
+        objects: action.objects,
+      };
+      this.deps.logger.info(
+        { action_id: id, rule: action.rule, action: action.action, trigger: opts.trigger },
+        "revert: already reverted, nothing to do",
+      );
+      return { kind: "already_reverted", action, result };
+    }
+    const result = await this.run(action, opts.dryRun === true);
+    this.report(action, result, opts);
+    if (!opts.dryRun) {
+      await this.deps.store.reverted({
+        action_id: id,
+        time: new Date().toISOString(),
+        trigger: opts.trigger,
+        replica: this.deps.replica,
+        status: result.status,
+        reverted: result.reverted,
+        unchanged: result.unchanged,
+        conflicts: result.conflicts,
+        ...(result.error ? { error: result.error } : {}),
+      });
+    }
+    return { kind: "reverted", action, result, dryRun: opts.dryRun === true };
+  }
+
+  /** The actionner's revert, bounded by the action timeout; never throws. */
+  private async run(action: StoredAction, dryRun: boolean): Promise<RevertResult> {
+    const failure = (error: string): RevertResult => ({
+      status: "failure",
+      reverted: [],
+      unchanged: [],
+      conflicts: [],
+      error,
+      objects: action.objects,
+    });
+    const reversible = this.deps.plugins.findActionner(action.actionner)?.reversible;
+    if (!reversible) return failure(`the actionner '${action.actionner}' cannot revert its actions`);
+    const record = reversible.record.safeParse(action.undo);
+    if (!record.success)
+      return failure(
+        `the undo record of ${action.actionner} is not valid: ${record.error.issues[0]?.message}`,
+      );
+    const { config, logger, kube, shutdown } = this.deps;
+    const controller = new AbortController();
+    const ms = config.queue.action_timeout_seconds * 1000;
+    const timer = setTimeout(() => controller.abort(new Error(`revert timed out after ${ms / 1000}s`)), ms);
+    timer.unref();
+    const onShutdown = () => controller.abort(shutdown?.reason);
+    shutdown?.addEventListener("abort", onShutdown, { once: true });
+    const env: PluginEnv = { config, logger, kube, signal: controller.signal };
+    try {
+      return await reversible.revert({ undo: record.data, env, dryRun });
+    } catch (err) {
+      return failure(errorText(err));
+    } finally {
+      clearTimeout(timer);
+      shutdown?.removeEventListener("abort", onShutdown);
+    }
+  }
+
+  /** Logged always; audited and notified unless it was a dry run. */
+  private report(action: StoredAction, result: RevertResult, opts: RevertOptions): void {
+    const { logger, audit, notify, replica } = this.deps;
+    const fields = {
+      action_id: action.action_id,
+      rule: action.rule,
+      action: action.action,
+      actionner: action.actionner,
+      target: action.target,
+      trigger: opts.trigger,
+      status: result.status,
+      reverted: result.reverted,
+      unchanged: result.unchanged,
+      conflicts: result.conflicts,
+      ...(result.error ? { error: result.error } : {}),
+      ...(opts.dryRun ? { dry_run: true } : {}),
+    };
+    if (opts.dryRun) {
+      logger.info(fields, "revert: dry run, nothing changed");
+      return;
+    }
+    if (result.status === "success") logger.info(fields, "revert");
+    else if (result.status === "conflict") logger.warn(fields, "revert");
+    else logger.error(fields, "revert");
+    audit?.record({
+      message: "revert",
+      action_id: action.action_id,
+      event_id: action.event_id,
+      trace_id: action.trace_id,
+      rule: action.rule,
+      action: action.action,
+      actionner: action.actionner,
+      target: action.target,
+      status: result.status,
+      error: result.error,
+      trigger: opts.trigger,
+      reverted: result.reverted,
+      unchanged: result.unchanged,
+      conflicts: result.conflicts,
+      objects: result.objects,
+    });
+    notify?.(action.rule, {
+      time: new Date().toISOString(),
+      message: "revert",
+      status: result.status === "success" ? "success" : "failure",
+      rule: action.rule,
+      event: `revert (${opts.trigger}) of action '${action.action}' from ${action.time} by ${replica}`,
+      priority: "",
+      source: "",
+      action: action.action,
+      actionner: action.actionner,
+      output: result.reverted.join("; "),
+      error:
+        result.status === "conflict"
+          ? `left alone: ${result.conflicts.join("; ")}`
+          : result.status === "failure"
+            ? result.error
+            : undefined,
+      trace_id: action.trace_id ?? "",
+      // Notifiers show object keys title-cased, as for actions.
+      objects: Object.fromEntries(
+        Object.entries(result.objects).map(([k, v]) => [k.charAt(0).toUpperCase() + k.slice(1), v]),
+      ),
+      action_id: action.action_id,
+    });
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}
