@@ -3,14 +3,19 @@
  * routes. The Debian package is installed on first use (apt-get update + install); each node
  * listens on free 127.0.0.1 ports with its own temp store dir, and can be killed and restarted.
  */
+import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { test } from "node:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import type { RevertStatus } from "../../src/plugins/types.js";
 import { JetStreamEventQueue, type JetStreamQueueOptions } from "../../src/queue/jetstream.js";
+import { actionId, type ReversibleAction, type RevertRecord } from "../../src/undo/action.js";
+import type { UndoStore } from "../../src/undo/store.js";
 
 export interface NatsNode {
   name: string;
@@ -211,4 +216,136 @@ export function testQueueReplica(
     pullExpiresMs: 1000,
     ...extra,
   });
+}
+
+/**
+ * The behaviour every UndoStore shares, run against MemoryUndoStore (src/undo/store.test.ts)
+ * and KvUndoStore (test/nats/undo-store.test.ts) so the two stay alike. `open` gives an empty
+ * store; the caller closes it.
+ */
+export function undoStoreContract(open: () => Promise<UndoStore>): void {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test("put, get and list round trip; list is oldest first", async () => {
+    const store = await open();
+    const later = undoAction(2, { time: "2026-01-01T10:00:02.000Z" });
+    const first = undoAction(1, { time: "2026-01-01T10:00:01.000Z", revert_at: "2026-01-01T11:00:00.000Z" });
+    await store.put(first);
+    await store.put(later);
+    assert.deepEqual(await store.get(first.action_id), first);
+    assert.deepEqual(await store.get(later.action_id), later);
+    assert.equal(await store.get(undoAction(3).action_id), undefined);
+    assert.deepEqual(await store.list(), [first, later]);
+  });
+
+  test("a second put of the same action keeps one record and its revert", async () => {
+    const store = await open();
+    const a = undoAction(1);
+    await store.put(a);
+    await store.reverted(revertRecord(a, "success"));
+    await store.put({ ...a, time: "2026-01-01T10:05:00.000Z" });
+    const kept = await store.list();
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0]!.revert?.status, "success");
+  });
+
+  test("due lists actions whose revert_at has come, until their revert settles", async () => {
+    const store = await open();
+    const at = Date.parse("2026-01-01T11:00:00.000Z");
+    const expiring = undoAction(1, { revert_at: new Date(at).toISOString() });
+    const later = undoAction(2, { revert_at: new Date(at + 60_000).toISOString() });
+    const kept = undoAction(3);
+    for (const a of [expiring, later, kept]) await store.put(a);
+    assert.deepEqual(await store.due(at - 1), []);
+    assert.deepEqual(await store.due(at), [expiring]);
+    assert.deepEqual(
+      (await store.due(at + 60_000)).map((a) => a.action_id),
+      [expiring.action_id, later.action_id],
+    );
+
+    await store.reverted(revertRecord(expiring, "failure"));
+    const retried = await store.due(at);
+    assert.equal(retried.length, 1, "a failed revert is retried");
+    assert.equal(retried[0]!.revert?.status, "failure");
+
+    await store.reverted(revertRecord(expiring, "conflict"));
+    await store.reverted(revertRecord(later, "success"));
+    assert.deepEqual(await store.due(at + 60_000), [], "success and conflict settle the expiry");
+  });
+
+  test("a success is never overwritten by a later revert record", async () => {
+    const store = await open();
+    const a = undoAction(1, { revert_at: "2026-01-01T11:00:00.000Z" });
+    await store.put(a);
+    const success = revertRecord(a, "success");
+    await store.reverted(success);
+    await store.reverted(revertRecord(a, "failure"));
+    assert.deepEqual((await store.get(a.action_id))?.revert, success);
+    // A record for an action the store never kept changes nothing.
+    await store.reverted(revertRecord(undoAction(9), "success"));
+    assert.equal((await store.list()).length, 1);
+  });
+
+  test("claim: one of many concurrent callers wins, until the lease ends or a revert ends it", async () => {
+    const store = await open();
+    const a = undoAction(1, { revert_at: "2026-01-01T11:00:00.000Z" });
+    await store.put(a);
+    assert.equal(await store.claim(undoAction(9).action_id, "r1", 60_000), false, "unknown action");
+
+    // A long lease, so a slow run cannot see it end while the callers race.
+    const won = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.claim(a.action_id, `r${i}`, 60_000)),
+    );
+    assert.equal(won.filter(Boolean).length, 1);
+    assert.equal(await store.claim(a.action_id, "r1", 60_000), false, "the lease is live");
+
+    const short = undoAction(3, { revert_at: "2026-01-01T11:00:00.000Z" });
+    await store.put(short);
+    assert.equal(await store.claim(short.action_id, "r1", 200), true);
+    assert.equal(await store.claim(short.action_id, "r2", 200), false);
+    await sleep(300);
+    assert.equal(await store.claim(short.action_id, "r2", 60_000), true, "the lease ended");
+
+    // A failed revert clears the claim: the next expiry pass may try again at once.
+    await store.reverted(revertRecord(a, "failure"));
+    assert.equal(await store.claim(a.action_id, "r3", 60_000), true);
+    await store.reverted(revertRecord(a, "success"));
+    assert.equal(await store.claim(a.action_id, "r4", 60_000), false, "reverted");
+
+    const conflicted = undoAction(2, { revert_at: "2026-01-01T11:00:00.000Z" });
+    await store.put(conflicted);
+    await store.reverted(revertRecord(conflicted, "conflict"));
+    assert.equal(await store.claim(conflicted.action_id, "r1", 60_000), false, "settled by a conflict");
+  });
+}
+
+/** A reversible action numbered `n` (its event id is `ev-<n>`). */
+export function undoAction(n: number, extra: Partial<ReversibleAction> = {}): ReversibleAction {
+  return {
+    action_id: actionId(`ev-${n}`, "Terminal shell", "label the pod"),
+    time: `2026-01-01T10:00:${String(n % 60).padStart(2, "0")}.000Z`,
+    replica: "host-a:1",
+    event_id: `ev-${n}`,
+    rule: "Terminal shell",
+    action: "label the pod",
+    actionner: "kubernetes:label",
+    target: `pod:default/web-${n}`,
+    objects: { namespace: "default", pod: `web-${n}` },
+    undo: { labels: { quarantine: null } },
+    ...extra,
+  };
+}
+
+export function revertRecord(a: ReversibleAction, status: RevertStatus): RevertRecord {
+  return {
+    action_id: a.action_id,
+    time: new Date().toISOString(),
+    trigger: "expiry",
+    replica: "host-b:2",
+    status,
+    reverted: status === "success" ? ["label 'quarantine' removed"] : [],
+    unchanged: [],
+    conflicts: status === "conflict" ? ["label 'quarantine' changed since"] : [],
+    ...(status === "failure" ? { error: "pod not found" } : {}),
+  };
 }
