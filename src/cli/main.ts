@@ -4,6 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, peekLogFormat } from "../config/load.js";
+import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import { formatProblem, loadRules, printRules } from "../rules/index.js";
 import { buildInfo } from "../version.js";
@@ -58,6 +59,25 @@ export function fatalText(err: unknown, logFormat: string, now = new Date()): st
 function fatal(err: unknown, configFile: string | undefined): never {
   process.stderr.write(fatalText(err, peekLogFormat(configFile, process.env)));
   process.exit(1);
+}
+
+/** The undo store of a configuration, or exit 1 with why it can't be opened. */
+async function openStoreOrExit(config: Config) {
+  const { openUndoStore } = await import("../app/undo.js");
+  const { createLogger } = await import("../logging/logger.js");
+  try {
+    return await openUndoStore(config, createLogger(config.log_format, "warn"));
+  } catch (err) {
+    process.stderr.write(`error: ${errorText(err)}\n`);
+    process.exit(1);
+  }
+}
+
+/** Each rule's notifiers, so a revert is notified like its action; none when the rules don't load. */
+function ruleNotifiers(flag: string[], configured: string[]): Map<string, string[]> {
+  const files = flag.length > 0 ? flag : configured;
+  const set = files.length > 0 ? loadRules(files).ruleset : undefined;
+  return new Map((set?.rules ?? []).map((r) => [r.name, r.notifiers]));
 }
 
 export function buildProgram(): Command {
@@ -167,6 +187,63 @@ export function buildProgram(): Command {
       const rules = rulesFlag(cmd);
       const files = rules.length > 0 ? rules : config.rules_files;
       out(await renderRbac(files, { notifiers: config.default_notifiers }));
+    });
+
+  const actions = program.command("actions").description("the reversible actions the engine keeps");
+  actions
+    .command("list")
+    .description(
+      "list the reversible actions (audit.file, or the JetStream KV bucket in distributed mode) with their revert state",
+    )
+    .option("-c, --config <file>", "config file")
+    .option("--reversible", "only actions that can still be reverted")
+    .option("--rule <name>", "only this rule")
+    .option("--since <when>", "RFC3339 time or a duration such as 30m, 2h, 7d")
+    .option("--json", "print JSON lines")
+    .action(
+      async (o: { config?: string; reversible?: boolean; rule?: string; since?: string; json?: boolean }) => {
+        const { config } = loadConfig({ file: o.config, env: process.env });
+        const { runActionsList } = await import("./actions.js");
+        const store = await openStoreOrExit(config);
+        try {
+          process.exitCode = await runActionsList(store, o, out);
+        } finally {
+          await store.close();
+        }
+      },
+    );
+
+  program
+    .command("revert")
+    .description(
+      "undo a reversible action by its id (see `actions list`): only what it changed, leaving alone what was changed since",
+    )
+    .argument("<action-id>", "the action's id (20 hex characters)")
+    .option("-c, --config <file>", "config file")
+    .option("--dry-run", "show what would be reverted; change nothing")
+    .action(async (id: string, o: { config?: string; dryRun?: boolean }, cmd: Command) => {
+      const { config } = loadConfig({ file: o.config, env: process.env });
+      const { cliRevert, printRevert } = await import("./actions.js");
+      const { builtinPlugins } = await import("../app/plugins.js");
+      const { createLogger } = await import("../logging/logger.js");
+      const logger = createLogger(config.log_format, config.log_level === "info" ? "warn" : config.log_level);
+      const store = await openStoreOrExit(config);
+      try {
+        const outcome = await cliRevert(
+          {
+            config,
+            logger,
+            store,
+            plugins: builtinPlugins,
+            ruleNotifiers: ruleNotifiers(rulesFlag(cmd), config.rules_files),
+          },
+          id,
+          o.dryRun === true,
+        );
+        process.exitCode = printRevert(outcome, out);
+      } finally {
+        await store.close();
+      }
     });
 
   program

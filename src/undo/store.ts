@@ -33,10 +33,13 @@ export class MemoryUndoStore implements UndoStore {
     this.keep(action);
   }
 
-  /** Adds an action (or replaces it, keeping a revert already recorded). */
+  /**
+   * Adds an action; a second record of the same id (an event redelivered after the first run
+   * changed things, whose rerun found nothing left to change) keeps the first, which holds what
+   * the action really changed.
+   */
   protected keep(action: ReversibleAction): void {
-    const known = this.actions.get(action.action_id);
-    this.actions.set(action.action_id, { ...action, ...(known?.revert ? { revert: known.revert } : {}) });
+    if (!this.actions.has(action.action_id)) this.actions.set(action.action_id, { ...action });
   }
 
   protected keepRevert(record: RevertRecord): void {
@@ -50,7 +53,7 @@ export class MemoryUndoStore implements UndoStore {
   }
 
   async list(): Promise<StoredAction[]> {
-    return [...this.actions.values()];
+    return [...this.actions.values()].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
   }
 
   async reverted(record: RevertRecord): Promise<void> {
