@@ -5,6 +5,7 @@ import calico from "../../src/actionners/calico/networkpolicy/index.js";
 import cilium from "../../src/actionners/cilium/networkpolicy/index.js";
 import networkpolicy from "../../src/actionners/kubernetes/networkpolicy/index.js";
 import type { KubeClient } from "../../src/kube/client.js";
+import type { ActionResult } from "../../src/plugins/types.js";
 import {
   createDaemonSet,
   createDeployment,
@@ -23,6 +24,9 @@ import {
 
 /** Generated client models are class instances; compare their JSON. */
 const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v ?? null));
+
+/** A result without its undo record (revert-networkpolicy.test.ts checks that). */
+const withoutUndo = ({ undo: _undo, ...rest }: ActionResult) => rest;
 
 const podEvent = (pod: string, ns: string, extra: Record<string, unknown> = {}) =>
   makeEvent({ "k8s.pod.name": pod, "k8s.ns.name": ns, ...extra });
@@ -51,7 +55,7 @@ describe("network policy actionners", () => {
     it("denies all egress for a Deployment, named after the Deployment, selector without pod-template-hash", async () => {
       const env = makePluginEnv(c.kube);
       const r = await runActionner(networkpolicy, env, podEvent(webPod, ns));
-      assert.deepEqual(r, {
+      assert.deepEqual(withoutUndo(r), {
         status: "success",
         output: `the networkpolicy 'web' in the namespace '${ns}' has been created`,
         objects: { pod: webPod, namespace: ns, networkpolicy: "web" },
@@ -178,7 +182,7 @@ describe("network policy actionners", () => {
           order: 20,
         },
       );
-      assert.deepEqual(r, {
+      assert.deepEqual(withoutUndo(r), {
         status: "success",
         output: `the caliconetworkpolicy 'web' in the namespace '${ns}' has been created`,
         objects: { pod: webPod, namespace: ns, caliconetworkpolicy: "web" },
@@ -233,7 +237,7 @@ describe("network policy actionners", () => {
     it("creates an egressDeny for the IP, merges later IPs once, and uses Cilium's namespace label", async () => {
       const env = makePluginEnv(c.kube);
       let r = await runActionner(cilium, env, podEvent(webPod, ns, { "fd.rip": "10.1.2.3" }));
-      assert.deepEqual(r, {
+      assert.deepEqual(withoutUndo(r), {
         status: "success",
         output: `the ciliumnetworkpolicy 'web' in the namespace '${ns}' has been created`,
         objects: { pod: webPod, namespace: ns, ciliumnetworkpolicy: "web" },

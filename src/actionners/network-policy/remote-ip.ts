@@ -10,7 +10,8 @@ import { getPod, type PodRef, podRefFromEvent } from "../../kube/pods.js";
 import type { ActionInput, ActionPlan, ActionResult } from "../../plugins/types.js";
 import { eventFailure, failureOnThrow, podObjects, podText } from "../kubernetes/pod.js";
 import { allowsText } from "./parameters.js";
-import { upsertPolicyObject } from "./upsert.js";
+import { customPolicyState, policyUndo } from "./revert.js";
+import { upsertPolicy } from "./upsert.js";
 import { podWorkload, policyLabels, type Workload } from "./workload.js";
 
 /** The event's remote IP (`fd.rip`, else `fd.sip`), validated (an InvalidNameError otherwise). */
@@ -24,7 +25,8 @@ export function remoteIp(event: FalcoEvent): { ip: string; cidr: string } {
 
 /**
  * checks, plan and run of a policy custom resource actionner: deny egress from the pod's
- * workload to the event's remote IP, creating or updating one policy per workload.
+ * workload to the event's remote IP, creating or updating one policy per workload. run's result
+ * carries the undo record of network-policy/revert.ts.
  */
 export function remoteIpPolicyActionner<
   P extends { allow_cidr: string[]; allow_namespaces: string[] },
@@ -74,7 +76,7 @@ export function remoteIpPolicyActionner<
         const { name } = workload;
         const namespace = checkNamespace(ref.namespace);
         objects[crd.objectKey] = name;
-        const outcome = await upsertPolicyObject<S>({
+        const upserted = await upsertPolicy<S>({
           kube,
           header: { apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name, namespace } },
           labels: policyLabels(workload),
@@ -83,10 +85,20 @@ export function remoteIpPolicyActionner<
           opts,
           what: `${crd.objectKey} ${namespace}/${name}`,
         });
+        // A server dry run stored nothing: there is nothing to undo.
+        const undo =
+          env.dryRun === "server"
+            ? undefined
+            : policyUndo(
+                { apiVersion: crd.apiVersion, kind: crd.kind, namespace, name },
+                upserted,
+                customPolicyState,
+              );
         return {
           status: "success",
-          output: `the ${crd.objectKey} '${name}' in the namespace '${namespace}' has been ${outcome}`,
+          output: `the ${crd.objectKey} '${name}' in the namespace '${namespace}' has been ${upserted.outcome}`,
           objects,
+          ...(undo ? { undo } : {}),
         };
       });
     },

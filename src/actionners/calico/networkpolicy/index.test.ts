@@ -40,6 +40,15 @@ describe("calico:networkpolicy", () => {
     assert.deepEqual(calico.parameters.parse({}), { allow_cidr: [], allow_namespaces: [], order: 0 });
   });
 
+  it("revert_after: a duration is milliseconds, anything else is refused when the rules load", () => {
+    assert.equal(calico.parameters.parse({ revert_after: "1h30m" }).revert_after, 5_400_000);
+    assert.equal(calico.parameters.parse({}).revert_after, undefined);
+    assert.throws(() => calico.parameters.parse({ revert_after: "30 min" }), /'30 min' is not a duration/);
+    assert.throws(() => calico.parameters.parse({ revert_after: "100d" }), /out of range/);
+    assert.throws(() => calico.parameters.parse({ revert_after: 30 }), /should be a duration/);
+    assert.ok(calico.reversible, "the actionner is reversible");
+  });
+
   it("CIDRs naming no valid CIDR are refused when the rules load", () => {
     const r = calico.parameters.safeParse({ allow_cidr: ["10.0.0.0/33"] });
     const issues = r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);

@@ -1,19 +1,23 @@
 /**
  * calico:networkpolicy — a projectcalico.org/v3 NetworkPolicy for the event pod's workload
  * that denies egress to the event's remote IP and allows the rest. Each
- * run adds the new IP to the existing denies (deduplicated) and rewrites the allows.
+ * run adds the new IP to the existing denies (deduplicated) and rewrites the allows. Reversible
+ * (network-policy/revert.ts).
  */
 import { z } from "zod";
 import { defineActionner } from "../../../plugins/define.js";
 import { nonNegativeInt } from "../../kubernetes/params.js";
 import { allowCidr, allowNamespaces, unique } from "../../network-policy/parameters.js";
 import { remoteIpPolicyActionner } from "../../network-policy/remote-ip.js";
+import { customPolicyReversible } from "../../network-policy/revert.js";
 import type { Workload } from "../../network-policy/workload.js";
+import { revertAfter } from "../../revert-after/index.js";
 
 const parameters = z.object({
   allow_cidr: allowCidr.default([]),
   allow_namespaces: allowNamespaces.default([]),
   order: nonNegativeInt.default(0),
+  revert_after: revertAfter,
 });
 type Params = z.output<typeof parameters>;
 
@@ -105,7 +109,8 @@ export default defineActionner({
         {
           apiGroups: ["projectcalico.org"],
           resources: ["networkpolicies"],
-          verbs: ["get", "create", "update"],
+          // delete and update: a revert deletes the policy the action created or restores the one it replaced.
+          verbs: ["get", "create", "update", "delete"],
         },
       ],
     },
@@ -120,6 +125,11 @@ export default defineActionner({
 `,
   },
   parameters,
+  reversible: customPolicyReversible({
+    apiVersion: API_VERSION,
+    kind: KIND,
+    objectKey: "caliconetworkpolicy",
+  }),
   ...remoteIpPolicyActionner<z.output<typeof parameters>, CalicoPolicySpec>({
     apiVersion: API_VERSION,
     kind: KIND,

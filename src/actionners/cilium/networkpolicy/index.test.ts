@@ -32,6 +32,15 @@ describe("cilium:networkpolicy", () => {
     );
   });
 
+  it("revert_after: a duration is milliseconds, anything else is refused when the rules load", () => {
+    assert.equal(cilium.parameters.parse({ revert_after: "1h30m" }).revert_after, 5_400_000);
+    assert.equal(cilium.parameters.parse({}).revert_after, undefined);
+    assert.throws(() => cilium.parameters.parse({ revert_after: "30 min" }), /'30 min' is not a duration/);
+    assert.throws(() => cilium.parameters.parse({ revert_after: "100d" }), /out of range/);
+    assert.throws(() => cilium.parameters.parse({ revert_after: 30 }), /should be a duration/);
+    assert.ok(cilium.reversible, "the actionner is reversible");
+  });
+
   it("ciliumAllows: every entity by default (in-cluster peers and DNS included), else the allows", () => {
     assert.deepEqual(ciliumAllows(cilium.parameters.parse({})), [{ toEntities: ["all"] }]);
     assert.deepEqual(

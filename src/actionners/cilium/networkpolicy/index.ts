@@ -2,17 +2,20 @@
  * cilium:networkpolicy — a cilium.io/v2 CiliumNetworkPolicy for the event pod's workload
  * that denies egress to the event's remote IP and allows the rest. Each
  * run adds the new IP to the existing denies (deduplicated, never duplicated rules) and
- * rewrites the allows.
+ * rewrites the allows. Reversible (network-policy/revert.ts).
  */
 import { z } from "zod";
 import { defineActionner } from "../../../plugins/define.js";
 import { allowCidr, allowNamespaces, unique } from "../../network-policy/parameters.js";
 import { remoteIpPolicyActionner } from "../../network-policy/remote-ip.js";
+import { customPolicyReversible } from "../../network-policy/revert.js";
 import type { Workload } from "../../network-policy/workload.js";
+import { revertAfter } from "../../revert-after/index.js";
 
 const parameters = z.object({
   allow_cidr: allowCidr.default([]),
   allow_namespaces: allowNamespaces.default([]),
+  revert_after: revertAfter,
 });
 type Params = z.output<typeof parameters>;
 
@@ -97,7 +100,8 @@ export default defineActionner({
         {
           apiGroups: ["cilium.io"],
           resources: ["ciliumnetworkpolicies"],
-          verbs: ["get", "create", "update"],
+          // delete and update: a revert deletes the policy the action created or restores the one it replaced.
+          verbs: ["get", "create", "update", "delete"],
         },
       ],
     },
@@ -111,6 +115,11 @@ export default defineActionner({
 `,
   },
   parameters,
+  reversible: customPolicyReversible({
+    apiVersion: API_VERSION,
+    kind: KIND,
+    objectKey: "ciliumnetworkpolicy",
+  }),
   ...remoteIpPolicyActionner<z.output<typeof parameters>, CiliumPolicySpec>({
     apiVersion: API_VERSION,
     kind: KIND,

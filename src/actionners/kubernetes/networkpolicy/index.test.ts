@@ -24,6 +24,18 @@ describe("kubernetes:networkpolicy", () => {
     assert.throws(() => networkpolicy.parameters.parse({ allow_namespaces: ["Bad_NS"] }), /wrong namespace/);
   });
 
+  it("revert_after: a duration is milliseconds, anything else is refused when the rules load", () => {
+    assert.equal(networkpolicy.parameters.parse({ revert_after: "1h30m" }).revert_after, 5_400_000);
+    assert.equal(networkpolicy.parameters.parse({}).revert_after, undefined);
+    assert.throws(
+      () => networkpolicy.parameters.parse({ revert_after: "30 min" }),
+      /'30 min' is not a duration/,
+    );
+    assert.throws(() => networkpolicy.parameters.parse({ revert_after: "100d" }), /out of range/);
+    assert.throws(() => networkpolicy.parameters.parse({ revert_after: 30 }), /should be a duration/);
+    assert.ok(networkpolicy.reversible, "the actionner is reversible");
+  });
+
   it("namespaces naming no valid namespace are refused when the rules load", () => {
     const r = networkpolicy.parameters.safeParse({ allow_namespaces: ["Victim"] });
     const issues = r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);

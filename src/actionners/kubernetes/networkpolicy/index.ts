@@ -2,7 +2,8 @@
  * kubernetes:networkpolicy — isolates the event pod's workload: a networking.k8s.io/v1
  * NetworkPolicy denying all egress except `allow_cidr` and `allow_namespaces` (namespaces
  * selected by their real `kubernetes.io/metadata.name` label; the policy is named after the
- * Deployment rather than its ReplicaSet).
+ * Deployment rather than its ReplicaSet). Reversible: a revert deletes the policy the action
+ * created or puts back the one it replaced (./revert.ts, network-policy/revert.ts).
  */
 import type { V1NetworkPolicy, V1NetworkPolicyPeer } from "@kubernetes/client-node";
 import { z } from "zod";
@@ -11,13 +12,17 @@ import { podRefFromEvent } from "../../../kube/pods.js";
 import { defineActionner } from "../../../plugins/define.js";
 import type { ActionPlan, ActionResult } from "../../../plugins/types.js";
 import { allowCidr, allowNamespaces, allowsText, unique } from "../../network-policy/parameters.js";
-import { createOrUpdate, readOrUndefined } from "../../network-policy/upsert.js";
+import { policyUndo } from "../../network-policy/revert.js";
+import { readOrUndefined, upsert } from "../../network-policy/upsert.js";
 import { podWorkload, policyLabels, type Workload } from "../../network-policy/workload.js";
+import { revertAfter } from "../../revert-after/index.js";
 import { checkEventPod, eventPod, podObjects, podText, runOnPod } from "../pod.js";
+import { API_VERSION, KIND, networkPolicyReversible, stateOf } from "./revert.js";
 
 const parameters = z.object({
   allow_cidr: allowCidr.default([]),
   allow_namespaces: allowNamespaces.default([]),
+  revert_after: revertAfter,
 });
 type Params = z.output<typeof parameters>;
 
@@ -30,8 +35,8 @@ export function buildNetworkPolicy(namespace: string, w: Workload, p: Params): V
     })),
   ];
   return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
+    apiVersion: API_VERSION,
+    kind: KIND,
     metadata: { name: w.name, namespace, labels: policyLabels(w) },
     spec: {
       podSelector: { matchLabels: w.selector },
@@ -64,7 +69,8 @@ export default defineActionner({
         {
           apiGroups: ["networking.k8s.io"],
           resources: ["networkpolicies"],
-          verbs: ["get", "create", "update"],
+          // delete and update: a revert deletes the policy the action created or restores the one it replaced.
+          verbs: ["get", "create", "update", "delete"],
         },
       ],
     },
@@ -81,6 +87,7 @@ export default defineActionner({
   },
   parameters,
   checks: checkEventPod,
+  reversible: networkPolicyReversible,
   plan({ event, parameters: p }): ActionPlan {
     const ref = podRefFromEvent(event);
     return {
@@ -101,7 +108,7 @@ export default defineActionner({
       const namespace = ref.namespace;
       objects.networkpolicy = name;
       const wanted = buildNetworkPolicy(namespace, workload, p);
-      const outcome = await createOrUpdate<V1NetworkPolicy>({
+      const upserted = await upsert<V1NetworkPolicy, V1NetworkPolicy>({
         read: () =>
           readOrUndefined(() =>
             kubeCall(
@@ -134,6 +141,8 @@ export default defineActionner({
                     metadata: {
                       ...wanted.metadata,
                       labels: { ...current.metadata?.labels, ...wanted.metadata?.labels },
+                      // Kept, so the spec and labels are all the update changes (and all a revert restores).
+                      ...(current.metadata?.annotations ? { annotations: current.metadata.annotations } : {}),
                       resourceVersion: current.metadata?.resourceVersion,
                     },
                   },
@@ -143,10 +152,16 @@ export default defineActionner({
             opts,
           ),
       });
+      // A server dry run stored nothing: there is nothing to undo.
+      const undo =
+        env.dryRun === "server"
+          ? undefined
+          : policyUndo({ apiVersion: API_VERSION, kind: KIND, namespace, name }, upserted, await stateOf());
       return {
         status: "success",
-        output: `the networkpolicy '${name}' in the namespace '${namespace}' has been ${outcome}`,
+        output: `the networkpolicy '${name}' in the namespace '${namespace}' has been ${upserted.outcome}`,
         objects,
+        ...(undo ? { undo } : {}),
       };
     }),
 });
