@@ -138,6 +138,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       kube,
       audit,
       notify: (rule, n) => pipeline.notify(rule, n),
+      metrics,
       expiryPollMs: opts.expiryPollMs,
     });
   } catch (err) {

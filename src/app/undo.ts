@@ -9,6 +9,7 @@ import { replicaId } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import type { KubeClient } from "../kube/client.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { PluginLookup } from "../plugins/lookup.js";
 import type { Notification } from "../plugins/types.js";
 import type { ReversibleAction } from "../undo/action.js";
@@ -24,6 +25,7 @@ export interface UndoDeps {
   kube: () => Promise<KubeClient>;
   audit?: AuditSink;
   notify?: (rule: string, notification: Notification) => void;
+  metrics?: Pick<Metrics, "reverts">;
   /** How often due expiries are looked for (tests shorten it). */
   expiryPollMs?: number;
 }

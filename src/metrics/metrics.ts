@@ -42,6 +42,7 @@ export class Metrics {
   readonly rejected: Counter<"reason">;
   readonly queueDepth: Gauge<string>;
   readonly actionSeconds: Histogram<"actionner" | "status">;
+  readonly reverts: Counter<"actionner" | "status" | "trigger">;
   /**
    * Events counted since the last scrape, by label values. Labelling a prom-client counter
    * hashes and validates the labels on every call, which showed in the intake profile; the
@@ -114,6 +115,12 @@ export class Metrics {
       help: "Duration of actions",
       labelNames: ["actionner", "status"],
       buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers,
+    });
+    this.reverts = new Counter({
+      name: `${PREFIX}reverts_total`,
+      help: "Reverts of reversible actions, by status (success, conflict, failure) and trigger (manual, expiry)",
+      labelNames: ["actionner", "status", "trigger"],
       registers,
     });
   }

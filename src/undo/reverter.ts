@@ -4,10 +4,12 @@
  * `POST /actions/<id>/revert` and by the expiry of `revert_after`.
  */
 import type { Logger } from "pino";
+import { abortable } from "../abortable.js";
 import type { AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import type { KubeClient } from "../kube/client.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { PluginLookup } from "../plugins/lookup.js";
 import type { Notification, PluginEnv, RevertResult } from "../plugins/types.js";
 import { ACTION_ID, isReverted, type RevertTrigger, type StoredAction } from "./action.js";
@@ -26,6 +28,8 @@ export interface ReverterDeps {
   replica: string;
   /** Aborted on shutdown. */
   shutdown?: AbortSignal;
+  /** Counts each revert (dry runs and no-ops excluded). */
+  metrics?: Pick<Metrics, "reverts">;
 }
 
 export interface RevertOptions {
@@ -107,7 +111,9 @@ export class Reverter {
     shutdown?.addEventListener("abort", onShutdown, { once: true });
     const env: PluginEnv = { config, logger, kube, signal: controller.signal };
     try {
-      return await reversible.revert({ undo: record.data, env, dryRun });
+      // Bounded here too: a revert that ignores its signal must not hold the caller (or the
+      // expiry, or shutdown) past the timeout.
+      return await abortable(reversible.revert({ undo: record.data, env, dryRun }), controller.signal);
     } catch (err) {
       return failure(errorText(err));
     } finally {
@@ -137,6 +143,9 @@ export class Reverter {
       logger.info(fields, "revert: dry run, nothing changed");
       return;
     }
+    // The actionner label is bounded: a name no plug-in has (a hand-edited trail) counts as other.
+    const actionner = this.deps.plugins.findActionner(action.actionner) ? action.actionner : "other";
+    this.deps.metrics?.reverts.inc({ actionner, status: result.status, trigger: opts.trigger });
     if (result.status === "success") logger.info(fields, "revert");
     else if (result.status === "conflict") logger.warn(fields, "revert");
     else logger.error(fields, "revert");

@@ -176,9 +176,9 @@ describe("rbac", () => {
       role.rules.find((r) => r.apiGroups[0] === group && r.resources[0] === resource)?.verbs;
     assert.deepEqual(verbsOf("", "pods"), ["delete", "get", "patch"]);
     assert.deepEqual(verbsOf("", "events"), ["create"]);
-    assert.deepEqual(verbsOf("projectcalico.org", "networkpolicies"), ["create", "get", "update"]);
-    assert.deepEqual(verbsOf("cilium.io", "ciliumnetworkpolicies"), ["create", "get", "update"]);
-    assert.deepEqual(verbsOf("networking.k8s.io", "networkpolicies"), ["create", "get", "update"]);
+    assert.deepEqual(verbsOf("projectcalico.org", "networkpolicies"), ["create", "delete", "get", "update"]);
+    assert.deepEqual(verbsOf("cilium.io", "ciliumnetworkpolicies"), ["create", "delete", "get", "update"]);
+    assert.deepEqual(verbsOf("networking.k8s.io", "networkpolicies"), ["create", "delete", "get", "update"]);
     assert.equal(verbsOf("", "secrets"), undefined);
 
     const label = parse(await renderRbac([join(dir, "label.yaml")])) as ClusterRole;
