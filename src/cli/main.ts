@@ -63,6 +63,12 @@ function fatal(err: unknown, configFile: string | undefined): never {
 
 /** The undo store of a configuration, or exit 1 with why it can't be opened. */
 async function openStoreOrExit(config: Config) {
+  if (!config.audit.file && !config.queue.nats.url) {
+    process.stderr.write(
+      "error: no audit.file and no queue.nats.url in the configuration: reversible actions are kept only in the server's memory then (use GET /actions and POST /actions/<id>/revert)\n",
+    );
+    process.exit(2);
+  }
   const { openUndoStore } = await import("../app/undo.js");
   const { createLogger } = await import("../logging/logger.js");
   try {
