@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { actionInput, parameterIssues } from "../../../../test/support/actionner-input.js";
+import { unknownKeys } from "../../../validation/keys.js";
 import annotation from "./index.js";
 
 const input = (raw: unknown) => actionInput(annotation, raw);
@@ -36,6 +37,38 @@ describe("kubernetes:annotation", () => {
     assert.equal(
       annotation.nodeLevel?.(annotation.parameters.parse({ annotations: { a: "b" }, level: "node" })),
       true,
+    );
+  });
+
+  it("takes revert_after as a duration and refuses one that is not", () => {
+    assert.deepEqual(
+      annotation.parameters.parse({ annotations: { a: "b" }, level: "node", revert_after: "7d" }),
+      {
+        annotations: { a: "b" },
+        level: "node",
+        revert_after: 604_800_000,
+      },
+    );
+    assert.match(
+      issues({ annotations: { a: "b" }, revert_after: 30 })[0] ?? "",
+      /^revert_after: parameter 'revert_after' should be a duration/,
+    );
+    assert.match(
+      issues({ annotations: { a: "b" }, revert_after: "0s" })[0] ?? "",
+      /out of range: between 1s and 90d/,
+    );
+    assert.deepEqual(unknownKeys(annotation.parameters, { annotations: { a: "b" }, revert_after: "1h" }), []);
+  });
+
+  it("is reversible; its record's keys are annotation keys (free-text values)", () => {
+    const record = annotation.reversible?.record;
+    assert.ok(record);
+    const target = { kind: "pod", namespace: "prod", name: "web-1", uid: "u-1" };
+    const changes = { "falco.org/rule": { previous: "a b: ü", written: "../ %2e" } };
+    assert.deepEqual(record.parse({ target, changes }), { target, changes });
+    assert.equal(
+      record.safeParse({ target, changes: { "..": { previous: null, written: "x" } } }).success,
+      false,
     );
   });
 });

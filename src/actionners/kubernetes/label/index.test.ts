@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { actionInput, parameterIssues } from "../../../../test/support/actionner-input.js";
+import { actionInput, noClusterEnv, parameterIssues } from "../../../../test/support/actionner-input.js";
+import { unknownKeys } from "../../../validation/keys.js";
 import label from "./index.js";
 
 const input = (raw: unknown) => actionInput(label, raw);
@@ -65,5 +66,56 @@ describe("kubernetes:label", () => {
       plan: `set labels {"quarantine":"true"} and remove labels ["old"] on the pod 'web-1' in the namespace 'prod'`,
       details: { level: "pod", set: { quarantine: "true" }, remove: ["old"] },
     });
+  });
+
+  it("takes revert_after as a duration, refuses one that is not, and knows the key", () => {
+    assert.deepEqual(label.parameters.parse({ labels: { a: "b" }, revert_after: "1h30m" }), {
+      labels: { a: "b" },
+      level: "pod",
+      revert_after: 5_400_000,
+    });
+    assert.deepEqual(issues({ labels: { a: "b" }, revert_after: "30 min" }), [
+      "revert_after: parameter 'revert_after' '30 min' is not a duration: use a number and a unit (s, m, h, d), e.g. 30m, 2h, 1h30m",
+    ]);
+    assert.match(issues({ labels: { a: "b" }, revert_after: "100d" })[0] ?? "", /out of range/);
+    assert.deepEqual(unknownKeys(label.parameters, { labels: { a: "b" }, revert_after: "1h" }), []);
+    assert.deepEqual(
+      unknownKeys(label.parameters, { labels: { a: "b" }, revert_afer: "1h" }).map((u) => u.suggestion),
+      ["revert_after"],
+    );
+  });
+
+  it("is reversible; its undo record refuses names no object can have and empty changes", async () => {
+    const record = label.reversible?.record;
+    assert.ok(record);
+    const target = { kind: "pod", namespace: "prod", name: "web-1", uid: "u-1" };
+    const changes = {
+      "example.com/q": { previous: null, written: "true" },
+      tier: { previous: "a", written: null },
+    };
+    assert.deepEqual(record.parse({ target, changes }), { target, changes });
+    assert.ok(record.parse({ target: { kind: "node", name: "n1", uid: "u" }, changes }));
+    for (const bad of [
+      { target: { ...target, namespace: ".." }, changes },
+      { target: { ...target, name: "a/../b" }, changes },
+      { target: { ...target, uid: "" }, changes },
+      { target: { kind: "node", name: "..", uid: "u" }, changes },
+      { target, changes: { "a b": { previous: null, written: "x" } } },
+      { target, changes: {} },
+    ]) {
+      assert.equal(record.safeParse(bad).success, false, JSON.stringify(bad));
+    }
+    // A revert never throws: a cluster that can't be reached is a failure result.
+    assert.deepEqual(
+      await label.reversible?.revert({ undo: { target, changes }, env: noClusterEnv, dryRun: true }),
+      {
+        status: "failure",
+        reverted: [],
+        unchanged: [],
+        conflicts: [],
+        error: "the plan sent a request",
+        objects: { pod: "web-1", namespace: "prod" },
+      },
+    );
   });
 });
