@@ -39,7 +39,10 @@ export const revertAfter = z
     }
     return ms;
   })
-  .optional();
+  .optional()
+  .describe(
+    "revert the action by itself after this long (30m, 2h, 1h30m; 1s to 90d); see `falco-talon actions list` and `falco-talon revert`",
+  );
 
 /** The revert_after of parsed parameters, when the action has one. */
 export function revertAfterMs(parameters: unknown): number | undefined {
