@@ -406,7 +406,9 @@ export class Pipeline {
     parameters: unknown,
     result: ActionResult,
   ): KeptUndo | undefined {
-    if (result.status !== "success" || !result.undo || !actionner.reversible) return undefined;
+    // A server-side dry run changed nothing, whatever the actionner returned.
+    if (result.status !== "success" || !result.undo || !actionner.reversible || rule.dryRun === "server")
+      return undefined;
     const after = revertAfterMs(parameters);
     const time = new Date();
     const kept: KeptUndo = {
