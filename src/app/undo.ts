@@ -33,8 +33,12 @@ export interface UndoDeps {
 export interface Undo {
   store: UndoStore;
   reverter: Reverter;
-  /** The pipeline's hook: keeps a reversible action and wakes the expiry. */
-  kept(action: ReversibleAction): void;
+  /**
+   * The pipeline's hook: keeps a reversible action and wakes the expiry. Settles (never rejects)
+   * once the store has the action or failed to keep it, so a caller can hold the event's ack until
+   * then: a replica killed before the write ends would lose the action's undo and expiry.
+   */
+  kept(action: ReversibleAction): Promise<void>;
   /** Starts the expiry of `revert_after` (due actions kept from before a restart first). */
   start(): void;
   close(): Promise<void>;
@@ -71,7 +75,7 @@ export async function openUndo(deps: UndoDeps): Promise<Undo> {
     store,
     reverter,
     kept(action) {
-      store.put(action).then(
+      return store.put(action).then(
         () => expiry.wake(),
         (err) =>
           logger.error(
