@@ -13,6 +13,7 @@ import exec from "./kubernetes/exec/index.js";
 import label from "./kubernetes/label/index.js";
 import log from "./kubernetes/log/index.js";
 import networkPolicy from "./kubernetes/networkpolicy/index.js";
+import quarantine from "./kubernetes/quarantine/index.js";
 import script from "./kubernetes/script/index.js";
 import sysdig from "./kubernetes/sysdig/index.js";
 import tcpdump from "./kubernetes/tcpdump/index.js";
@@ -32,6 +33,7 @@ export const actionners: Actionner[] = [
   sysdig,
   networkPolicy,
   drain,
+  quarantine,
   calicoNetworkPolicy,
   ciliumNetworkPolicy,
   awsLambda,
