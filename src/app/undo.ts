@@ -70,7 +70,9 @@ export async function openUndo(deps: UndoDeps): Promise<Undo> {
     logger.debug("reversible actions are kept in memory: set audit.file so revert_after survives a restart");
   const shutdown = new AbortController();
   const reverter = new Reverter({ ...deps, store, replica, shutdown: shutdown.signal });
-  const expiry = new Expiry({ store, reverter, logger, replica, pollMs: deps.expiryPollMs });
+  // A claim outlasts the longest revert, so no other replica starts the same one meanwhile.
+  const leaseMs = config.queue.action_timeout_seconds * 1000 + 30_000;
+  const expiry = new Expiry({ store, reverter, logger, replica, pollMs: deps.expiryPollMs, leaseMs });
   return {
     store,
     reverter,
@@ -80,7 +82,7 @@ export async function openUndo(deps: UndoDeps): Promise<Undo> {
         (err) =>
           logger.error(
             { action_id: action.action_id, error: errorText(err) },
-            "reversible action not kept: it can only be reverted by hand",
+            "reversible action not kept: falco-talon cannot revert it (its audit entry has what it changed)",
           ),
       );
     },

@@ -102,7 +102,11 @@ function setup(rulesYaml: string) {
     },
     plugins,
     audit: { record: (r) => audits.push(r), close: () => {} },
-    undo: { kept: (a) => kept.push(a) },
+    undo: {
+      kept: (a) => {
+        kept.push(a);
+      },
+    },
   });
   const run = async (e: FalcoEvent) => {
     await pipeline.accept(e);

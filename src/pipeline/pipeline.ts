@@ -76,7 +76,7 @@ export interface PipelineDeps {
    * Told of every reversible action that changed something (its undo record and expiry), so it
    * can be reverted later (src/undo).
    */
-  undo?: { kept(action: ReversibleAction): void };
+  undo?: { kept(action: ReversibleAction): Promise<void> | void };
 }
 
 export type AcceptResult = "queued" | "duplicate" | "full" | "stopped";
@@ -376,7 +376,9 @@ export class Pipeline {
     for (const [k, v] of Object.entries(result.objects)) actionSpan.setAttribute(`object.${k}`, v);
     if (result.status === "failure") failSpan(actionSpan, result.error);
     else actionSpan.setStatus({ code: SpanStatusCode.OK, message: result.status });
-    const kept = this.keepUndo(event, target, rule, action, actionner, input.parameters, result);
+    // Kept before the event is done: a replica killed right after would otherwise lose the record
+    // (and its expiry) of a change it made.
+    const kept = await this.keepUndo(event, target, rule, action, actionner, input.parameters, result);
     this.report.action(
       event,
       target,
@@ -397,7 +399,7 @@ export class Pipeline {
    * A reversible action that changed something: its id, undo record and expiry go to its report
    * and to the undo store (deps.undo), which reverts it on `revert_after` or on request.
    */
-  private keepUndo(
+  private async keepUndo(
     event: FalcoEvent,
     target: string,
     rule: Rule,
@@ -405,7 +407,7 @@ export class Pipeline {
     actionner: Actionner,
     parameters: unknown,
     result: ActionResult,
-  ): KeptUndo | undefined {
+  ): Promise<KeptUndo | undefined> {
     // A server-side dry run changed nothing, whatever the actionner returned.
     if (result.status !== "success" || !result.undo || !actionner.reversible || rule.dryRun === "server")
       return undefined;
@@ -416,7 +418,7 @@ export class Pipeline {
       undo: result.undo,
       ...(after !== undefined ? { revert_at: new Date(time.getTime() + after).toISOString() } : {}),
     };
-    this.deps.undo?.kept({
+    await this.deps.undo?.kept({
       ...kept,
       time: time.toISOString(),
       replica: replicaId(),

@@ -149,7 +149,7 @@ describe("Expiry", () => {
     assert.deepEqual(calls, [a.action_id]);
   });
 
-  it("retries a failed revert on a later pass, and stops once it succeeds", async () => {
+  it("retries a failed revert after a growing delay, and stops once it succeeds", async () => {
     const store = new MemoryUndoStore();
     const calls: string[] = [];
     let fail = true;
@@ -162,12 +162,20 @@ describe("Expiry", () => {
         fail ? { ...ok(), status: "failure", reverted: [], error: "api server unreachable" } : ok(),
       calls,
     );
-    await e.tick();
+    const t0 = Date.now();
+    await e.tick(t0);
     assert.equal((await store.get(a.action_id))?.revert?.status, "failure");
-    fail = false;
-    await e.tick();
-    await e.tick();
+    // Not again at once: the first retry waits 5 s, the next one 10 s.
+    await e.tick(t0 + 1000);
+    assert.equal(calls.length, 1);
+    await e.tick(t0 + 5000);
     assert.equal(calls.length, 2);
+    await e.tick(t0 + 5000 + 9000);
+    assert.equal(calls.length, 2);
+    fail = false;
+    await e.tick(t0 + 5000 + 10_000);
+    await e.tick(t0 + 60_000);
+    assert.equal(calls.length, 3);
     assert.equal((await store.get(a.action_id))?.revert?.status, "success");
   });
 

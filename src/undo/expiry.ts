@@ -1,8 +1,9 @@
 /**
  * The expiry of `revert_after`: every replica looks for due actions now and then, claims each
  * one in the store (only one replica wins a claim; a claim of a replica that died lapses after
- * its lease) and reverts it. A failed revert is retried when its lease lapses; a conflict or a
- * success ends the expiry.
+ * its lease) and reverts it. A failed revert is retried by each replica after a growing delay
+ * (5 s doubling up to 5 min), so an unreachable API server gives a few errors, not one a second;
+ * a conflict or a success ends the expiry.
  */
 import type { Logger } from "pino";
 import { errorText } from "../error-text.js";
@@ -18,12 +19,18 @@ export interface ExpiryOptions {
   pollMs?: number;
   /** How long a claim holds off the other replicas (default 60 s). */
   leaseMs?: number;
+  /** The first delay before a failed revert is tried again (default 5 s; doubles up to 5 min). */
+  retryMs?: number;
 }
+
+const MAX_RETRY_MS = 300_000;
 
 export class Expiry {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Failed reverts: when this replica may try again, and the delay after the next failure. */
+  private readonly retries = new Map<string, { at: number; delayMs: number }>();
 
   constructor(private readonly opts: ExpiryOptions) {}
 
@@ -60,12 +67,22 @@ export class Expiry {
     }
     for (const action of due) {
       if (this.stopped) return;
+      const id = action.action_id;
+      const retry = this.retries.get(id);
+      if (retry && retry.at > now) continue;
+      let failed = false;
       try {
-        if (!(await store.claim(action.action_id, replica, this.opts.leaseMs ?? 60_000))) continue;
-        await reverter.revert(action.action_id, { trigger: "expiry" });
+        if (!(await store.claim(id, replica, this.opts.leaseMs ?? 60_000))) continue;
+        const outcome = await reverter.revert(id, { trigger: "expiry" });
+        failed = outcome.kind === "reverted" && outcome.result.status === "failure";
       } catch (err) {
-        logger.error({ action_id: action.action_id, error: errorText(err) }, "revert_after: revert failed");
+        failed = true;
+        logger.error({ action_id: id, error: errorText(err) }, "revert_after: revert failed");
       }
+      if (failed) {
+        const delayMs = retry ? Math.min(retry.delayMs * 2, MAX_RETRY_MS) : (this.opts.retryMs ?? 5000);
+        this.retries.set(id, { at: now + delayMs, delayMs });
+      } else this.retries.delete(id);
     }
   }
 

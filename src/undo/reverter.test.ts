@@ -282,7 +282,11 @@ describe("Reverter", () => {
     const s = setup({ config, revert: () => new Promise<RevertResult>(() => {}) });
     const a = await s.keep();
     const started = performance.now();
-    const out = await s.reverter.revert(a.action_id, { trigger: "expiry" });
+    // The reverter's timer is unref'd (a server keeps the loop alive); here nothing else would.
+    const alive = setInterval(() => {}, 10);
+    const out = await s.reverter
+      .revert(a.action_id, { trigger: "expiry" })
+      .finally(() => clearInterval(alive));
     assert.ok(performance.now() - started < 2000);
     assert.ok(out.kind === "reverted");
     assert.equal(out.result.status, "failure");

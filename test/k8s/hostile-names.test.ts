@@ -16,6 +16,7 @@ import exec from "../../src/actionners/kubernetes/exec/index.js";
 import label from "../../src/actionners/kubernetes/label/index.js";
 import log from "../../src/actionners/kubernetes/log/index.js";
 import networkpolicy from "../../src/actionners/kubernetes/networkpolicy/index.js";
+import quarantine from "../../src/actionners/kubernetes/quarantine/index.js";
 import script from "../../src/actionners/kubernetes/script/index.js";
 import sysdig from "../../src/actionners/kubernetes/sysdig/index.js";
 import tcpdump from "../../src/actionners/kubernetes/tcpdump/index.js";
@@ -51,6 +52,7 @@ function podActionners(jobNamespace: string): [string, Actionner, unknown][] {
     ["kubernetes:tcpdump", tcpdump, {}],
     ["kubernetes:sysdig", sysdig, { namespace: jobNamespace }],
     ["kubernetes:networkpolicy", networkpolicy, {}],
+    ["kubernetes:quarantine", quarantine, {}],
     ["kubernetes:exec", exec, { command: "true" }],
     ["kubernetes:script", script, { script: "true" }],
     ["calico:networkpolicy", calico, {}],

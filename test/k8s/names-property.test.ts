@@ -19,6 +19,7 @@ import exec from "../../src/actionners/kubernetes/exec/index.js";
 import label from "../../src/actionners/kubernetes/label/index.js";
 import log from "../../src/actionners/kubernetes/log/index.js";
 import networkpolicy from "../../src/actionners/kubernetes/networkpolicy/index.js";
+import quarantine from "../../src/actionners/kubernetes/quarantine/index.js";
 import script from "../../src/actionners/kubernetes/script/index.js";
 import sysdig from "../../src/actionners/kubernetes/sysdig/index.js";
 import tcpdump from "../../src/actionners/kubernetes/tcpdump/index.js";
@@ -165,6 +166,11 @@ function allowed(f: Fixture, actionner: string, e: FalcoEvent, req: AuditEntry):
     // The node's pods (the fixture's only: the node is the fixture's own).
     if (r.subresource === "eviction" && r.namespace === f.ns && f.pods.includes(r.name ?? "")) return true;
   }
+  if (actionner === "kubernetes:quarantine" && inNs) {
+    // The Services that may select the pod, and the pod's own quarantine policy.
+    if (r.resource === "services" && req.verb === "list") return true;
+    if (r.resource === "networkpolicies" && (r.name ?? "").startsWith(`quarantine-${pod.name}`)) return true;
+  }
   if (actionner === "kubernetes:sysdig") {
     if (r.resource === "namespaces" && r.name === f.jobNs && req.verb === "get") return true;
     if (r.resource === "jobs" && r.namespace === f.jobNs && req.verb === "create") return true;
@@ -259,6 +265,7 @@ describe("property: requests only name the event's own valid objects", () => {
     ["kubernetes:tcpdump", tcpdump, () => ({})],
     ["kubernetes:sysdig", sysdig, (fx) => ({ namespace: fx.jobNs })],
     ["kubernetes:networkpolicy", networkpolicy, () => ({ allow_namespaces: ["kube-system"] })],
+    ["kubernetes:quarantine", quarantine, () => ({})],
     ["kubernetes:exec", exec, () => ({ command: "true" })],
     ["kubernetes:script", script, () => ({ script: "true" })],
     ["calico:networkpolicy", calico, () => ({})],
