@@ -103,6 +103,7 @@ export function buildProgram(): Command {
     )
     .action(async (opts: { config?: string; falcoRules: string[] }, cmd: Command) => {
       const { startServer, StartupError } = await import("../app/server.js");
+      (await import("../app/heap.js")).tuneHeap();
       try {
         await startServer({
           configFile: opts.config,
