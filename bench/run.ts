@@ -133,6 +133,9 @@ interface Latency {
 
 interface ServerFigures {
   rssRestMiB: number;
+  /** Peak during the intake at saturation alone. */
+  rssIntakeMiB: number;
+  /** Peak over every phase (intake, terminate streams, capture). */
   rssLoadMiB: number;
   intake: IntakeResult;
   terminateLowRate?: Latency;
@@ -265,11 +268,13 @@ async function benchServer(
     await new Promise((r) => setTimeout(r, 3000));
     const rssRestMiB = rssMiB(server.pid);
     peak = sampleRss(server.pid);
+    const intakePeak = sampleRss(server.pid);
 
     const intake = await saturate(server.url, INTAKE_RULE, settings.intakeSeconds);
+    const rssIntakeMiB = intakePeak.stop();
     console.log(`[${name}] intake ${Math.round(intake.eventsPerSec)} events/s, p99 ${intake.p99Ms} ms`);
     await waitQueueDrained(server);
-    const figures: ServerFigures = { rssRestMiB, rssLoadMiB: 0, intake };
+    const figures: ServerFigures = { rssRestMiB, rssIntakeMiB, rssLoadMiB: 0, intake };
     sink.figures = figures;
 
     if (cluster) {
@@ -434,7 +439,14 @@ function buildFigures(
       talon: talon?.rssRestMiB ?? null,
     },
     {
-      label: "RSS under load (peak)",
+      label: "RSS peak, intake at saturation",
+      unit: "MiB",
+      better: "lower",
+      ours: ours.rssIntakeMiB,
+      talon: talon?.rssIntakeMiB ?? null,
+    },
+    {
+      label: "RSS peak, all phases",
       unit: "MiB",
       better: "lower",
       ours: ours.rssLoadMiB,
