@@ -69,9 +69,9 @@ export async function openUndo(deps: UndoDeps): Promise<Undo> {
   if (!config.queue.nats.url && !config.audit.file)
     logger.debug("reversible actions are kept in memory: set audit.file so revert_after survives a restart");
   const shutdown = new AbortController();
-  const reverter = new Reverter({ ...deps, store, replica, shutdown: shutdown.signal });
   // A claim outlasts the longest revert, so no other replica starts the same one meanwhile.
   const leaseMs = config.queue.action_timeout_seconds * 1000 + 30_000;
+  const reverter = new Reverter({ ...deps, store, replica, shutdown: shutdown.signal, leaseMs });
   const expiry = new Expiry({ store, reverter, logger, replica, pollMs: deps.expiryPollMs, leaseMs });
   return {
     store,

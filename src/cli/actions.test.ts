@@ -215,6 +215,12 @@ describe("printRevert", () => {
     ]);
   });
 
+  it("5 while another revert of it is under way", () => {
+    const r = print({ kind: "busy", action, message: "a revert is under way" });
+    assert.equal(r.code, 5);
+    assert.deepEqual(r.lines, ["error: a revert is under way"]);
+  });
+
   it("4 for an unknown id", () => {
     const r = print({ kind: "not_found", message: `no reversible action '${action.action_id}'` });
     assert.equal(r.code, 4);

@@ -76,7 +76,10 @@ export async function runActionsList(
   return 0;
 }
 
-/** Prints a revert's outcome; returns the exit code: 0 done, 1 failure, 2 bad id, 3 conflicts, 4 not found. */
+/**
+ * Prints a revert's outcome; returns the exit code: 0 done, 1 failure, 2 bad id, 3 conflicts,
+ * 4 not found, 5 another revert of it under way.
+ */
 export function printRevert(outcome: RevertOutcome, out: (line: string) => void): number {
   switch (outcome.kind) {
     case "invalid_id":
@@ -85,6 +88,9 @@ export function printRevert(outcome: RevertOutcome, out: (line: string) => void)
     case "not_found":
       out(`error: ${outcome.message}`);
       return 4;
+    case "busy":
+      out(`error: ${outcome.message}`);
+      return 5;
     case "already_reverted":
       out(
         `action ${outcome.action.action_id} (${outcome.action.rule} / ${outcome.action.action}): already reverted at ${outcome.action.revert?.time}, nothing to do`,

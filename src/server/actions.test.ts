@@ -26,6 +26,7 @@ const ID = {
   failure: "00000000000000000003",
   already: "00000000000000000004",
   missing: "00000000000000000005",
+  busy: "00000000000000000006",
 };
 
 const stored = (action_id: string): StoredAction => ({
@@ -59,6 +60,7 @@ function handlers(): ActionsHandlers & { calls: [string, boolean][] } {
       calls.push([id, dryRun]);
       if (!/^[0-9a-f]{20}$/.test(id)) return { kind: "invalid_id", message: `invalid action id '${id}'` };
       if (id === ID.missing) return { kind: "not_found", message: `no reversible action '${id}'` };
+      if (id === ID.busy) return { kind: "busy", action: stored(id), message: "a revert is under way" };
       if (id === ID.already)
         return { kind: "already_reverted", action: stored(id), result: result("success") };
       const status = id === ID.conflict ? "conflict" : id === ID.failure ? "failure" : "success";
@@ -185,6 +187,13 @@ describe("GET /actions and POST /actions/<id>/revert", () => {
       assert.match(res.text, /use GET \/actions or POST \/actions\/<id>\/revert/);
     }
     assert.equal(h.calls.length, 3);
+  });
+
+  it("409 with Retry-After while another revert of it is under way", async () => {
+    const s = await serve({ actions: handlers() });
+    const res = await s.call(`/actions/${ID.busy}/revert`, POST);
+    assert.equal(res.status, 409);
+    assert.match(res.text, /^Conflict\na revert is under way/);
   });
 
   it("405 with Allow for the wrong method", async () => {

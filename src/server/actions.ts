@@ -58,6 +58,10 @@ export async function handleActions(
     case "not_found":
       reply(404, `Not Found\n${outcome.message}\n`);
       return;
+    case "busy":
+      res.setHeader("Retry-After", "5");
+      reply(409, `Conflict\n${outcome.message}\n`);
+      return;
     case "already_reverted":
     case "reverted": {
       const r = outcome.result;

@@ -73,7 +73,7 @@ export class Expiry {
       let failed = false;
       try {
         if (!(await store.claim(id, replica, this.opts.leaseMs ?? 60_000))) continue;
-        const outcome = await reverter.revert(id, { trigger: "expiry" });
+        const outcome = await reverter.revert(id, { trigger: "expiry", claimed: true });
         failed = outcome.kind === "reverted" && outcome.result.status === "failure";
       } catch (err) {
         failed = true;

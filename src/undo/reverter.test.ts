@@ -307,4 +307,17 @@ describe("Reverter", () => {
     assert.equal(out.result.status, "failure");
     assert.match(out.result.error ?? "", /shutting down/);
   });
+
+  it("a manual revert waits its turn: busy while another holds the claim, then runs", async () => {
+    const s = setup();
+    const a = await s.keep();
+    assert.equal(await s.store.claim(a.action_id, "other-replica", 60_000), true);
+    const busy = await s.reverter.revert(a.action_id, { trigger: "manual" });
+    assert.equal(busy.kind, "busy");
+    assert.equal(s.calls.length, 0);
+    // The expiry that holds the claim says so, and runs.
+    const out = await s.reverter.revert(a.action_id, { trigger: "expiry", claimed: true });
+    assert.equal(out.kind, "reverted");
+    assert.equal(s.calls.length, 1);
+  });
 });

@@ -12,7 +12,7 @@ import type { KubeClient } from "../kube/client.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { PluginLookup } from "../plugins/lookup.js";
 import type { Notification, PluginEnv, RevertResult } from "../plugins/types.js";
-import { ACTION_ID, isReverted, type RevertTrigger, type StoredAction } from "./action.js";
+import { ACTION_ID, isReverted, isSettled, type RevertTrigger, type StoredAction } from "./action.js";
 import type { UndoStore } from "./store.js";
 
 export interface ReverterDeps {
@@ -28,6 +28,8 @@ export interface ReverterDeps {
   replica: string;
   /** Aborted on shutdown. */
   shutdown?: AbortSignal;
+  /** How long a manual revert's claim holds off the expiry of other replicas (default 60 s). */
+  leaseMs?: number;
   /** Counts each revert (dry runs and no-ops excluded). */
   metrics?: Pick<Metrics, "reverts">;
 }
@@ -36,11 +38,15 @@ export interface RevertOptions {
   trigger: RevertTrigger;
   /** Report what would be undone; change nothing and record nothing. */
   dryRun?: boolean;
+  /** The caller (the expiry) already holds the action's claim in the store. */
+  claimed?: boolean;
 }
 
 export type RevertOutcome =
   | { kind: "invalid_id"; message: string }
   | { kind: "not_found"; message: string }
+  /** Another replica (or request) is reverting it right now. */
+  | { kind: "busy"; action: StoredAction; message: string }
   /** An earlier revert already undid everything: nothing was sent. */
   | { kind: "already_reverted"; action: StoredAction; result: RevertResult }
   | { kind: "reverted"; action: StoredAction; result: RevertResult; dryRun: boolean };
@@ -51,8 +57,19 @@ export class Reverter {
   async revert(id: string, opts: RevertOptions): Promise<RevertOutcome> {
     if (!ACTION_ID.test(id))
       return { kind: "invalid_id", message: `invalid action id '${clip(id)}': expected 20 hex characters` };
-    const action = await this.deps.store.get(id);
+    let action = await this.deps.store.get(id);
     if (!action) return { kind: "not_found", message: `no reversible action '${id}'` };
+    // A manual revert claims the action like the expiry does, so the two never run at once;
+    // an action whose revert already settled can't be claimed and is simply run again.
+    if (!opts.dryRun && !opts.claimed && !isSettled(action)) {
+      if (!(await this.deps.store.claim(id, this.deps.replica, this.deps.leaseMs ?? 60_000)))
+        return {
+          kind: "busy",
+          action,
+          message: `a revert of action '${id}' is under way: try again shortly`,
+        };
+      action = (await this.deps.store.get(id)) ?? action;
+    }
     if (isReverted(action) && !opts.dryRun) {
       const result: RevertResult = {
         status: "success",
