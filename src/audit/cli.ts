@@ -37,6 +37,26 @@ export function parseSince(since: string, now = Date.now()): number | string {
   return `invalid --since '${since}': use an RFC 3339 time (2026-01-02T15:04:05Z) or a duration (30m, 2h, 7d)`;
 }
 
+/** The `--since` option: undefined when not given, else epoch ms or an error message. */
+export function sinceOption(since: string | undefined): { ms?: number } | { error: string } {
+  if (since === undefined || since === "") return {};
+  const s = parseSince(since);
+  return typeof s === "string" ? { error: s } : { ms: s };
+}
+
+/** An aligned table: every column padded to its widest cell but the last. */
+export function printTable(columns: readonly string[], rows: string[][], out: (line: string) => void): void {
+  const all = [columns.slice(), ...rows];
+  const widths = columns.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  for (const r of all)
+    out(
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join("  ")
+        .trimEnd(),
+    );
+}
+
 const COLUMNS = ["TIME", "RULE", "ACTION", "ACTIONNER", "TARGET", "STATUS", "ERROR"] as const;
 
 function row(e: AuditEntry): string[] {
@@ -46,15 +66,12 @@ function row(e: AuditEntry): string[] {
 
 /** Returns the exit code: 0 listed (possibly nothing), 1 unreadable file, 2 bad options. */
 export async function runAuditList(opts: AuditListOptions, out: (line: string) => void): Promise<number> {
-  let sinceMs: number | undefined;
-  if (opts.since !== undefined && opts.since !== "") {
-    const s = parseSince(opts.since);
-    if (typeof s === "string") {
-      out(`error: ${s}`);
-      return 2;
-    }
-    sinceMs = s;
+  const since = sinceOption(opts.since);
+  if ("error" in since) {
+    out(`error: ${since.error}`);
+    return 2;
   }
+  const sinceMs = since.ms;
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0)) {
     out(`error: invalid --limit '${opts.limit}': expected a positive integer`);
     return 2;
@@ -119,15 +136,7 @@ export async function runAuditList(opts: AuditListOptions, out: (line: string) =
     for (const e of kept) out(JSON.stringify(e));
     return 0;
   }
-  const rows = [COLUMNS.slice() as string[], ...kept.map(row)];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    out(
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join("  ")
-        .trimEnd(),
-    );
+  printTable(COLUMNS, kept.map(row), out);
   if (malformed > 0) out(`(${malformed} malformed ${malformed === 1 ? "line" : "lines"} skipped)`);
   return 0;
 }

@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import { parseSince } from "../audit/cli.js";
+import { printTable, sinceOption } from "../audit/cli.js";
 import { AuditLog, type AuditSink, combineAuditSinks } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
@@ -42,15 +42,12 @@ export async function runActionsList(
   opts: ActionsListOptions,
   out: (line: string) => void,
 ): Promise<number> {
-  let sinceMs: number | undefined;
-  if (opts.since !== undefined && opts.since !== "") {
-    const s = parseSince(opts.since);
-    if (typeof s === "string") {
-      out(`error: ${s}`);
-      return 2;
-    }
-    sinceMs = s;
+  const since = sinceOption(opts.since);
+  if ("error" in since) {
+    out(`error: ${since.error}`);
+    return 2;
   }
+  const sinceMs = since.ms;
   const kept = (await store.list())
     .filter((a) => opts.rule === undefined || a.rule === opts.rule)
     .filter((a) => sinceMs === undefined || Date.parse(a.time) >= sinceMs)
@@ -60,19 +57,11 @@ export async function runActionsList(
     for (const a of kept) out(JSON.stringify(a));
     return 0;
   }
-  const columns = ["ID", "TIME", "RULE", "ACTION", "ACTIONNER", "TARGET", "STATE"];
-  const rows = [
-    columns,
-    ...kept.map((a) => [a.action_id, a.time, a.rule, a.action, a.actionner, a.target, actionState(a)]),
-  ];
-  const widths = columns.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    out(
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-        .join("  ")
-        .trimEnd(),
-    );
+  printTable(
+    ["ID", "TIME", "RULE", "ACTION", "ACTIONNER", "TARGET", "STATE"],
+    kept.map((a) => [a.action_id, a.time, a.rule, a.action, a.actionner, a.target, actionState(a)]),
+    out,
+  );
   return 0;
 }
 

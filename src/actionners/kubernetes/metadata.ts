@@ -3,6 +3,7 @@
  * or its node in ONE JSON patch; an empty value removes the key. Both are reversible: the undo
  * record holds each key the action changed, its previous value and the value written.
  */
+
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import {
@@ -38,6 +39,7 @@ import type {
   PluginEnv,
   RevertResult,
 } from "../../plugins/types.js";
+import { revertFailure } from "../revert-after/failure.js";
 import { revertAfter } from "../revert-after/index.js";
 import { annotationMap, labelMap } from "./params.js";
 import { eventFailure, eventPod, failureOnThrow, podObjects, podText } from "./pod.js";
@@ -150,18 +152,6 @@ export function isGuardFailure(err: unknown): boolean {
 /** The test that keeps a patch off an object re-created under the same name since the read. */
 export function uidGuard(uid: string): JsonPatchOp {
   return { op: "test", path: "/metadata/uid", value: uid };
-}
-
-/** The failure result of a revert (never thrown). */
-export function revertFailure(err: unknown, objects: Record<string, string>): RevertResult {
-  return {
-    status: "failure",
-    reverted: [],
-    unchanged: [],
-    conflicts: [],
-    error: kubeErrorMessage(err),
-    objects,
-  };
 }
 
 /**

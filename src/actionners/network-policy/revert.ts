@@ -9,14 +9,16 @@
  * purpose: the later action's deny is still wanted, and reverting the later action is what
  * undoes it.
  */
+
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { abortable } from "../../abortable.js";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, statusCode } from "../../kube/call.js";
+import { callOptions, dryRunParam, kubeCall, statusCode } from "../../kube/call.js";
 import type { KubeClient } from "../../kube/client.js";
 import { dnsLabelProblem, dnsSubdomainProblem } from "../../kube/names.js";
 import { defineReversible } from "../../plugins/define.js";
 import type { PluginEnv, RevertResult } from "../../plugins/types.js";
+import { revertFailure } from "../revert-after/failure.js";
 import { type CustomObject, readOrUndefined, type Upserted } from "./upsert.js";
 
 /** A spec or label map as the API server sends it (JSON), so records compare and store as is. */
@@ -199,14 +201,7 @@ export async function revertPolicy<O>(
     }
     return result("conflicts", `${text} kept changing during the revert: left alone`);
   } catch (err) {
-    return {
-      status: "failure",
-      reverted: [],
-      unchanged: [],
-      conflicts: [],
-      error: kubeErrorMessage(err),
-      objects,
-    };
+    return revertFailure(err, objects);
   }
 }
 
@@ -293,14 +288,7 @@ export function customPolicyReversible(crd: { apiVersion: string; kind: string; 
       try {
         kube = await env.kube();
       } catch (err) {
-        return {
-          status: "failure",
-          reverted: [],
-          unchanged: [],
-          conflicts: [],
-          error: kubeErrorMessage(err),
-          objects,
-        };
+        return revertFailure(err, objects);
       }
       return revertPolicy(undo, customPolicyClient(kube, undo, env), {
         dryRun,

@@ -7,6 +7,7 @@ import type { JsonPatchOp } from "../../../kube/patch.js";
 import { getPodNode, podRefFromEvent } from "../../../kube/pods.js";
 import { defineActionner, defineReversible } from "../../../plugins/define.js";
 import type { ActionPlan, ActionResult, PluginEnv, RevertResult } from "../../../plugins/types.js";
+import { revertFailure } from "../../revert-after/failure.js";
 import { revertAfter } from "../../revert-after/index.js";
 import {
   GUARDED_ATTEMPTS,
@@ -15,7 +16,6 @@ import {
   nodeTarget,
   patchTarget,
   readTarget,
-  revertFailure,
   targetObjects,
   uidGuard,
 } from "../metadata.js";

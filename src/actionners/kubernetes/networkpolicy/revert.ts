@@ -2,8 +2,9 @@
  * The revert of kubernetes:networkpolicy (network-policy/revert.ts judges and undoes; this file
  * makes its requests through the typed NetworkingV1Api).
  */
+
 import type { V1NetworkPolicy, V1NetworkPolicySpec } from "@kubernetes/client-node";
-import { callOptions, dryRunParam, kubeCall, kubeErrorMessage, requestOptions } from "../../../kube/call.js";
+import { callOptions, dryRunParam, kubeCall, requestOptions } from "../../../kube/call.js";
 import type { KubeClient } from "../../../kube/client.js";
 import { once } from "../../../once.js";
 import { defineReversible } from "../../../plugins/define.js";
@@ -19,6 +20,7 @@ import {
   type WireSpec,
 } from "../../network-policy/revert.js";
 import { readOrUndefined } from "../../network-policy/upsert.js";
+import { revertFailure } from "../../revert-after/failure.js";
 
 export const API_VERSION = "networking.k8s.io/v1";
 export const KIND = "NetworkPolicy";
@@ -112,14 +114,7 @@ export const networkPolicyReversible = defineReversible({
       const client = await networkPolicyClient(await env.kube(), undo, env);
       return await revertPolicy(undo, client, { dryRun, text: policyText(undo, false), objects });
     } catch (err) {
-      return {
-        status: "failure",
-        reverted: [],
-        unchanged: [],
-        conflicts: [],
-        error: kubeErrorMessage(err),
-        objects,
-      };
+      return revertFailure(err, objects);
     }
   },
 });
