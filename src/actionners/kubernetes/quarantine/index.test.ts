@@ -151,6 +151,9 @@ describe("kubernetes:quarantine plan", () => {
       "quarantine the pod 'web-1' in the namespace 'prod': label it falco-talon/quarantine=<a hash of its uid>, create the NetworkPolicy 'quarantine-web-1' denying all its ingress and egress except DNS to kube-system, the CIDRs 10.0.0.0/8 (both ways), the namespaces forensics (both ways), annotate it with the rule, time and output of the event, cordon its node",
     );
     assert.equal(plan?.details?.cordon, true);
+    // The policy as the API server gets it: `from`, not the typed client's `_from`.
+    const policy = plan?.details?.policy as { spec: { ingress: Record<string, unknown>[] } };
+    assert.deepEqual(Object.keys(policy.spec.ingress[0]!), ["from"]);
   });
 
   it("a hostile pod name or namespace is refused before anything", async () => {

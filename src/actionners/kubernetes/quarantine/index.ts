@@ -365,7 +365,7 @@ export default defineActionner({
           TIME_ANNOTATION,
           OUTPUT_ANNOTATION,
         ],
-        policy: buildQuarantinePolicy(ref.namespace, policyName, "<quarantine id>", p),
+        policy: asWritten(buildQuarantinePolicy(ref.namespace, policyName, "<quarantine id>", p)),
         cordon: p.cordon,
       },
     };
@@ -373,3 +373,20 @@ export default defineActionner({
   run: (input): Promise<ActionResult> => runOnPod(input, (ref, objects) => quarantine(input, ref, objects)),
   reversible: defineReversible({ record: quarantineRecord, revert: revertQuarantine }),
 });
+
+/**
+ * The policy as the API server receives it, for the plan: the typed client names an ingress
+ * rule's `from` `_from`, which a reader of the plan would not recognise.
+ */
+function asWritten(policy: V1NetworkPolicy): Record<string, unknown> {
+  const { ingress, ...spec } = policy.spec ?? { podSelector: {} };
+  return {
+    ...policy,
+    spec: {
+      ...spec,
+      ...(ingress
+        ? { ingress: ingress.map(({ _from, ...rule }) => ({ ...(_from ? { from: _from } : {}), ...rule })) }
+        : {}),
+    },
+  };
+}
