@@ -2,6 +2,7 @@
  * The built-in Falco rule engine as an event source: audit events in, Talon events out.
  * The engine (src/falco) knows nothing of the response side; this adapter does the mapping.
  */
+import { hostname as osHostname } from "node:os";
 import type { Logger } from "pino";
 import { decodeEventValue } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
@@ -29,8 +30,9 @@ export function alertToEvent(alert: FalcoAlert): FalcoEvent {
   });
 }
 
-export function loadFalcoEngine(files: string[], logger: Logger): AuditDetector {
-  const { engine, problems } = loadFalcoRules(files);
+/** `hostname` names this machine in the alerts, as Falco does (`falco.hostname`, else the host's). */
+export function loadFalcoEngine(files: string[], logger: Logger, hostname = osHostname()): AuditDetector {
+  const { engine, problems } = loadFalcoRules(files, { hostname });
   for (const p of problems) {
     if (p.severity === "warning") logger.warn({ warning: formatProblem(p) }, "falco rules");
     else logger.error({ error: formatProblem(p) }, "falco rules");

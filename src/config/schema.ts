@@ -144,6 +144,8 @@ export const configSchema = z.object({
     .object({
       /** Falco rules files evaluated by the built-in rule engine (k8s_audit, json). */
       rules_files: stringList.default([]),
+      /** The `hostname` of its alerts, as Falco prints its host's name; empty: this machine's. */
+      hostname: z.string().default(""),
     })
     .prefault({}),
   otel: z
