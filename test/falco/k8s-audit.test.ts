@@ -13,6 +13,11 @@ const fixture = (name: string) => JSON.parse(readFileSync(FIX + name, "utf8"));
 const { engine, problems } = loadFalcoRules([RULES], { hostname: "falco-test", timeFormatIso8601: true });
 assert.ok(engine, problems.map((p) => p.message).join("\n"));
 
+// ka.req.service.ports is one list element: the Service's whole ports array as compact JSON.
+const PORTS =
+  '[{"name":"http","protocol":"TCP","port":80,"targetPort":8080,"nodePort":30080},' +
+  '{"name":"https","protocol":"TCP","port":443,"targetPort":"https"}]';
+
 const cases: {
   file: string;
   rule: string;
@@ -55,6 +60,13 @@ const cases: {
       "ka.req.pod.initContainers.image": null,
     },
   },
+  {
+    file: "nodeport-service.json",
+    rule: "Create NodePort Service",
+    priority: "Warning",
+    output: `2026-11-20T10:19:00.030000000+0000: Warning NodePort Service Created (user=kubernetes-admin service=web resource=services ns=default ports=(${PORTS}))`,
+    fields: { "ka.req.service.ports": [PORTS], "ka.target.name": "web" },
+  },
 ];
 
 for (const c of cases) {
@@ -72,6 +84,32 @@ for (const c of cases) {
     assert.match(a.time, /^2026-11-20T10:1\d:\d\d\.\d{9}Z$/);
   });
 }
+
+test("ka.req.service.ports ignores an index and compares as its one JSON value", () => {
+  const dir = mkdtempSync(join(tmpdir(), "falco-ports-"));
+  const rules = join(dir, "ports.yaml");
+  writeFileSync(
+    rules,
+    [
+      "- rule: Service ports",
+      "  desc: d",
+      `  condition: ka.req.service.ports exists and ka.req.service.ports[1] intersects ('${PORTS}')`,
+      "  output: first=%ka.req.service.ports[0] all=%ka.req.service.ports",
+      "  priority: WARNING",
+      "  source: k8s_audit",
+      "",
+    ].join("\n"),
+  );
+  const e = loadFalcoRules([rules], {}).engine!;
+  const [a, ...more] = e.processK8sAudit(fixture("nodeport-service.json"));
+  assert.equal(more.length, 0);
+  assert.ok(a!.output.endsWith(`first=(${PORTS}) all=(${PORTS})`), a!.output);
+  assert.deepEqual(a!.output_fields["ka.req.service.ports[0]"], [PORTS]);
+  assert.deepEqual(a!.output_fields["ka.req.service.ports"], [PORTS]);
+  const ev = fixture("nodeport-service.json");
+  ev.requestObject.spec.ports.pop();
+  assert.deepEqual(e.processK8sAudit(ev), []);
+});
 
 test("rule_matching all reports every matching rule in order", () => {
   const all = loadFalcoRules([RULES], { ruleMatching: "all" }).engine!;

@@ -100,3 +100,20 @@ test("ka.* fields render as strings and lists as in the k8saudit plugin", () => 
   const { auditID: _, ...noId } = podEvent;
   assert.equal(ka("ka.target.name", noId), undefined);
 });
+
+test("ka.req.service.ports is the whole ports array as one JSON value, any index ignored", () => {
+  const ports = [
+    { name: "http", port: 80, targetPort: 8080 },
+    { name: "https", port: 443, targetPort: "https" },
+  ];
+  const svc = { auditID: "1", requestObject: { spec: { type: "NodePort", ports } } };
+  const whole =
+    '[{"name":"http","port":80,"targetPort":8080},{"name":"https","port":443,"targetPort":"https"}]';
+  assert.deepEqual(ka("ka.req.service.ports", svc), [whole]);
+  assert.deepEqual(ka("ka.req.service.ports", svc, "0"), [whole]);
+  assert.deepEqual(ka("ka.req.service.ports", svc, "5"), [whole]);
+  const empty = { auditID: "1", requestObject: { spec: { ports: [] } } };
+  assert.deepEqual(ka("ka.req.service.ports", empty), ["[]"]);
+  assert.equal(ka("ka.req.service.ports", { auditID: "1", requestObject: { spec: {} } }), undefined);
+  assert.equal(ka("ka.req.service.ports", { requestObject: svc.requestObject }), undefined);
+});

@@ -342,11 +342,13 @@ const K8S_AUDIT_FIELDS: FieldDef[] = [
   ruleKey("ka.req.role.rules.verbs", "verbs"),
   ruleKey("ka.req.role.rules.resources", "resources"),
   simple("ka.req.service.type", "requestObject", "spec", "type"),
+  // The plugin reads `requestObject.spec.ports` as one value: the whole array's JSON text, a
+  // one-element list. Its index only selects inside arrays met on the way there, so it changes nothing.
   listField(
     "ka.req.service.ports",
-    (a, arg) => {
-      const ps = arrayAt(a, "requestObject", "spec", "ports");
-      return ps ? select(ps, arg).map((p) => JSON.stringify(p)) : undefined;
+    (a) => {
+      const ps = path(a, "requestObject", "spec", "ports");
+      return ps === undefined ? undefined : [asString(ps)];
     },
     true,
   ),
