@@ -1,9 +1,11 @@
 // Evaluation engine: rules indexed by source, `first`/`all` rule matching, alert formatting.
 
+import { JsonNumber } from "../events/event.js";
 import { type LoadedRule, PRIORITIES, type Priority } from "./definitions.js";
 import { formatAlertTime, formatEvtTime, formatIso8601 } from "./fields/generic.js";
 import { K8S_AUDIT_SOURCE, SYSCALL_SOURCE } from "./fields/index.js";
 import type { FalcoEventCtx } from "./fields/types.js";
+import { exactInteger } from "./output.js";
 
 export interface FalcoAlert {
   time: string;
@@ -141,8 +143,9 @@ export class Engine {
     let ns = BigInt(Date.now()) * 1_000_000n;
     if (source === SYSCALL_SOURCE && isObj(event)) {
       const t = event["evt.rawtime"];
-      if (typeof t === "number" || typeof t === "bigint") ns = BigInt(t);
-      else if (typeof t === "string" && /^\d+$/.test(t)) ns = BigInt(t);
+      if (typeof t === "bigint" || (typeof t === "number" && Number.isInteger(t))) ns = BigInt(t);
+      else if ((typeof t === "string" || t instanceof JsonNumber) && /^\d+$/.test(String(t)))
+        ns = BigInt(String(t));
     }
     return this.evaluate(source, event, ns);
   }
@@ -171,8 +174,7 @@ export class Engine {
       priority: r.priority,
       source: r.source,
       output: `${prefix}: ${r.priority} ${text}`,
-      // ns precision of the time field is lost above 2^53; exact text is in `time`
-      output_fields: { [timeKey]: Number(ctx.timeNs), ...fields },
+      output_fields: { [timeKey]: exactInteger(ctx.timeNs), ...fields },
       tags: r.tags,
       hostname: this.hostname,
     };

@@ -1,6 +1,7 @@
 // Public API of the Falco rule engine (k8s_audit, JSON plugin sources and syscall-style JSON events).
 import { readFileSync } from "node:fs";
 import { errorText } from "../error-text.js";
+import { stringifyJsonExact } from "../events/json.js";
 import { expandRulesPaths } from "../files/rules-paths.js";
 import type { FalcoProblem, LoadOptions } from "./definitions.js";
 import { Engine, type EngineOptions, type FalcoAlert, FalcoInputError } from "./engine.js";
@@ -71,7 +72,8 @@ export function formatProblem(p: FalcoProblem): string {
 export function formatAlertJson(a: FalcoAlert): string {
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(a.output_fields).sort()) fields[k] = a.output_fields[k];
-  return JSON.stringify({
+  // exact: ns integers (evt.rawtime, evt.time) are JsonNumbers past 2^53
+  return stringifyJsonExact({
     hostname: a.hostname,
     output: a.output,
     output_fields: fields,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { JsonNumber } from "../events/event.js";
 import { fieldTableFor } from "./fields/index.js";
-import { compileOutput } from "./output.js";
+import { compileOutput, exactInteger } from "./output.js";
 
 const ev = (payload: unknown) => ({ source: "k8s_audit", timeNs: 0n, payload, num: 1n, hostname: "h" });
 
@@ -60,4 +61,40 @@ test("syscall numeric fields are numbers in output_fields", () => {
   });
   assert.equal(r.text, "cat (pid=42)");
   assert.deepEqual(r.fields, { "proc.name": "cat", "proc.pid": 42 });
+});
+
+test("ns time fields keep every digit in the text and in output_fields", () => {
+  // a double rounds this to 1795435200123456800
+  const timeNs = 1795435200123456789n;
+  const out = compileOutput(
+    "t=%evt.time ts=%evt.time.s iso=%evt.time.iso8601 dt=%evt.datetime raw=%evt.rawtime s=%evt.rawtime.s ns=%evt.rawtime.ns",
+    fieldTableFor("syscall"),
+  );
+  const r = out.render({ source: "syscall", timeNs, payload: {}, num: 1n, hostname: "" });
+  // evt.time and evt.datetime are in local time
+  const d = new Date(1795435200123);
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  const hms = `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  const ymd = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  assert.equal(
+    r.text,
+    `t=${hms}.123456789 ts=${hms} iso=2026-11-23T12:00:00.123456789+0000 dt=${ymd} ${hms}.123456789` +
+      " raw=1795435200123456789 s=1795435200 ns=123456789",
+  );
+  const raw = r.fields["evt.rawtime"];
+  assert.ok(raw instanceof JsonNumber);
+  assert.equal(raw.raw, "1795435200123456789");
+  assert.equal(r.fields["evt.rawtime.s"], 1795435200);
+  assert.equal(r.fields["evt.rawtime.ns"], 123456789);
+  assert.equal(r.fields["evt.time"], `${hms}.123456789`);
+  assert.equal(r.fields["evt.time.iso8601"], "2026-11-23T12:00:00.123456789+0000");
+  assert.equal(r.fields["evt.datetime"], `${ymd} ${hms}.123456789`);
+});
+
+test("exactInteger: a number when a double holds it, else the exact digits", () => {
+  assert.equal(exactInteger(42n), 42);
+  assert.equal(exactInteger(-(2n ** 53n)), -(2 ** 53));
+  const big = exactInteger(2n ** 53n + 1n);
+  assert.ok(big instanceof JsonNumber);
+  assert.equal(big.raw, "9007199254740993");
 });

@@ -1,4 +1,5 @@
 // Output templates: `%field`, `%10field`, `%tolower(field)`, `<NA>` for missing values.
+import { JsonNumber } from "../events/event.js";
 import { FalcoCompileError } from "./compile-error.js";
 import {
   type Extracted,
@@ -48,9 +49,18 @@ export function renderValue(v: Extracted): string {
   return scalarToText(v);
 }
 
+/**
+ * An integer for output_fields: a number when a double holds it exactly, else its exact
+ * digits as a JsonNumber (ns timestamps such as evt.rawtime exceed 2^53).
+ */
+export function exactInteger(n: bigint): number | JsonNumber {
+  const s = n.toString();
+  return String(Number(s)) === s ? Number(s) : new JsonNumber(s);
+}
+
 function jsonValue(v: Extracted, numeric: boolean, isList: boolean): unknown {
   if (v === undefined) return null;
-  const one = (s: Scalar) => (numeric && typeof s === "bigint" ? Number(s) : scalarToText(s));
+  const one = (s: Scalar) => (numeric && typeof s === "bigint" ? exactInteger(s) : scalarToText(s));
   if (Array.isArray(v)) return v.map(one);
   return isList ? [one(v)] : one(v);
 }
