@@ -312,9 +312,15 @@ export function buildProgram(): Command {
     .command("detect")
     .description("replay Kubernetes audit events through Falco rules; print alerts as Falco JSON lines")
     .requiredOption("-e, --events <file>", "audit events: one JSON value per line, or an EventList")
-    .action(async (opts: { events: string }, cmd: Command) => {
+    .option("--hostname <name>", "the alerts' hostname (default: this machine's, as Falco's)")
+    .action(async (opts: { events: string; hostname?: string }, cmd: Command) => {
       const { runDetect } = await import("../falco/index.js");
-      process.exitCode = await runDetect({ rules: rulesFlag(cmd), events: opts.events, out });
+      process.exitCode = await runDetect({
+        rules: rulesFlag(cmd),
+        events: opts.events,
+        out,
+        hostname: opts.hostname,
+      });
     });
 
   program

@@ -1,5 +1,7 @@
 // Public API of the Falco rule engine (k8s_audit, JSON plugin sources and syscall-style JSON events).
+
 import { readFileSync } from "node:fs";
+import { hostname as osHostname } from "node:os";
 import { errorText } from "../error-text.js";
 import { stringifyJsonExact } from "../events/json.js";
 import { expandRulesPaths } from "../files/rules-paths.js";
@@ -109,8 +111,10 @@ export async function runDetect(opts: {
   rules: string[];
   events: string;
   out: (line: string) => void;
+  /** The alerts' `hostname`, as Falco prints its host's (default: this machine's). */
+  hostname?: string;
 }): Promise<number> {
-  const { engine, problems } = loadFalcoRules(opts.rules);
+  const { engine, problems } = loadFalcoRules(opts.rules, { hostname: opts.hostname ?? osHostname() });
   if (!engine) {
     for (const p of problems) opts.out(formatProblem(p));
     return 1;

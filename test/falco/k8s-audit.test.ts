@@ -1,7 +1,8 @@
 // End-to-end: hand-written audit events through the official k8s_audit_rules.yaml.
+
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FalcoInputError, loadFalcoRules, runDetect, runFalcoRulesCheck } from "../../src/falco/index.js";
@@ -172,6 +173,11 @@ test("runDetect replays JSON lines and prints Falco JSON alerts", async () => {
   ]);
   assert.equal(first.rule, "Attach/Exec Pod");
   assert.equal(JSON.parse(out[1]!).rule, "Create Privileged Pod");
+  // Falco prints its host's name; --hostname overrides it.
+  assert.equal(first.hostname, hostname());
+  const named: string[] = [];
+  await runDetect({ rules: [RULES], events, out: (l) => named.push(l), hostname: "audit-node-1" });
+  assert.equal(JSON.parse(named[0]!).hostname, "audit-node-1");
 });
 
 test("runFalcoRulesCheck prints problems with positions and fails on errors", () => {
