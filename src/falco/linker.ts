@@ -15,7 +15,7 @@ import {
   substituteList,
   type ValueItem,
 } from "./definitions.js";
-import { evttypeCount } from "./evttypes.js";
+import { evttypeCount, unknownEvttypes } from "./evttypes.js";
 import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
 import { type CompiledOutput, compileOutput } from "./output.js";
 import { FalcoSyntaxError, LIST_OPERATORS, parseCondition } from "./parser.js";
@@ -214,6 +214,16 @@ class Linker {
     if (!knownSource) {
       this.problems.warn("LOAD_UNKNOWN_SOURCE", `Unknown source ${r.source}, skipping`, r.origin);
       return;
+    }
+    if (r.source === SYSCALL_SOURCE) {
+      // An unknown event name can never match, so it is rejected like an unknown field.
+      const bad = unknownEvttypes(ast);
+      if (bad.length) {
+        const msg = `unknown event type '${bad[0]}'`;
+        if (r.skipIfUnknownFilter) this.problems.warn("LOAD_UNKNOWN_FILTER", msg, r.condOrigin);
+        else this.problems.error("LOAD_ERR_COMPILE_CONDITION", msg, r.condOrigin);
+        return;
+      }
     }
     let evaluate: Predicate;
     let output: CompiledOutput;

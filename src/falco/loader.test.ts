@@ -206,3 +206,26 @@ test("booleans take the YAML 1.1 words, exactly as written", () => {
     assert.equal(errs[0]!.line, 6, word);
   }
 });
+
+test("unknown evt.type values: error at the condition, skipped with skip-if-unknown-filter", () => {
+  const rule = (cond: string, extra = "") =>
+    `- rule: r\n  desc: d\n  condition: ${cond}\n  output: o\n  priority: info\n${extra}`;
+  for (const cond of ["evt.type = some_invalid_event", "evt.type in (open, some_invalid_event)"]) {
+    const errs = errors(rule(cond));
+    assert.equal(errs.length, 1, cond);
+    assert.equal(errs[0]!.code, "LOAD_ERR_COMPILE_CONDITION");
+    assert.equal(errs[0]!.message, "unknown event type 'some_invalid_event'");
+    assert.equal(errs[0]!.file, "r.yaml");
+    assert.equal(errs[0]!.line, 3);
+    assert.equal(errs[0]!.col, 3);
+    const skipped = load(rule(cond, "  skip-if-unknown-filter: true\n"));
+    assert.deepEqual(
+      skipped.problems.map((p) => [p.severity, p.code, p.message]),
+      [["warning", "LOAD_UNKNOWN_FILTER", "unknown event type 'some_invalid_event'"]],
+    );
+    assert.equal(skipped.rules.length, 0);
+  }
+  const ok = load(rule("evt.type in (open, openat2, execve) and evt.type != switch"));
+  assert.deepEqual(ok.problems, []);
+  assert.equal(ok.rules.length, 1);
+});
