@@ -216,13 +216,17 @@ class Linker {
       return;
     }
     if (r.source === SYSCALL_SOURCE) {
-      // An unknown event name can never match, so it is rejected like an unknown field.
+      // An unknown event name never matches: Falco warns and still loads the rule, or skips the
+      // rule with skip-if-unknown-filter. A warning also keeps a rule naming an event this list
+      // lacks working as before.
       const bad = unknownEvttypes(ast);
       if (bad.length) {
         const msg = `unknown event type '${bad[0]}'`;
-        if (r.skipIfUnknownFilter) this.problems.warn("LOAD_UNKNOWN_FILTER", msg, r.condOrigin);
-        else this.problems.error("LOAD_ERR_COMPILE_CONDITION", msg, r.condOrigin);
-        return;
+        if (r.skipIfUnknownFilter) {
+          this.problems.warn("LOAD_UNKNOWN_FILTER", msg, r.condOrigin);
+          return;
+        }
+        this.problems.warn("LOAD_COMPILE_CONDITION", msg, r.condOrigin);
       }
     }
     let evaluate: Predicate;
