@@ -4,7 +4,7 @@
  * `POST /actions/<id>/revert` and by the expiry of `revert_after`.
  */
 import type { Logger } from "pino";
-import { abortable } from "../abortable.js";
+import { abortable, deadline } from "../abortable.js";
 import type { AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
@@ -120,22 +120,16 @@ export class Reverter {
         `the undo record of ${action.actionner} is not valid: ${record.error.issues[0]?.message}`,
       );
     const { config, logger, kube, shutdown } = this.deps;
-    const controller = new AbortController();
-    const ms = config.queue.action_timeout_seconds * 1000;
-    const timer = setTimeout(() => controller.abort(new Error(`revert timed out after ${ms / 1000}s`)), ms);
-    timer.unref();
-    const onShutdown = () => controller.abort(shutdown?.reason);
-    shutdown?.addEventListener("abort", onShutdown, { once: true });
-    const env: PluginEnv = { config, logger, kube, signal: controller.signal };
+    const bound = deadline(config.queue.action_timeout_seconds * 1000, shutdown, "revert");
+    const env: PluginEnv = { config, logger, kube, signal: bound.signal };
     try {
       // Bounded here too: a revert that ignores its signal must not hold the caller (or the
       // expiry, or shutdown) past the timeout.
-      return await abortable(reversible.revert({ undo: record.data, env, dryRun }), controller.signal);
+      return await abortable(reversible.revert({ undo: record.data, env, dryRun }), bound.signal);
     } catch (err) {
       return failure(errorText(err));
     } finally {
-      clearTimeout(timer);
-      shutdown?.removeEventListener("abort", onShutdown);
+      bound.dispose();
     }
   }
 
