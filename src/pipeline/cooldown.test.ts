@@ -1,4 +1,5 @@
 /** Per-rule, per-target cooldown and the audit hook of the pipeline. */
+
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { pino } from "pino";
 import { z } from "zod";
+import { stubActionnerInfo } from "../../test/support/pipeline.js";
 import { AuditLog } from "../audit/log.js";
 import { configSchema } from "../config/schema.js";
 import { decodeEvent } from "../events/decode.js";
@@ -19,19 +21,7 @@ import { Pipeline } from "./pipeline.js";
 
 function stub(name: string, result: ActionResult, runs: string[]): Actionner {
   return {
-    info: {
-      category: "tests",
-      name,
-      description: "stub",
-      source: "any",
-      continue: true,
-      useContext: false,
-      allowOutput: false,
-      requireOutput: false,
-      requiredOutputFields: [],
-      permissions: {},
-      example: "",
-    },
+    info: stubActionnerInfo(name),
     parameters: z.object({}).loose(),
     checks: async () => {},
     run: async (input) => {

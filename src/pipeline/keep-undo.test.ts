@@ -2,12 +2,13 @@
  * The pipeline keeps what a reversible action changed: its id, undo record and expiry go to the
  * undo hook, the audit entry and the action's log line; nothing else is kept.
  */
+
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { pino } from "pino";
 import { z } from "zod";
-import { event } from "../../test/support/pipeline.js";
+import { event, stubActionnerInfo } from "../../test/support/pipeline.js";
 import { revertAfter } from "../actionners/revert-after/index.js";
 import type { AuditRecord } from "../audit/log.js";
 import { configSchema } from "../config/schema.js";
@@ -24,19 +25,7 @@ const UNDO = { labels: { quarantine: null } };
 /** `mode` picks the run's result: ok (with undo), noundo, fail (a failure that still has undo). */
 function stub(name: string, reversible: boolean, calls: string[]): Actionner {
   return {
-    info: {
-      category: "tests",
-      name,
-      description: "stub",
-      source: "any",
-      continue: true,
-      useContext: false,
-      allowOutput: false,
-      requireOutput: false,
-      requiredOutputFields: [],
-      permissions: {},
-      example: "",
-    },
+    info: stubActionnerInfo(name),
     parameters: z.object({ mode: z.string().default("ok"), revert_after: revertAfter }),
     checks: async () => {},
     run: async ({ parameters }): Promise<ActionResult> => {

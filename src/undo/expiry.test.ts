@@ -3,11 +3,13 @@
  * actions are reverted once, failures retried, claims of other replicas respected, and stop
  * waits for a revert under way.
  */
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pino } from "pino";
 import { z } from "zod";
 import { undoAction } from "../../test/support/nats.js";
+import { stubActionnerInfo } from "../../test/support/pipeline.js";
 import { configSchema } from "../config/schema.js";
 import type { PluginLookup } from "../plugins/lookup.js";
 import type { Actionner, RevertResult } from "../plugins/types.js";
@@ -30,19 +32,7 @@ const ok = (): RevertResult => ({
 /** Counts reverts per action id (the undo record carries it). */
 function plugins(revert: (id: string) => Promise<RevertResult>, calls: string[]): PluginLookup {
   const actionner: Actionner = {
-    info: {
-      category: "tests",
-      name: "label",
-      description: "stub",
-      source: "any",
-      continue: true,
-      useContext: false,
-      allowOutput: false,
-      requireOutput: false,
-      requiredOutputFields: [],
-      permissions: {},
-      example: "",
-    },
+    info: stubActionnerInfo("label"),
     parameters: z.object({}),
     checks: async () => {},
     run: async () => ({ status: "success", objects: {} }),

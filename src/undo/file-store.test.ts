@@ -2,6 +2,7 @@
  * FileUndoStore rebuilt from an audit file written by AuditLog (as the engine writes it), and
  * held to the UndoStore contract MemoryUndoStore and KvUndoStore pass.
  */
+
 import assert from "node:assert/strict";
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +11,7 @@ import { after, describe, it } from "node:test";
 import { pino } from "pino";
 import { z } from "zod";
 import { undoStoreContract } from "../../test/support/nats.js";
+import { stubActionnerInfo } from "../../test/support/pipeline.js";
 import { AuditLog, type AuditRecord, replicaId } from "../audit/log.js";
 import { configSchema } from "../config/schema.js";
 import type { PluginLookup } from "../plugins/lookup.js";
@@ -189,19 +191,7 @@ describe("FileUndoStore from an audit file", () => {
     const file = freshFile();
     write(file, [actionEntry(1, { actionner: "tests:label", revert_at: "2026-01-01T11:00:00.000Z" })]);
     const actionner: Actionner = {
-      info: {
-        category: "tests",
-        name: "label",
-        description: "stub",
-        source: "any",
-        continue: true,
-        useContext: false,
-        allowOutput: false,
-        requireOutput: false,
-        requiredOutputFields: [],
-        permissions: {},
-        example: "",
-      },
+      info: stubActionnerInfo("label"),
       parameters: z.object({}),
       checks: async () => {},
       run: async () => ({ status: "success", objects: {} }),

@@ -2,11 +2,13 @@
  * The reverter over a stub reversible actionner and a MemoryUndoStore: outcomes, what is
  * recorded, audited and notified, and the failures it reports instead of throwing.
  */
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { pino } from "pino";
 import { z } from "zod";
 import { undoAction } from "../../test/support/nats.js";
+import { stubActionnerInfo } from "../../test/support/pipeline.js";
 import type { AuditRecord } from "../audit/log.js";
 import { type Config, configSchema } from "../config/schema.js";
 import type { PluginLookup } from "../plugins/lookup.js";
@@ -20,19 +22,7 @@ type Undo = z.output<typeof record>;
 
 function actionner(name: string, revert?: (input: RevertInput<Undo>) => Promise<RevertResult>): Actionner {
   return {
-    info: {
-      category: "tests",
-      name,
-      description: "stub",
-      source: "any",
-      continue: true,
-      useContext: false,
-      allowOutput: false,
-      requireOutput: false,
-      requiredOutputFields: [],
-      permissions: {},
-      example: "",
-    },
+    info: stubActionnerInfo(name),
     parameters: z.object({}),
     checks: async () => {},
     run: async () => ({ status: "success", objects: {} }),

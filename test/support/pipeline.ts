@@ -20,6 +20,7 @@ import type { PluginLookup } from "../../src/plugins/lookup.js";
 import type {
   ActionInput,
   Actionner,
+  ActionnerInfo,
   ActionResult,
   ContextProvider,
   Notification,
@@ -54,19 +55,7 @@ function stubActionner(
   inputs: ActionInput<unknown>[],
 ): Actionner {
   return {
-    info: {
-      category: "tests",
-      name,
-      description: "stub",
-      source: "any",
-      continue: opts.continue ?? true,
-      useContext: opts.useContext ?? false,
-      allowOutput: opts.allowOutput ?? false,
-      requireOutput: opts.requireOutput ?? false,
-      requiredOutputFields: [],
-      permissions: {},
-      example: "",
-    },
+    info: stubActionnerInfo(name, opts),
     parameters: z.object({ n: z.number().default(1) }).loose(),
     checks: async () => {
       calls.push(`checks:${name}`);
@@ -80,6 +69,26 @@ function stubActionner(
         ? opts.run(input)
         : { status: "success", output: `${name} done`, objects: { pod: "p1" } };
     },
+  };
+}
+
+/** The `info` of a stub actionner in tests (category `tests`). */
+export function stubActionnerInfo(
+  name: string,
+  opts: Partial<Pick<ActionnerInfo, "continue" | "useContext" | "allowOutput" | "requireOutput">> = {},
+): ActionnerInfo {
+  return {
+    category: "tests",
+    name,
+    description: "stub",
+    source: "any",
+    continue: opts.continue ?? true,
+    useContext: opts.useContext ?? false,
+    allowOutput: opts.allowOutput ?? false,
+    requireOutput: opts.requireOutput ?? false,
+    requiredOutputFields: [],
+    permissions: {},
+    example: "",
   };
 }
 
