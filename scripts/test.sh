@@ -26,10 +26,19 @@ needs_cluster=""
 for f in "${files[@]}"; do case "$f" in test/* | ./test/*) needs_cluster=1 ;; esac; done
 # Debian's nats-server (JetStream) for the distributed-mode tests, and busybox (run as
 # `busybox sh`) for the shell-template corpus next to dash and bash; installed once, up front,
-# so parallel test files never race on dpkg.
+# so parallel test files never race on dpkg. Debian's chromium too when a console browser test
+# runs (driven by playwright-core, which cannot download a browser of its own here).
 pkgs=()
 command -v nats-server >/dev/null 2>&1 || pkgs+=(nats-server)
 command -v busybox >/dev/null 2>&1 || pkgs+=(busybox)
+for f in "${files[@]}"; do
+  case "$f" in
+    test/console/browser-* | ./test/console/browser-*)
+      command -v chromium >/dev/null 2>&1 || pkgs+=(chromium)
+      break
+      ;;
+  esac
+done
 if [ -n "$needs_cluster" ] && [ "${#pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null) ||
