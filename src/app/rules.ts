@@ -157,6 +157,8 @@ export interface RulesWatcherOptions {
   pollMs?: number;
   load: (files: string[]) => Promise<LoadedRules>;
   onReload: (ruleset: RuleSet) => Promise<void> | void;
+  /** A reload that did not take effect, with every problem (the operator console shows them). */
+  onFailed?: (problems: string[]) => void;
 }
 
 /** Watches rules files and their folders; returns a function that stops watching. */
@@ -183,6 +185,7 @@ export function watchRules(opts: RulesWatcherOptions): () => void {
       if (!result.ruleset) {
         for (const e of result.errors) logger.error({ error: e }, "rules");
         logger.error({ error: "invalid rules" }, "rules reload failed, the previous rules stay in force");
+        opts.onFailed?.(result.errors);
         current = next; // do not retry the same broken content in a loop
         return;
       }
@@ -192,6 +195,7 @@ export function watchRules(opts: RulesWatcherOptions): () => void {
       logger.info({ rules: n }, `${n} ${n === 1 ? "rule has" : "rules have"} been successfully reloaded`);
     } catch (err) {
       logger.error({ error: errorText(err) }, "rules reload failed");
+      opts.onFailed?.([errorText(err)]);
     } finally {
       reloading = false;
       if (again) {
@@ -244,8 +248,16 @@ export interface LiveRulesOptions {
  */
 export interface LiveRules {
   readonly current: () => RuleSet;
+  /** The last load or reload: when, whether it took effect, and every problem of a failed one. */
+  readonly lastReload: () => ReloadState;
   /** Starts hot reload; returns a function that stops it. */
   watch(): () => void;
+}
+
+export interface ReloadState {
+  time: Date;
+  ok: boolean;
+  problems: string[];
 }
 
 /** Loads the rules for `server`; invalid rules are a StartupError, each problem logged first. */
@@ -263,8 +275,10 @@ export async function loadLiveRules(opts: LiveRulesOptions): Promise<LiveRules> 
   await initPlugins(ruleset, env, plugins, initialised);
   const n = ruleset.rules.length;
   logger.info({ rules: n }, `${n} ${n === 1 ? "rule has" : "rules have"} been successfully loaded`);
+  let last: ReloadState = { time: new Date(), ok: true, problems: [] };
   return {
     current: () => ruleset,
+    lastReload: () => last,
     watch: () =>
       watchRules({
         files,
@@ -273,6 +287,10 @@ export async function loadLiveRules(opts: LiveRulesOptions): Promise<LiveRules> 
         onReload: async (next) => {
           await initPlugins(next, env, plugins, initialised);
           ruleset = next;
+          last = { time: new Date(), ok: true, problems: [] };
+        },
+        onFailed: (problems) => {
+          last = { time: new Date(), ok: false, problems };
         },
       }),
   };

@@ -90,6 +90,8 @@ export async function runAuditList(opts: AuditListOptions, out: (line: string) =
       malformed++;
       return;
     }
+    // Event entries (what an action acted on) are for the console, not this list of attempts.
+    if (e.message === "event") return;
     if (opts.rule !== undefined && e.rule !== opts.rule) return;
     if (status !== undefined && String(e.status).toLowerCase() !== status) return;
     if (sinceMs !== undefined && !(Date.parse(e.time) >= sinceMs)) return;

@@ -15,9 +15,10 @@ export interface AuditEntry {
   replica: string;
   /**
    * `action` for the actionner step, `output` for the artifact upload step, `revert` for the
-   * undoing of an earlier action (its `action_id`).
+   * undoing of an earlier action (its `action_id`), `event` for an accepted event that matched
+   * (`event` and `rules` set; `rule` is the first rule it matched, `status` is `matched`).
    */
-  message: "action" | "output" | "revert";
+  message: "action" | "output" | "revert" | "event";
   /** The action attempt's stable id (`falco-talon revert <action_id>`). */
   action_id?: string;
   /** The engine's id of the Falco event (idempotency key; unique per accepted event). */
@@ -53,6 +54,22 @@ export interface AuditEntry {
   reverted?: string[];
   unchanged?: string[];
   conflicts?: string[];
+  /** Event entries: the event as received. */
+  event?: AuditedEvent;
+  /** Event entries: every rule it matched, in order. */
+  rules?: string[];
+}
+
+/** An event as received (the fields the intake decodes), in an `event` entry. */
+export interface AuditedEvent {
+  output: string;
+  priority: string;
+  rule: string;
+  hostname: string;
+  time: string;
+  source: string;
+  output_fields: Record<string, unknown>;
+  tags: string[];
 }
 
 export type AuditRecord = Omit<AuditEntry, "time" | "replica"> & { time?: string };

@@ -77,8 +77,13 @@ export const configSchema = z.object({
       token: z.string().default(""),
       /** A file holding the token (trimmed), re-read when it changes; wins over `token`. */
       token_file: z.string().default(""),
-      /** Endpoints that need the token (and the client certificate, see tls). */
-      protect: stringList.pipe(z.array(z.enum(["intake", "health", "metrics"]))).default(["intake"]),
+      /**
+       * Endpoints that need the token (and the client certificate, see tls). `console` (/ui) and
+       * /actions need it whenever a token is set, listed or not.
+       */
+      protect: stringList
+        .pipe(z.array(z.enum(["intake", "health", "metrics", "console"])))
+        .default(["intake"]),
     })
     .prefault({}),
   /** HTTPS for the HTTP endpoints when cert_file and key_file are set. */
@@ -98,6 +103,15 @@ export const configSchema = z.object({
       per_source_per_second: z.coerce.number().min(0).default(0),
       /** Bucket size; 0 = max(1, per_source_per_second). */
       burst: intish.min(0).default(0),
+    })
+    .prefault({}),
+  /** The operator console at /ui on the intake port (src/server/console.ts). */
+  console: z
+    .object({
+      /** Serve /ui; off: /ui paths are intake paths, as in Talon. */
+      enabled: boolish.default(true),
+      /** Events kept in memory for the live view (the oldest are forgotten first). */
+      buffer: intish.min(10).max(100_000).default(1000),
     })
     .prefault({}),
   /** Action audit trail: one JSON line per action attempt (src/audit/log.ts). */

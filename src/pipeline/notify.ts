@@ -25,6 +25,9 @@ export interface NotificationsDeps {
   shutdown: AbortSignal;
 }
 
+/** Told of each notifier's outcome for one notification (the operator console's live view). */
+export type SentCallback = (notifier: string, status: "success" | "failure", error?: string) => void;
+
 export class Notifications {
   private readonly pending = new Set<Promise<void>>();
   /** The services every notifier call gets; the same for every send. */
@@ -36,7 +39,12 @@ export class Notifications {
   }
 
   /** Fires notifications without waiting for them; failures are logged and counted. */
-  send(rule: Pick<Rule, "name" | "notifiers">, notification: Notification, parent: Context): void {
+  send(
+    rule: Pick<Rule, "name" | "notifiers">,
+    notification: Notification,
+    parent: Context,
+    onSent?: SentCallback,
+  ): void {
     const { config, logger, metrics } = this.deps;
     const names = [...new Set([...config.default_notifiers, ...rule.notifiers].map((n) => n.toLowerCase()))];
     for (const name of names) {
@@ -64,6 +72,7 @@ export class Notifications {
           await notifier.send(notification, settings, this.env);
           span.setStatus({ code: SpanStatusCode.OK });
           metrics.notifications.inc({ ...labels, status: "success" });
+          onSent?.(name, "success");
           logger.info(
             { notifier: name, rule: rule.name, action: notification.action, status: "success" },
             "notification",
@@ -71,6 +80,7 @@ export class Notifications {
         } catch (err) {
           failSpan(span, err);
           metrics.notifications.inc({ ...labels, status: "failure" });
+          onSent?.(name, "failure", errorText(err));
           logger.error(
             {
               notifier: name,

@@ -46,7 +46,7 @@ import { noExportTracer } from "../tracing/tracing.js";
 import { actionId, type ReversibleAction } from "../undo/action.js";
 import { actionDeadline } from "./abort.js";
 import { Notifications } from "./notify.js";
-import { type ActionFields, actionFields, type KeptUndo, Reporter } from "./report.js";
+import { type ActionFields, actionFields, type KeptUndo, type OutcomeWatcher, Reporter } from "./report.js";
 import { failSpan, matchSpan, startActionSpan } from "./spans.js";
 import { withTalonContext } from "./talon-context.js";
 
@@ -77,6 +77,8 @@ export interface PipelineDeps {
    * can be reverted later (src/undo).
    */
   undo?: { kept(action: ReversibleAction): Promise<void> | void };
+  /** The operator console's live view (src/console/feed.ts), told of every outcome. */
+  watcher?: OutcomeWatcher;
 }
 
 export type AcceptResult = "queued" | "duplicate" | "full" | "stopped";
@@ -121,6 +123,7 @@ export class Pipeline {
       falcoRuleNames: deps.falcoRuleNames,
       tracer: this.tracer,
       notifications: this.notifications,
+      watcher: deps.watcher,
     });
     this.queue =
       deps.queue ??
@@ -177,8 +180,11 @@ export class Pipeline {
       eventContext = trace.setSpan(ROOT_CONTEXT, span);
     }
     const matched = matchingRules(this.deps.rules().rules, event);
-    if (matched.length === 0) return;
-    this.report.matchedEvent(event);
+    if (matched.length === 0) {
+      this.report.unmatched(event);
+      return;
+    }
+    this.report.matchedEvent(event, matched);
 
     const labels = this.report.eventLabels(event);
     const target = targetKey(event);
@@ -367,7 +373,7 @@ export class Pipeline {
       result = { status: "failure", error: errorText(err), objects: {} };
     }
     if (result.status === "failure" && !result.error) result.error = "action failed";
-    this.report.actionDuration(action, result.status, (performance.now() - started) / 1000);
+    this.report.actionDuration(action, result.status, (performance.now() - started) / 1000, event, rule);
     const printedArtifact = !action.output && result.data ? result.data.bytes.toString("utf8") : undefined;
     actionSpan.setAttributes({
       "action.result": result.result ?? "",
@@ -570,7 +576,7 @@ export class Pipeline {
 }
 
 /** The plan of an actionner that describes none: its parameters, as written in the rule. */
-function genericPlan(action: Action): ActionPlan {
+export function genericPlan(action: Action): ActionPlan {
   return {
     objects: {},
     plan: `run ${action.actionner} with parameters ${JSON.stringify(action.parameters)}`,

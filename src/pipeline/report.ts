@@ -16,7 +16,7 @@ import { targetKey } from "../queue/target.js";
 import { matchingRules } from "../rules/match.js";
 import type { Action, Rule, RuleSet } from "../rules/types.js";
 import { actionId } from "../undo/action.js";
-import type { Notifications } from "./notify.js";
+import type { Notifications, SentCallback } from "./notify.js";
 import { failSpan } from "./spans.js";
 
 export interface ReporterDeps {
@@ -29,6 +29,23 @@ export interface ReporterDeps {
   falcoRuleNames?: readonly string[];
   tracer: Tracer;
   notifications: Notifications;
+  /** Told of each outcome for the operator console's live view; nothing is built for it when unset. */
+  watcher?: OutcomeWatcher;
+}
+
+/**
+ * What the operator console's live view (src/console/feed.ts) is told. Every call is synchronous
+ * and cheap: it keeps references, it does no JSON work and no I/O.
+ */
+export interface OutcomeWatcher {
+  /** An event's rules were matched (`matched` empty: none). */
+  processed(event: FalcoEvent, matched: readonly Rule[]): void;
+  /** An action or output attempt's outcome: its audit record (whether or not an audit trail is kept). */
+  attempt(event: FalcoEvent, record: AuditRecord): void;
+  /** How long the actionner's run took. */
+  duration(event: FalcoEvent, actionId: string, ms: number): void;
+  /** A notification of an action or output was sent (or failed). */
+  notified(eventId: string, actionId: string, notifier: string, status: string, error?: string): void;
 }
 
 /** The fields every log line of one action starts with. */
@@ -115,9 +132,39 @@ export class Reporter {
     };
   }
 
-  /** An event matched at least one rule: logged, unless `print_all_events` logged it already. */
-  matchedEvent(event: FalcoEvent): void {
+  /**
+   * An event matched at least one rule: logged, unless `print_all_events` logged it already, and
+   * audited as an `event` entry (the event as received and the rules it matched).
+   */
+  matchedEvent(event: FalcoEvent, matched: readonly Rule[]): void {
     if (!this.deps.config.print_all_events) this.deps.logger.info(eventFields(event), "event");
+    this.deps.watcher?.processed(event, matched);
+    this.deps.audit?.record({
+      message: "event",
+      event_id: event.id,
+      trace_id: event.trace_id,
+      rule: matched[0]?.name ?? "",
+      action: "",
+      actionner: "",
+      target: targetKey(event),
+      status: "matched",
+      event: {
+        output: event.output,
+        priority: event.priority,
+        rule: event.rule,
+        hostname: event.hostname,
+        time: event.time,
+        source: event.source,
+        output_fields: event.output_fields,
+        tags: event.tags,
+      },
+      rules: matched.map((r) => r.name),
+    });
+  }
+
+  /** An event no rule matched: only the console's live view hears of it. */
+  unmatched(event: FalcoEvent): void {
+    this.deps.watcher?.processed(event, []);
   }
 
   /** One matching rule: its `match` line and count. */
@@ -249,8 +296,16 @@ export class Reporter {
     this.deps.logger.info({ ...fields, category, status: "in_progress" }, "action");
   }
 
-  actionDuration(action: Action, status: ActionResult["status"], seconds: number): void {
+  actionDuration(
+    action: Action,
+    status: ActionResult["status"],
+    seconds: number,
+    event?: FalcoEvent,
+    rule?: Rule,
+  ): void {
     this.deps.metrics.actionSeconds.observe({ actionner: action.actionner, status }, seconds);
+    if (this.deps.watcher && event && rule)
+      this.deps.watcher.duration(event, actionId(event.id, rule.name, action.name), seconds * 1000);
   }
 
   /**
@@ -280,8 +335,9 @@ export class Reporter {
       ...(kept ? { action_id: kept.action_id } : {}),
     };
     this.log(notification, result.objects, printedArtifact, kept?.revert_at);
-    this.audit(event, target, notification, kept);
-    this.deps.notifications.send(rule, notification, actionContext);
+    const id = kept?.action_id ?? actionId(event.id, rule.name, action.name);
+    this.audit(event, target, notification, id, result.objects, kept);
+    this.deps.notifications.send(rule, notification, actionContext, this.onSent(event, id));
   }
 
   /** An output step's outcome: its `output` span, then counted, logged, audited and notified. */
@@ -327,8 +383,14 @@ export class Reporter {
       error: outcome.error,
     };
     this.log(notification, outcome.objects);
-    this.audit(event, target, notification);
-    this.deps.notifications.send(rule, notification, trace.setSpan(actionContext, span));
+    const id = actionId(event.id, rule.name, action.name);
+    this.audit(event, target, notification, id, outcome.objects);
+    this.deps.notifications.send(
+      rule,
+      notification,
+      trace.setSpan(actionContext, span),
+      this.onSent(event, id),
+    );
   }
 
   // ── Shared pieces ────────────────────────────────────────────────────────
@@ -356,7 +418,9 @@ export class Reporter {
     action: Action,
     outcome: AttemptOutcome,
   ): void {
-    this.deps.audit?.record({
+    const { audit, watcher } = this.deps;
+    if (!audit && !watcher) return;
+    const record: AuditRecord = {
       message: "action",
       action_id: actionId(event.id, rule.name, action.name),
       event_id: event.id,
@@ -366,7 +430,16 @@ export class Reporter {
       actionner: action.actionner,
       target,
       ...outcome,
-    });
+    };
+    audit?.record(record);
+    watcher?.attempt(event, record);
+  }
+
+  /** The console's view of a notification's outcome; none without a console. */
+  private onSent(event: FalcoEvent, id: string): SentCallback | undefined {
+    const watcher = this.deps.watcher;
+    if (!watcher) return undefined;
+    return (notifier, status, error) => watcher.notified(event.id, id, notifier, status, error);
   }
 
   /** Talon's `message=action|output` log line: the notification's non-empty fields plus the objects. */
@@ -387,12 +460,20 @@ export class Reporter {
     else this.deps.logger.info(fields, n.message);
   }
 
-  private audit(event: FalcoEvent, target: string, n: Notification, kept?: KeptUndo): void {
-    if (!this.deps.audit) return;
-    this.deps.audit.record({
+  private audit(
+    event: FalcoEvent,
+    target: string,
+    n: Notification,
+    id: string,
+    objects: Record<string, string>,
+    kept?: KeptUndo,
+  ): void {
+    const { audit, watcher } = this.deps;
+    if (!audit && !watcher) return;
+    const record: AuditRecord = {
       time: n.time,
       message: n.message,
-      action_id: kept?.action_id ?? actionId(event.id, n.rule, n.action),
+      action_id: id,
       event_id: event.id,
       trace_id: event.trace_id,
       rule: n.rule,
@@ -405,7 +486,10 @@ export class Reporter {
       stage: n.stage,
       undo: kept?.undo,
       revert_at: kept?.revert_at,
-    });
+      objects,
+    };
+    audit?.record(record);
+    watcher?.attempt(event, record);
   }
 }
 

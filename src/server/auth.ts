@@ -12,8 +12,11 @@ import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import type { TlsPaths } from "./tls-reload.js";
 
-/** `actions`: GET /actions and POST /actions/<id>/revert (always protected by a set token). */
-export type Endpoint = "intake" | "health" | "metrics" | "actions";
+/**
+ * `actions`: GET /actions and POST /actions/<id>/revert; `console`: /ui (src/server/console.ts).
+ * Both are always protected by a set token.
+ */
+export type Endpoint = "intake" | "health" | "metrics" | "actions" | "console";
 
 /** The current token; undefined when it cannot be read (then every protected request is refused). */
 export interface TokenSource {
@@ -149,6 +152,7 @@ export function endpointOf(path: string): Endpoint {
   if (path === "/healthz") return "health";
   if (path === "/metrics") return "metrics";
   if (path === "/actions" || path.startsWith("/actions/")) return "actions";
+  if (path === "/ui" || path.startsWith("/ui/")) return "console";
   return "intake";
 }
 
@@ -169,13 +173,8 @@ export async function checkRequest(
       };
     }
   }
-  // Reverting undoes a containment: it needs the token (and client certificate) whenever the
-  // server has one, whatever auth.protect lists.
-  const guarded =
-    sec.protect.has(endpoint) ||
-    (endpoint === "actions" && (sec.token !== undefined || sec.requireClientCert));
-  if (!guarded) return undefined;
-  if (sec.requireClientCert && (req.socket as Partial<TLSSocket>).authorized !== true) {
+  if (!isGuarded(sec, endpoint)) return undefined;
+  if (!hasClientCert(sec, req)) {
     return {
       status: 401,
       headers: {},
@@ -184,11 +183,7 @@ export async function checkRequest(
     };
   }
   if (sec.token) {
-    const expected = await sec.token.current();
-    const given = bearerToken(req.headers.authorization);
-    // Compare even without a header, so timing does not tell the two cases apart.
-    const ok = tokensEqual(given ?? "", expected ?? "") && given !== undefined && expected !== undefined;
-    if (!ok) {
+    if (!(await tokenMatches(sec.token, bearerToken(req.headers.authorization)))) {
       return {
         status: 401,
         headers: { "WWW-Authenticate": 'Bearer realm="falco-talon"' },
@@ -198,6 +193,30 @@ export async function checkRequest(
     }
   }
   return undefined;
+}
+
+/**
+ * Whether an endpoint needs credentials. Reverting undoes a containment, and the console can
+ * revert: both need the token (and client certificate) whenever the server has one, whatever
+ * auth.protect lists.
+ */
+export function isGuarded(sec: IntakeSecurity, endpoint: Endpoint): boolean {
+  return (
+    sec.protect.has(endpoint) ||
+    ((endpoint === "actions" || endpoint === "console") && (sec.token !== undefined || sec.requireClientCert))
+  );
+}
+
+/** False when a client certificate is required and the connection has no verified one. */
+export function hasClientCert(sec: IntakeSecurity, req: IncomingMessage): boolean {
+  return !sec.requireClientCert || (req.socket as Partial<TLSSocket>).authorized === true;
+}
+
+/** Whether `given` is the current token, in constant time; false when either is missing. */
+export async function tokenMatches(source: TokenSource, given: string | undefined): Promise<boolean> {
+  const expected = await source.current();
+  // Compare even without a given token, so timing does not tell the two cases apart.
+  return tokensEqual(given ?? "", expected ?? "") && given !== undefined && expected !== undefined;
 }
 
 export interface TlsFiles {
