@@ -60,6 +60,8 @@ export interface LoadedRule {
   enabled: boolean;
   /** final condition text (exceptions added, lists substituted) */
   condition: string;
+  /** the condition with macros expanded (the engine indexes rules by what it requires) */
+  ast?: Expr;
   evaluate: Predicate;
   output: CompiledOutput;
   ordinal: number;

@@ -282,6 +282,7 @@ class Linker {
       tags: [...r.tags].sort(),
       enabled: r.enabled,
       condition: finalCond,
+      ast,
       evaluate,
       output,
       ordinal: r.ordinal,
