@@ -17,6 +17,9 @@ import type { UiFiles } from "../src/console/assets.js";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUT = join(ROOT, "dist", "ui");
 
+/** A shield in the console's header colour (served, so the browser asks nothing else). */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1 2 3.5v4C2 11 4.6 14 8 15c3.4-1 6-4 6-7.5v-4z" fill="#1f2933"/><path d="m5 8 2 2 4-4" stroke="#fff" stroke-width="1.6" fill="none"/></svg>\n`;
+
 function indexHtml(script: string, style: string): string {
   return `<!doctype html>
 <html lang="en">
@@ -24,6 +27,7 @@ function indexHtml(script: string, style: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>falco-talon console</title>
+<link rel="icon" href="/ui/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/ui/${style}">
 <script type="module" src="/ui/${script}"></script>
 </head>
@@ -63,6 +67,7 @@ export async function buildUi(): Promise<UiFiles> {
   }
   if (!script || !style) throw new Error("the UI build made no script or no stylesheet");
   files.set("index.html", Buffer.from(indexHtml(script, style)));
+  files.set("favicon.svg", Buffer.from(FAVICON));
   return files;
 }
 

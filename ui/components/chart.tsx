@@ -8,6 +8,20 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 
 const PALETTE = ["#b3261e", "#d9480f", "#e67700", "#2f9e44", "#1971c2", "#6741d9", "#495057", "#0c8599"];
+/** Known series keep their colour from chart to chart (red for failure and the worst priorities). */
+const NAMED: Record<string, string> = {
+  emergency: "#7a0c0c",
+  alert: "#a4161a",
+  critical: "#c92a2a",
+  error: "#e8590c",
+  warning: "#e67700",
+  notice: "#1971c2",
+  informational: "#0c8599",
+  debug: "#495057",
+  success: "#2f9e44",
+  failure: "#c92a2a",
+  ignored: "#868e96",
+};
 const DASHES: number[][] = [[], [6, 3], [2, 3], [10, 4, 2, 4], [1, 2], [8, 8], [4, 1], [12, 2]];
 
 export interface Series {
@@ -42,7 +56,7 @@ export function CountChart({
         {},
         ...series.map((s, i) => ({
           label: s.name,
-          stroke: PALETTE[i % PALETTE.length],
+          stroke: NAMED[s.name.toLowerCase()] ?? PALETTE[i % PALETTE.length],
           dash: DASHES[i % DASHES.length],
           width: 2,
           points: { show: true, size: 4 },
