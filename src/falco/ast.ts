@@ -53,12 +53,23 @@ export interface FieldExpr {
   arg: string | undefined;
   pos: Pos;
 }
-/** `tolower(x)`, `val(x)`…; `arg` is an `[arg]` written after the closing parenthesis (always a compile error). */
+/**
+ * `tolower(x)`, `val(x)`, `join(sep, (a, b))`…; `arg` is an `[arg]` written after the closing
+ * parenthesis (only `getopt` accepts one). Single-value transformers take one argument.
+ */
 export interface TransformerExpr {
   kind: "transformer";
   name: string;
-  child: Lhs;
+  args: TransformerArg[];
   arg: string | undefined;
+  pos: Pos;
+}
+/** What a transformer takes: a field, a nested transformer, a literal, or a parenthesised list of those. */
+export type TransformerArg = FieldExpr | TransformerExpr | ValueExpr | TransformerListExpr;
+/** `(a, "b", tolower(c))` as a transformer argument: the values of its items, in order. */
+export interface TransformerListExpr {
+  kind: "transformer_list";
+  items: (FieldExpr | TransformerExpr | ValueExpr)[];
   pos: Pos;
 }
 export interface UnaryCheckExpr {
@@ -75,7 +86,7 @@ export interface BinaryCheckExpr {
   pos: Pos;
 }
 
-export type AnyNode = Expr | Rhs | Lhs;
+export type AnyNode = Expr | Rhs | Lhs | TransformerArg;
 
 const ESCAPE_TRIGGER = /[\b\f\n\r\t "'=\\\x00]/;
 
@@ -140,7 +151,9 @@ export function astToString(n: AnyNode): string {
     case "field":
       return n.name + printArg(n.arg);
     case "transformer":
-      return n.name + "(" + astToString(n.child) + ")" + printArg(n.arg);
+      return n.name + "(" + n.args.map(astToString).join(",") + ")" + printArg(n.arg);
+    case "transformer_list":
+      return "(" + n.items.map(astToString).join(",") + ")";
     case "unary":
       return astToString(n.left) + " " + n.op;
     case "binary":
@@ -160,7 +173,10 @@ export function walk(n: AnyNode, visit: (n: AnyNode) => void): void {
       walk(n.child, visit);
       break;
     case "transformer":
-      walk(n.child, visit);
+      for (const a of n.args) walk(a, visit);
+      break;
+    case "transformer_list":
+      for (const a of n.items) walk(a, visit);
       break;
     case "unary":
       walk(n.left, visit);
@@ -174,9 +190,24 @@ export function walk(n: AnyNode, visit: (n: AnyNode) => void): void {
   }
 }
 
-/** The innermost field of a transformer chain. */
-export function innerField(n: Lhs): FieldExpr {
-  let cur: Lhs = n;
-  while (cur.kind === "transformer") cur = cur.child;
-  return cur;
+/** The first field a left-hand side reads (depth first); undefined when it reads only literals. */
+export function innerField(n: TransformerArg): FieldExpr | undefined {
+  switch (n.kind) {
+    case "field":
+      return n;
+    case "value":
+      return undefined;
+    case "transformer":
+      for (const a of n.args) {
+        const f = innerField(a);
+        if (f) return f;
+      }
+      return undefined;
+    case "transformer_list":
+      for (const a of n.items) {
+        const f = innerField(a);
+        if (f) return f;
+      }
+      return undefined;
+  }
 }

@@ -1,11 +1,19 @@
 // Compiles a (macro-free) condition AST into closures, type-checking it against a field table
 // with Falco's error texts. A missing left-hand value makes every comparison false.
-import type { BinaryCheckExpr, Expr, FieldExpr, Lhs, TransformerExpr } from "./ast.js";
+import type {
+  BinaryCheckExpr,
+  Expr,
+  FieldExpr,
+  TransformerArg,
+  TransformerExpr,
+  TransformerListExpr,
+} from "./ast.js";
 import { ALLOWED, comparator, FAMILY_TEXT, family, scalarKey } from "./comparators.js";
 import { FalcoCompileError } from "./compile-error.js";
 import type { Extracted, FalcoEventCtx, FieldDef, FieldTable, FieldType, Scalar } from "./fields/types.js";
 import { asciiLower, asciiUpper } from "./operators.js";
-import { LIST_OPERATORS, TRANSFORMERS } from "./parser.js";
+import { LIST_OPERATORS, MULTIVALUE_TRANSFORMERS, TRANSFORMERS } from "./parser.js";
+import { getopt, type OptString, parseOptString } from "./transformers.js";
 
 export type Predicate = (ev: FalcoEventCtx) => boolean;
 
@@ -18,13 +26,22 @@ export interface CompiledFilter {
 
 interface CompiledLhs {
   get: (ev: FalcoEventCtx) => Extracted;
+  /** type of the value after transformers */
   type: FieldType;
   isList: boolean;
   multi: boolean;
-  def: FieldDef;
-  field: FieldExpr;
+  /**
+   * Type of what is read before single-value transformers apply: what multivalue transformers
+   * check their arguments against (libsinsp checks the untransformed field).
+   */
+  argType: { type: FieldType; isList: boolean };
+  /** name in error texts: the field read, "NA" for a literal or a multivalue transformer's result */
+  name: string;
+  def: FieldDef | undefined;
   transformed: boolean;
 }
+
+const MULTIVALUE: ReadonlySet<string> = new Set(MULTIVALUE_TRANSFORMERS);
 
 const INDEX_RE = /^(0|[1-9][0-9]*)$/;
 
@@ -87,19 +104,22 @@ class Compiler {
       throw new FalcoCompileError(`filter error: field ${f.name} is not usable in filters`, f.pos);
     this.used.add(f.name);
     const full = f.name + (f.arg !== undefined ? `[${f.arg}]` : "");
-    if (f.arg !== undefined && !def.arg) {
+    // libsinsp fields parse their own argument (fields/sinsp-args.ts); the checks below are the plugins'
+    const argError = def.checkArg?.(f.arg);
+    if (argError !== undefined) throw new FalcoCompileError(argError, f.pos);
+    if (!def.checkArg && f.arg !== undefined && !def.arg) {
       throw new FalcoCompileError(
         `filter '${full}': ${f.name} does not allow nor require an argument but one is provided: ${f.arg}`,
         f.pos,
       );
     }
-    if (f.arg === undefined && def.arg?.required) {
+    if (!def.checkArg && f.arg === undefined && def.arg?.required) {
       throw new FalcoCompileError(
         `filter '${f.name}': ${f.name} requires an argument but none provided`,
         f.pos,
       );
     }
-    if (f.arg !== undefined && def.arg?.kind === "index" && !INDEX_RE.test(f.arg)) {
+    if (!def.checkArg && f.arg !== undefined && def.arg?.kind === "index" && !INDEX_RE.test(f.arg)) {
       throw new FalcoCompileError(
         `filter '${full}': ${f.name} has an invalid index argument: ${f.arg}`,
         f.pos,
@@ -116,30 +136,79 @@ class Compiler {
       type: def.type,
       isList: !!def.isList,
       multi,
+      argType: { type: def.type, isList: !!def.isList },
+      name: f.name,
       def,
-      field: f,
       transformed: false,
     };
   }
 
-  private lhs(l: Lhs): CompiledLhs {
-    if (l.kind === "field") return this.field(l, false);
-    return this.transformer(l);
+  /** A left-hand side, or a transformer's argument (`inTransformer`). */
+  private lhs(l: TransformerArg, inTransformer = false): CompiledLhs {
+    switch (l.kind) {
+      case "field":
+        return this.field(l, inTransformer);
+      case "transformer":
+        return this.transformer(l);
+      case "transformer_list":
+        return this.transformerList(l);
+      case "value": {
+        const v = l.value;
+        return {
+          get: () => v,
+          type: "string",
+          isList: false,
+          multi: false,
+          argType: { type: "string", isList: false },
+          name: "NA",
+          def: undefined,
+          transformed: false,
+        };
+      }
+    }
+  }
+
+  /** `(a, "b", tolower(c))`: every item's values as text, in order; missing if any item is missing. */
+  private transformerList(l: TransformerListExpr): CompiledLhs {
+    const gets = l.items.map((it) => this.lhs(it, true).get);
+    return {
+      get: (ev) => {
+        const out: Scalar[] = [];
+        for (const g of gets) {
+          const v = g(ev);
+          if (v === undefined) return undefined;
+          if (Array.isArray(v)) for (const x of v) out.push(scalarText(x));
+          else out.push(scalarText(v));
+        }
+        return out;
+      },
+      type: "string",
+      isList: true,
+      multi: false,
+      argType: { type: "string", isList: true },
+      name: "NA",
+      def: undefined,
+      transformed: false,
+    };
   }
 
   private transformer(t: TransformerExpr): CompiledLhs {
+    if (t.name === "val")
+      throw new FalcoCompileError("filter error: val() is only allowed on the right-hand side", t.pos);
+    const args = t.args.map((a) => this.lhs(a, true));
+    if (args.length !== 1) return this.multivalue(t, args);
     if (t.arg !== undefined) {
       throw new FalcoCompileError(
         `filter error: transformer '${t.name}' does not support field arguments`,
         t.pos,
       );
     }
-    if (t.name === "val")
-      throw new FalcoCompileError("filter error: val() is only allowed on the right-hand side", t.pos);
-    const inner = t.child.kind === "field" ? this.field(t.child, true) : this.transformer(t.child);
+    // libsinsp's text, typo included
+    if (MULTIVALUE.has(t.name)) throw new FalcoCompileError(`unknown field transfomer '${t.name}'`, t.pos);
+    const inner = args[0]!;
     const unsupported = () =>
       new FalcoCompileError(
-        `can't add field transformer: type '${typeName(inner.type, inner.isList)}' is not supported by '${t.name}' transformer applied on field '${inner.field.name}'`,
+        `can't add field transformer: type '${typeName(inner.type, inner.isList)}' is not supported by '${t.name}' transformer applied on field '${inner.name}'`,
         t.pos,
       );
     const g = inner.get;
@@ -214,17 +283,115 @@ class Compiler {
     }
   }
 
+  /** join, concat, getopt: argument counts and types as libsinsp checks them, then the closure. */
+  private multivalue(t: TransformerExpr, args: CompiledLhs[]): CompiledLhs {
+    const fail = (msg: string): never => {
+      throw new FalcoCompileError(msg, t.pos);
+    };
+    if (!MULTIVALUE.has(t.name)) fail("unknown multivalue transformer");
+    const types = args.map((a) => a.argType);
+    const result = (get: CompiledLhs["get"], isList: boolean): CompiledLhs => ({
+      get,
+      type: "string",
+      isList,
+      multi: false,
+      argType: { type: "string", isList: false },
+      name: "NA",
+      def: undefined,
+      transformed: true,
+    });
+    switch (t.name) {
+      case "join": {
+        if (types.length !== 2) fail("join() requires exactly 2 arguments: separator and list");
+        if (types[0]!.isList) fail("join() first argument (separator) must be a single value, not a list");
+        if (!types[1]!.isList) fail("join() second argument must be a list");
+        if (t.arg !== undefined) fail("transformer 'join' does not support field arguments");
+        const sepGet = args[0]!.get;
+        const listGet = args[1]!.get;
+        return result((ev) => {
+          const sep = firstText(sepGet(ev));
+          if (sep === undefined) return undefined;
+          const list = listGet(ev);
+          if (list === undefined) return undefined;
+          return Array.isArray(list) ? list.map(scalarText).join(sep) : scalarText(list);
+        }, false);
+      }
+      case "concat": {
+        if (types.length < 2) fail("concat() requires at least 2 arguments");
+        for (const a of types)
+          if (a.type !== "string" || a.isList) fail("concat() arguments must be strings");
+        if (t.arg !== undefined) fail("transformer 'concat' does not support field arguments");
+        const gets = args.map((a) => a.get);
+        return result((ev) => {
+          let out = "";
+          for (const g of gets) {
+            const v = firstText(g(ev));
+            if (v === undefined) return undefined;
+            out += v;
+          }
+          return out;
+        }, false);
+      }
+      default: {
+        if (types.length !== 2) fail("getopt() requires exactly 2 arguments: args list and optstring");
+        if (!types[0]!.isList) fail("getopt() first argument must be a list");
+        if (types[1]!.isList) fail("getopt() second argument (optstring) must be a single value");
+        if (types[0]!.type !== "string" || types[1]!.type !== "string")
+          fail("getopt() arguments must be strings");
+        const selector = t.arg;
+        if (selector !== undefined && selector.length !== 1)
+          fail("getopt() field argument must be a single option character");
+        const argsGet = args[0]!.get;
+        const optNode = t.args[1]!;
+        let optGet: (ev: FalcoEventCtx) => OptString | undefined;
+        if (optNode.kind === "value") {
+          const fixed = parseOptString(optNode.value);
+          optGet = () => fixed;
+        } else {
+          const g = args[1]!.get;
+          let lastText: string | undefined;
+          let last: OptString | undefined;
+          optGet = (ev) => {
+            const text = firstText(g(ev));
+            if (text === undefined) return undefined;
+            if (text !== lastText) {
+              lastText = text;
+              last = parseOptString(text);
+            }
+            return last;
+          };
+        }
+        return result((ev) => {
+          const opts = optGet(ev);
+          if (!opts) return undefined;
+          const v = argsGet(ev);
+          if (v === undefined) return undefined;
+          return getopt((Array.isArray(v) ? v : [v]).map(scalarText), opts, selector);
+        }, selector === undefined);
+      }
+    }
+  }
+
   private binary(e: BinaryCheckExpr): Predicate {
     const lhs = this.lhs(e.left);
-    const op = e.op === "==" ? "=" : e.op;
+    // `= anyof`: the operator, then how many of the list's values must match
+    const [written, mod] = e.op.split(" ") as [string, string | undefined];
+    const op = written === "==" ? "=" : written;
     const fam = lhs.isList ? "list" : family(lhs.type);
     if (!ALLOWED[fam]!.has(op)) {
+      if (mod && fam === "ip") {
+        throw new FalcoCompileError(
+          `filter error: '${op}' with modifier not supported for ip address and network filters`,
+          e.pos,
+        );
+      }
       throw new FalcoCompileError(
-        `filter error: '${e.op}' operator not supported for ${FAMILY_TEXT[fam]} filters`,
+        `filter error: '${written}' operator not supported for ${FAMILY_TEXT[fam]} filters`,
         e.pos,
       );
     }
     const r = e.right;
+    if (mod) return this.modified(e, lhs, op, mod);
     if (r.kind === "transformer") return this.fieldRhs(e, lhs, op, r);
     let values: string[];
     if (r.kind === "list") values = r.values;
@@ -243,6 +410,45 @@ class Compiler {
     }
     if (r.kind === "value") this.valueWarnings(r.value, op);
     const cmp = comparator(lhs.type, op, values, e.pos);
+    return wrap(lhs, op, cmp);
+  }
+
+  /**
+   * `op oneof/anyof/allof (values)`: true when exactly one / at least one / every value compares
+   * true; an empty list never matches. Fields compared per endpoint or ancestor (fd.ip,
+   * proc.aname...) ignore the modifier in libsinsp and compare with the first value only.
+   */
+  private modified(e: BinaryCheckExpr, lhs: CompiledLhs, op: string, mod: string): Predicate {
+    const r = e.right;
+    if (r.kind !== "list" && r.kind !== "identifier")
+      throw new FalcoCompileError("filter error: unexpected right-hand side", e.pos);
+    const values = r.kind === "list" ? r.values : [r.name];
+    for (const v of values) {
+      if (v.includes("\0"))
+        throw new FalcoCompileError("filter error: filter value cannot contain a NUL byte (\\x00)");
+    }
+    const cmps = values.map((v) => comparator(lhs.type, op, [v], e.pos));
+    if (cmps.length === 0) return () => false;
+    if (lhs.multi) return wrap(lhs, op, cmps[0]!);
+    let cmp: (v: Scalar) => boolean;
+    if (cmps.length === 1) cmp = cmps[0]!;
+    else if (mod === "anyof") {
+      cmp = (v) => {
+        for (const c of cmps) if (c(v)) return true;
+        return false;
+      };
+    } else if (mod === "allof") {
+      cmp = (v) => {
+        for (const c of cmps) if (!c(v)) return false;
+        return true;
+      };
+    } else {
+      cmp = (v) => {
+        let n = 0;
+        for (const c of cmps) if (c(v) && ++n > 1) return false;
+        return n === 1;
+      };
+    }
     return wrap(lhs, op, cmp);
   }
 
@@ -288,8 +494,10 @@ class Compiler {
           r.pos,
         );
       }
-      if (r.child.kind !== "field") throw new FalcoCompileError("filter error: val() takes a field", r.pos);
-      rhs = this.field(r.child, false);
+      const child = r.args[0];
+      if (r.args.length !== 1 || child?.kind !== "field")
+        throw new FalcoCompileError("filter error: val() takes a field", r.pos);
+      rhs = this.field(child, false);
     } else {
       rhs = this.transformer(r);
     }
@@ -301,17 +509,17 @@ class Compiler {
       rhs.type === "ipnet" ||
       lhs.multi ||
       rhs.multi ||
-      lhs.def.noRhs ||
-      rhs.def.noRhs
+      lhs.def?.noRhs ||
+      rhs.def?.noRhs
     ) {
       throw new FalcoCompileError(
-        `filter error: field '${rhs.field.name}' can't be used as a right-hand side value of '${lhs.field.name}'`,
+        `filter error: field '${rhs.name}' can't be used as a right-hand side value of '${lhs.name}'`,
         e.pos,
       );
     }
     if (family(lhs.type) !== family(rhs.type)) {
       throw new FalcoCompileError(
-        `filter error: field '${rhs.field.name}' of type '${rhs.type}' is not compatible with field '${lhs.field.name}' of type '${lhs.type}'`,
+        `filter error: field '${rhs.name}' of type '${rhs.type}' is not compatible with field '${lhs.name}' of type '${lhs.type}'`,
         e.pos,
       );
     }
@@ -381,9 +589,27 @@ function wrap(lhs: CompiledLhs, op: string, cmp: (v: Scalar) => boolean): Predic
   };
 }
 
+/** A value as text, as libsinsp renders list items and multivalue transformer arguments. */
+function scalarText(v: Scalar): string {
+  return typeof v === "string" ? v : scalarKey(v);
+}
+
+/** The (first) value as text; undefined when missing. */
+function firstText(v: Extracted): string | undefined {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v)) return v.length ? scalarText(v[0]!) : undefined;
+  return scalarText(v);
+}
+
+/** Base64 as libsinsp decodes it: padding optional, unused trailing bits must be zero. */
 function b64Decode(s: string): Buffer | undefined {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s) || s.length % 4 !== 0) return undefined;
-  return Buffer.from(s, "base64");
+  let n = s.length;
+  if (n > 0 && s[n - 1] === "=") n--;
+  if (n > 0 && n < s.length && s[n - 1] === "=") n--;
+  const body = s.slice(0, n);
+  if (n % 4 === 1 || (n === 0 && s.length > 0) || !/^[A-Za-z0-9+/]*$/.test(body)) return undefined;
+  const out = Buffer.from(body, "base64");
+  return out.toString("base64").replace(/=+$/, "") === body ? out : undefined;
 }
 
 function typeName(t: FieldType, isList: boolean): string {

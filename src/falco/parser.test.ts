@@ -35,3 +35,38 @@ test("errors carry Falco's messages and positions", () => {
   );
   assert.deepEqual(err("(".repeat(2000) + "a" + ")".repeat(2000))[0], "exceeded max depth limit of 1000");
 });
+
+test("multivalue transformers take several arguments: fields, literals, nested transformers, lists", () => {
+  const ast = parseCondition('join("-", (tolower(fd.name), "x", 1)) = a');
+  assert.equal(astToString(ast), "join(-,(tolower(fd.name),x,1)) = a");
+  assert.equal(
+    astToString(parseCondition('getopt(proc.args, "nt:")["t"] = v')),
+    "getopt(proc.args,nt:)[t] = v",
+  );
+  assert.equal(
+    astToString(parseCondition("x.y = toupper(concat(a.b, c.d))")),
+    "x.y = toupper(concat(a.b,c.d))",
+  );
+  for (const bad of [
+    'join("-", (fd.name,)) = x',
+    'join("-", (macro)) = x',
+    'join("-", ((a.b))) = x',
+    "join() = x",
+  ]) {
+    assert.throws(() => parseCondition(bad), FalcoSyntaxError, bad);
+  }
+});
+
+test("oneof/anyof/allof follow a string operator and take a list or a list name", () => {
+  assert.equal(astToString(parseCondition("x.y == oneof (a, b)")), "x.y == oneof (a, b)");
+  assert.equal(astToString(parseCondition("x.y contains allof my_list")), "x.y contains allof my_list");
+  // the word is an ordinary value when nothing list-like follows, or a boolean keyword does
+  assert.equal(astToString(parseCondition("x.y = oneof")), "x.y = oneof");
+  assert.equal(astToString(parseCondition("x.y = anyof and a")), "(x.y = anyof and a)");
+  assert.equal(astToString(parseCondition("x.y = anyof anyof")), "x.y = anyof anyof");
+  // a symbol operator needs a blank before the modifier
+  assert.throws(() => parseCondition("x.y =oneof (a)"), /unexpected token after 'oneof'/);
+  // not after numeric or list operators
+  assert.throws(() => parseCondition("x.y > oneof (1)"), FalcoSyntaxError);
+  assert.throws(() => parseCondition("x.y in oneof (a)"), FalcoSyntaxError);
+});

@@ -1,11 +1,28 @@
 // Recursive-descent parser for Falco conditions, following libsinsp's filter parser:
 // precedence not > and > or, its keyword/blank rules and its error texts.
-import type { Expr, FieldExpr, Lhs, ListExpr, Pos, Rhs, TransformerExpr } from "./ast.js";
+import type {
+  Expr,
+  FieldExpr,
+  IdentifierExpr,
+  Lhs,
+  ListExpr,
+  Pos,
+  Rhs,
+  TransformerArg,
+  TransformerExpr,
+  TransformerListExpr,
+} from "./ast.js";
 import { Scanner } from "./lexer.js";
 
 export { FalcoSyntaxError } from "./lexer.js";
 
+/** Transformers of one value (also what output templates accept). */
 export const TRANSFORMERS = ["tolower", "toupper", "b64", "basename", "len"] as const;
+/** Transformers of several arguments (Falco 0.44): `join(sep, list)`, `concat(a, b, ...)`, `getopt(args, optstring)`. */
+export const MULTIVALUE_TRANSFORMERS = ["join", "concat", "getopt"] as const;
+const ALL_TRANSFORMERS: readonly string[] = [...TRANSFORMERS, ...MULTIVALUE_TRANSFORMERS];
+/** Written after a string operator and before a list: how many list values must match (Falco 0.44). */
+export const OPERATOR_MODIFIERS = ["oneof", "anyof", "allof"] as const;
 const UNARY_OPS = ["exists"];
 const NUM_OPS = ["<=", "<", ">=", ">"];
 const STR_OPS = ["==", "=", "!="];
@@ -150,7 +167,7 @@ class Parser {
     if (this.s.str("(")) {
       res = this.parseEmbeddedRemainder();
     } else if (this.lookTransformer(false)) {
-      const left = this.parseTransformer(false);
+      const left = this.parseTransformer();
       res = this.parseCondition(left, pos);
     } else if (this.s.fieldName()) {
       const field = this.parseFieldRemainder(this.s.lastToken, pos);
@@ -166,42 +183,85 @@ class Parser {
 
   /** Is the cursor on `name(` for a transformer (or val() when allowed)? */
   private lookTransformer(allowVal: boolean): boolean {
-    const names: readonly string[] = allowVal ? [...TRANSFORMERS, "val"] : TRANSFORMERS;
-    for (const n of names) if (this.s.input.startsWith(n + "(", this.s.idx)) return true;
+    if (allowVal && this.s.input.startsWith("val(", this.s.idx)) return true;
+    for (const n of ALL_TRANSFORMERS) if (this.s.input.startsWith(n + "(", this.s.idx)) return true;
     return false;
   }
 
-  private parseTransformer(isVal: boolean): TransformerExpr {
+  /** A right-hand side `val(field)` or transformer; the cursor is on its name. */
+  private parseRhsTransformer(): TransformerExpr {
+    if (!this.s.input.startsWith("val(", this.s.idx)) return this.parseTransformer();
+    const pos = this.s.pos();
+    this.s.str("val(");
+    this.s.blank();
+    const fpos = this.s.pos();
+    if (!this.s.fieldName()) this.s.fail("expected a field in val() transformer");
+    const field = this.parseFieldRemainder(this.s.lastToken, fpos);
+    this.s.blank();
+    if (!this.s.str(")")) this.s.fail("expected a ')' token");
+    return { kind: "transformer", name: "val", args: [field], arg: this.parseFieldArg(), pos };
+  }
+
+  /** `name(arg, ...)[arg]`; the cursor is on the name. Arity and types are checked by the compiler. */
+  private parseTransformer(): TransformerExpr {
     this.push();
     const pos = this.s.pos();
-    const names: readonly string[] = isVal ? ["val"] : TRANSFORMERS;
     let name = "";
-    for (const n of names) {
+    for (const n of ALL_TRANSFORMERS) {
       if (this.s.str(n + "(")) {
         name = n;
         break;
       }
     }
     this.s.blank();
-    let child: Lhs;
-    const childPos = this.s.pos();
-    if (!isVal && this.lookTransformer(false)) {
-      child = this.parseTransformer(false);
-    } else if (this.s.fieldName()) {
-      child = this.parseFieldRemainder(this.s.lastToken, childPos, false);
-    } else {
-      this.s.fail(
-        isVal ? "expected a field in val() transformer" : "expected a field or a nested valid transformer",
-      );
-    }
-    this.s.blank();
+    const args: TransformerArg[] = [];
+    do {
+      args.push(this.parseTransformerArg());
+      this.s.blank();
+    } while (this.s.str(","));
     if (!this.s.str(")")) this.s.fail("expected a ')' token");
     const arg = this.parseFieldArg();
     this.pop();
-    return { kind: "transformer", name, child, arg, pos };
+    return { kind: "transformer", name, args, arg, pos };
   }
 
-  private parseFieldRemainder(name: string, pos: Pos, _top = true): FieldExpr {
+  private parseTransformerArg(): TransformerArg {
+    this.s.blank();
+    const pos = this.s.pos();
+    if (this.s.number()) return { kind: "value", value: this.s.lastToken, pos };
+    const q = this.s.quoted();
+    if (q !== undefined) return { kind: "value", value: q, pos };
+    if (this.s.str("(")) return this.parseTransformerList(pos);
+    if (this.lookTransformer(false)) return this.parseTransformer();
+    if (this.s.fieldName()) return this.parseFieldRemainder(this.s.lastToken, pos);
+    this.s.fail(
+      "expected field transformer argument: field, transformer, quoted string, number, or transformer list",
+    );
+  }
+
+  /** After a consumed "(" inside a transformer's arguments: items and the closing ")". */
+  private parseTransformerList(pos: Pos): TransformerListExpr {
+    const items: TransformerListExpr["items"] = [];
+    this.s.blank();
+    if (this.s.str(")")) return { kind: "transformer_list", items, pos };
+    for (;;) {
+      this.s.blank();
+      const ipos = this.s.pos();
+      if (this.s.fieldName()) items.push(this.parseFieldRemainder(this.s.lastToken, ipos));
+      else if (this.lookTransformer(false)) items.push(this.parseTransformer());
+      else {
+        const q = this.s.quoted();
+        if (q !== undefined) items.push({ kind: "value", value: q, pos: ipos });
+        else if (this.s.number()) items.push({ kind: "value", value: this.s.lastToken, pos: ipos });
+        else this.s.fail("expected transformer list argument: field, transformer, quoted string, or number");
+      }
+      this.s.blank();
+      if (this.s.str(")")) return { kind: "transformer_list", items, pos };
+      if (!this.s.str(",")) this.s.fail("expected ')'");
+    }
+  }
+
+  private parseFieldRemainder(name: string, pos: Pos): FieldExpr {
     return { kind: "field", name, arg: this.parseFieldArg(), pos };
   }
 
@@ -240,8 +300,7 @@ class Parser {
       this.s.blank();
       const vpos = this.s.pos();
       let right: Rhs;
-      if (this.lookTransformer(true))
-        right = this.parseTransformer(this.s.input.startsWith("val(", this.s.idx));
+      if (this.lookTransformer(true)) right = this.parseRhsTransformer();
       else if (this.s.number()) right = { kind: "value", value: this.s.lastToken, pos: vpos };
       else
         this.s.fail(
@@ -252,11 +311,14 @@ class Parser {
 
     op = this.lexOp(STR_OPS, false) ?? this.lexOp(STR_WORD_OPS, true);
     if (op) {
+      // a modifier needs a blank before it (a word operator is always followed by one)
+      const modified = this.s.blank() ? this.parseModifiedList() : undefined;
+      if (modified) return { kind: "binary", left, op: `${op} ${modified.mod}`, right: modified.right, pos };
       this.s.blank();
       const vpos = this.s.pos();
       let right: Rhs;
       if (this.lookTransformer(true)) {
-        right = this.parseTransformer(this.s.input.startsWith("val(", this.s.idx));
+        right = this.parseRhsTransformer();
       } else {
         const q = this.s.quoted();
         if (q !== undefined) right = { kind: "value", value: q, pos: vpos };
@@ -272,8 +334,7 @@ class Parser {
       const vpos = this.s.pos();
       let right: Rhs;
       if (this.s.str("(")) right = this.parseListRemainder(vpos);
-      else if (this.lookTransformer(true))
-        right = this.parseTransformer(this.s.input.startsWith("val(", this.s.idx));
+      else if (this.lookTransformer(true)) right = this.parseRhsTransformer();
       else if (this.s.identifier()) right = { kind: "identifier", name: this.s.lastToken, pos: vpos };
       else this.s.fail("expected a list or an identifier");
       return { kind: "binary", left, op, right, pos };
@@ -285,6 +346,30 @@ class Parser {
           .sort()
           .join(", "),
     );
+  }
+
+  /**
+   * `oneof (a, b)` / `anyof list_name` after a string operator and its blank. Undefined (cursor
+   * unchanged) when no modifier is there, no list or identifier follows it, or what follows is
+   * `and`/`or`/`not`: then the word is an ordinary value (`x = oneof and ...`).
+   */
+  private parseModifiedList(): { mod: string; right: ListExpr | IdentifierExpr } | undefined {
+    const start = this.s.idx;
+    const last = this.s.lastToken;
+    const mod = this.lexOp([...OPERATOR_MODIFIERS], true);
+    if (mod) {
+      this.s.blank();
+      const vpos = this.s.pos();
+      const rest = this.s.input.slice(this.s.idx);
+      if (!/^(and|or|not)(?![a-zA-Z0-9])/.test(rest)) {
+        if (this.s.str("(")) return { mod, right: this.parseListRemainder(vpos) };
+        if (this.s.identifier())
+          return { mod, right: { kind: "identifier", name: this.s.lastToken, pos: vpos } };
+      }
+    }
+    this.s.idx = start;
+    this.s.lastToken = last;
+    return undefined;
   }
 
   private parseListRemainder(pos: Pos): ListExpr {

@@ -9,7 +9,7 @@ export interface ConditionWarning {
 const NA_OPS = new Set(["=", "==", "!=", "in", "intersects", "pmatch"]);
 
 function lhsField(l: Lhs): string {
-  return innerField(l).name;
+  return innerField(l)?.name ?? "";
 }
 
 export function conditionWarnings(ast: Expr): ConditionWarning[] {
