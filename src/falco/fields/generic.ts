@@ -1,5 +1,7 @@
-// Fields every source has: event number, time, source, hostname.
-import { type FalcoEventCtx, type FieldDef, MapFieldTable } from "./types.js";
+// Fields every source has (libsinsp's generic event fields): event number, time, source, hostname.
+import { NO_ARG } from "./sinsp-args.js";
+import { GENERIC_FIELD_SPECS } from "./sinsp-fields.js";
+import { type Extracted, type FalcoEventCtx, type FieldDef, fieldTypeOf, MapFieldTable } from "./types.js";
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
@@ -32,31 +34,46 @@ function datetime(ns: bigint, withNs: boolean): string {
   return withNs ? `${base}.${(ns % 1_000_000_000n).toString().padStart(9, "0")}` : base;
 }
 
-const g = (
-  name: string,
-  type: FieldDef["type"],
-  extract: (ev: FalcoEventCtx) => ReturnType<FieldDef["extract"]>,
-): FieldDef => ({ name, type, extract });
+/** Extractors of the generic fields; every libsinsp generic field has one (fields.test.ts checks). */
+const EXTRACTORS: Record<string, (ev: FalcoEventCtx) => Extracted> = {
+  "evt.num": (ev) => ev.num,
+  "evt.time": (ev) => formatEvtTime(ev.timeNs),
+  "evt.time.s": (ev) => formatEvtTime(ev.timeNs).slice(0, 8),
+  "evt.time.iso8601": (ev) => formatIso8601(ev.timeNs),
+  "evt.datetime": (ev) => datetime(ev.timeNs, true),
+  "evt.datetime.s": (ev) => datetime(ev.timeNs, false),
+  "evt.rawtime": (ev) => ev.timeNs,
+  "evt.rawtime.s": (ev) => ev.timeNs / 1_000_000_000n,
+  "evt.rawtime.ns": (ev) => ev.timeNs % 1_000_000_000n,
+  "evt.reltime": () => 0n,
+  "evt.reltime.s": () => 0n,
+  "evt.reltime.ns": () => 0n,
+  "evt.source": (ev) => ev.source,
+  "evt.pluginname": (ev) => (ev.source === "syscall" ? undefined : pluginName(ev.source)),
+  "evt.plugininfo": (ev) => (ev.source === "syscall" ? undefined : pluginName(ev.source)),
+  "evt.hostname": (ev) => ev.hostname,
+  // a syscall-style JSON event may say it is an async one (e.g. {"evt.asynctype": "container"})
+  "evt.is_async": (ev) => syscallValue(ev, "evt.asynctype") !== undefined,
+  "evt.asynctype": (ev) => syscallValue(ev, "evt.asynctype"),
+};
 
-export const GENERIC_FIELDS: FieldDef[] = [
-  g("evt.num", "int", (ev) => ev.num),
-  g("evt.time", "string", (ev) => formatEvtTime(ev.timeNs)),
-  g("evt.time.s", "string", (ev) => formatEvtTime(ev.timeNs).slice(0, 8)),
-  g("evt.time.iso8601", "string", (ev) => formatIso8601(ev.timeNs)),
-  g("evt.datetime", "string", (ev) => datetime(ev.timeNs, true)),
-  g("evt.datetime.s", "string", (ev) => datetime(ev.timeNs, false)),
-  g("evt.rawtime", "abstime", (ev) => ev.timeNs),
-  g("evt.rawtime.s", "abstime", (ev) => ev.timeNs / 1_000_000_000n),
-  g("evt.rawtime.ns", "abstime", (ev) => ev.timeNs % 1_000_000_000n),
-  g("evt.reltime", "reltime", () => 0n),
-  g("evt.reltime.s", "reltime", () => 0n),
-  g("evt.reltime.ns", "reltime", () => 0n),
-  g("evt.source", "string", (ev) => ev.source),
-  g("evt.pluginname", "string", (ev) => (ev.source === "syscall" ? undefined : pluginName(ev.source))),
-  g("evt.plugininfo", "string", (ev) => (ev.source === "syscall" ? undefined : pluginName(ev.source))),
-  g("evt.hostname", "string", (ev) => ev.hostname),
-  g("evt.is_async", "bool", () => false),
-];
+function syscallValue(ev: FalcoEventCtx, name: string): string | undefined {
+  if (ev.source !== "syscall" || ev.payload === null || typeof ev.payload !== "object") return undefined;
+  const v = (ev.payload as Record<string, unknown>)[name];
+  return typeof v === "string" && Object.hasOwn(ev.payload, name) ? v : undefined;
+}
+
+export const GENERIC_FIELDS: FieldDef[] = GENERIC_FIELD_SPECS.map((spec) => {
+  const name = spec.name;
+  return {
+    name,
+    type: fieldTypeOf(spec.ptype),
+    ptype: spec.ptype,
+    desc: spec.desc,
+    checkArg: (arg) => NO_ARG.check(name, arg),
+    extract: EXTRACTORS[name] ?? (() => undefined),
+  };
+});
 
 function pluginName(source: string): string {
   return source === "k8s_audit" ? "k8saudit" : source;

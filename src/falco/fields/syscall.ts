@@ -1,258 +1,28 @@
-// Syscall-style fields over JSON events: the event is a flat object mapping field
-// names (optionally with their argument, `proc.aname[2]`) to values, e.g.
+// Syscall-source fields over JSON events: the event is a flat object mapping field names
+// (optionally with their argument, `proc.aname[2]`) to values, e.g.
 //   {"evt.type":"open","proc.name":"cat","fd.name":"/etc/shadow","proc.aname":["bash","sshd"]}
-// Types follow the libsinsp field table so conditions type-check as Falco's do.
+// Names, types, flags and argument rules are libsinsp's (sinsp-fields.ts, sinsp-args.ts), so rules
+// load and type-check as they do in Falco.
+import {
+  isCgroupSubsystem,
+  isEventTableName,
+  longestEventParam,
+  NO_ARG,
+  nonexistentField,
+  SINSP_ARG_RULES,
+} from "./sinsp-args.js";
+import { SYSCALL_FIELD_SPECS } from "./sinsp-fields.js";
 import {
   type Extracted,
   type FalcoEventCtx,
   type FieldDef,
-  type FieldType,
+  type FieldSpec,
+  fieldTypeOf,
   MapFieldTable,
   toScalar,
 } from "./types.js";
 
-type Flags = "" | "L" | "I" | "K" | "k" | "i" | "A" | "E" | "N" | "X";
-// Compact table: "name type flags" where flags: L list, i optional index, I required index,
-// k optional key, K required key, A ancestor (multi without index), E either endpoint,
-// N no val()/transformers, X not usable in filters.
-const TABLE = `
-evt.type string
-evt.args string
-evt.dir string
-evt.res string
-evt.rawres int
-evt.cpu int
-evt.count int
-evt.count.error int
-evt.count.error.file int
-evt.count.error.net int
-evt.count.error.memory int
-evt.count.error.other int
-evt.count.exit int
-evt.buflen int
-evt.buflen.in int
-evt.buflen.out int
-evt.buflen.file int
-evt.buflen.net int
-evt.latency reltime
-evt.latency.s reltime
-evt.latency.ns reltime
-evt.deltatime reltime
-evt.info string
-evt.buffer bytebuf
-evt.is_io bool
-evt.is_io_read bool
-evt.is_io_write bool
-evt.io_dir string
-evt.is_wait bool
-evt.wait_latency reltime
-evt.is_syslog bool
-evt.is_open_read bool
-evt.is_open_write bool
-evt.is_open_exec bool
-evt.is_open_create bool
-evt.failed bool
-evt.category string
-evt.around string X
-evt.abspath string i
-evt.abspath.src string
-evt.abspath.dst string
-evt.arg string K
-evt.rawarg string KN
-syscall.type string
-evt.count.procinfo int
-evt.count.threadinfo int
-thread.cpu int
-thread.cpu.user int
-thread.cpu.system int
-thread.exectime reltime
-thread.totexectime reltime
-thread.cgroups string
-thread.cgroup string K
-thread.nametid string
-thread.tid int
-thread.ismain bool
-thread.vtid int
-thread.pfmajor int
-thread.pfminor int
-thread.vmsize int
-thread.vmrss int
-thread.vmswap int
-thread.cap_permitted string
-thread.cap_inheritable string
-thread.cap_effective string
-thread.is_exe_writable bool
-proc.pid int
-proc.exe string
-proc.name string
-proc.args string
-proc.env string k
-proc.cmdline string
-proc.cmdnargs int
-proc.cmdlenargs int
-proc.exeline string
-proc.cwd string
-proc.nthreads int
-proc.nchilds int
-proc.ppid int
-proc.pname string
-proc.pcmdline string
-proc.apid int iAN
-proc.aname string iAN
-proc.aexe string iAN
-proc.aexepath string iAN
-proc.acmdline string iAN
-proc.aenv string iAN
-proc.loginshellid int
-proc.duration reltime
-proc.fdopencount int
-proc.fdlimit int
-proc.fdusage double
-proc.vmsize int
-proc.vmrss int
-proc.vmswap int
-proc.pid.ts reltime
-proc.ppid.ts reltime
-proc.is_container_healthcheck bool
-proc.is_container_liveness_probe bool
-proc.is_container_readiness_probe bool
-proc.is_exe_writable bool
-proc.is_exe_upper_layer bool
-proc.is_exe_lower_layer bool
-proc.is_exe_from_memfd bool
-proc.is_sid_leader bool
-proc.is_vpgid_leader bool
-proc.exe_ino int
-proc.exe_ino.ctime abstime
-proc.exe_ino.mtime abstime
-proc.exe_ino.ctime_duration_proc_start reltime
-proc.exe_ino.ctime_duration_pidns_start reltime
-proc.pidns_init_start_ts int
-proc.exepath string
-proc.pexepath string
-proc.pexe string
-proc.sid int
-proc.sname string
-proc.sid.exe string
-proc.sid.exepath string
-proc.tty int
-proc.vpid int
-proc.pvpid int
-proc.vpgid int
-proc.vpgid.name string
-proc.vpgid.exe string
-proc.vpgid.exepath string
-proc.stdin.type string
-proc.stdout.type string
-proc.stderr.type string
-proc.stdin.name string
-proc.stdout.name string
-proc.stderr.name string
-user.uid int
-user.name string
-user.homedir string
-user.shell string
-user.loginuid int
-user.loginname string
-group.gid int
-group.name string
-fd.num int
-fd.type string
-fd.typechar string
-fd.name string
-fd.directory string
-fd.filename string
-fd.ip ipaddr EN
-fd.cip ipaddr
-fd.sip ipaddr
-fd.lip ipaddr
-fd.rip ipaddr
-fd.port port EN
-fd.cport port
-fd.sport port
-fd.lport port
-fd.rport port
-fd.l4proto string
-fd.sockfamily string
-fd.is_server bool
-fd.uid string
-fd.containername string
-fd.containerdirectory string
-fd.proto port EN
-fd.cproto string
-fd.sproto string
-fd.lproto string
-fd.rproto string
-fd.net ipnet EN
-fd.cnet ipnet
-fd.snet ipnet
-fd.lnet ipnet
-fd.rnet ipnet
-fd.connected bool
-fd.name_changed bool
-fd.cip.name string
-fd.sip.name string
-fd.lip.name string
-fd.rip.name string
-fd.dev int
-fd.dev.major int
-fd.dev.minor int
-fd.ino int
-fd.nameraw string
-fd.types string Lk
-fd.is_upper_layer bool
-fd.is_lower_layer bool
-fs.path.name string
-fs.path.nameraw string
-fs.path.source string
-fs.path.sourceraw string
-fs.path.target string
-fs.path.targetraw string
-container.id string
-container.full_id string
-container.name string
-container.image string
-container.image.id string
-container.type string
-container.privileged bool
-container.mounts string
-container.mount string K
-container.mount.source string K
-container.mount.dest string K
-container.mount.mode string K
-container.mount.rdwr string K
-container.mount.propagation string K
-container.image.repository string
-container.image.tag string
-container.image.digest string
-container.healthcheck string
-container.liveness_probe string
-container.readiness_probe string
-container.start_ts abstime
-container.duration reltime
-container.ip string
-container.cni.json string
-container.host_pid bool
-container.host_network bool
-container.host_ipc bool
-container.label string K
-container.labels string
-container.info string
-k8s.pod.name string
-k8s.pod.id string
-k8s.pod.uid string
-k8s.pod.sandbox_id string
-k8s.pod.full_sandbox_id string
-k8s.pod.label string K
-k8s.pod.labels string
-k8s.pod.ip string
-k8s.pod.cni.json string
-k8s.ns.name string
-k8s.rc.name string
-k8s.svc.name string
-k8s.deployment.name string
-`;
-
+/** Either-endpoint fields: true when the client or the server side matches. */
 const ENDPOINTS: Record<string, [string, string]> = {
   "fd.ip": ["fd.cip", "fd.sip"],
   "fd.net": ["fd.cip", "fd.sip"],
@@ -260,90 +30,152 @@ const ENDPOINTS: Record<string, [string, string]> = {
   "fd.proto": ["fd.cproto", "fd.sproto"],
 };
 
+/** Ancestor fields: without an index they match any ancestor; `[0]` is the process itself. */
+const ANCESTORS: Record<string, string> = {
+  "proc.apid": "proc.pid",
+  "proc.aname": "proc.name",
+  "proc.aexe": "proc.exe",
+  "proc.aexepath": "proc.exepath",
+  "proc.acmdline": "proc.cmdline",
+  "proc.aargs": "proc.args",
+  "proc.aenv": "proc.env",
+};
+
 /** Single value of a flat event, `name[arg]` first. */
 function raw(ev: FalcoEventCtx, name: string, arg: string | undefined): unknown {
   const p = ev.payload as Record<string, unknown> | null;
   if (p === null || typeof p !== "object") return undefined;
-  if (arg !== undefined) return p[`${name}[${arg}]`];
-  return p[name];
+  if (arg !== undefined) return Object.hasOwn(p, `${name}[${arg}]`) ? p[`${name}[${arg}]`] : undefined;
+  return Object.hasOwn(p, name) ? p[name] : undefined;
 }
 
-function makeDef(name: string, type: FieldType, flags: string): FieldDef {
-  const def: FieldDef = { name, type, extract: () => undefined };
-  if (flags.includes("L")) def.isList = true;
-  if (flags.includes("I")) def.arg = { kind: "index", required: true };
-  if (flags.includes("i")) def.arg = { kind: "index", required: false };
-  if (flags.includes("K")) def.arg = { kind: "key", required: true };
-  if (flags.includes("k")) def.arg = { kind: "key", required: false };
-  if (flags.includes("N")) {
-    def.noRhs = true;
-    def.noTransformer = true;
+function scalars(type: FieldDef["type"], v: unknown): Extracted {
+  const out = (Array.isArray(v) ? v : [v]).map((x) => toScalar(type, x)).filter((x) => x !== undefined);
+  return out.length ? out : undefined;
+}
+
+function ancestorExtractor(def: FieldDef, self: string): FieldDef["extract"] {
+  const { name, type } = def;
+  return (ev, arg) => {
+    const direct = raw(ev, name, arg);
+    if (arg === undefined) return direct === undefined ? undefined : scalars(type, direct);
+    if (direct !== undefined) return toScalar(type, direct);
+    const n = Number(arg);
+    if (n === 0) return toScalar(type, raw(ev, self, undefined));
+    const anc = raw(ev, name, undefined);
+    return Array.isArray(anc) ? toScalar(type, anc[n - 1]) : undefined;
+  };
+}
+
+function endpointExtractor(def: FieldDef, [c, s]: [string, string]): FieldDef["extract"] {
+  const { name, type } = def;
+  return (ev) => {
+    const direct = raw(ev, name, undefined);
+    return scalars(type, direct !== undefined ? direct : [raw(ev, c, undefined), raw(ev, s, undefined)]);
+  };
+}
+
+function listExtractor(def: FieldDef): FieldDef["extract"] {
+  const { name, type } = def;
+  return (ev, arg) => {
+    const v = raw(ev, name, undefined);
+    if (v === undefined || v === null) return undefined;
+    let arr = (Array.isArray(v) ? v : [v]).map((x) => toScalar(type, x)).filter((x) => x !== undefined);
+    if (arg !== undefined) arr = arr.filter((x) => x === arg);
+    return arr.length ? arr : undefined;
+  };
+}
+
+/** A FieldDef for one libsinsp table row; `name` may differ for dotted forms (evt.arg.flags). */
+export function defFromSpec(spec: FieldSpec, name = spec.name): FieldDef {
+  const flags = new Set(spec.flags);
+  const type = fieldTypeOf(spec.ptype);
+  const def: FieldDef = { name, type, ptype: spec.ptype, desc: spec.desc, extract: () => undefined };
+  if (flags.has("IS_LIST")) def.isList = true;
+  if (flags.has("NO_RHS")) def.noRhs = true;
+  if (flags.has("NO_TRANSFORMER")) def.noTransformer = true;
+  if (flags.has("FILTER_ONLY")) def.filterOnly = true;
+  if (flags.has("DEPRECATED")) def.deprecated = true;
+  if (flags.has("ARG_INDEX") || flags.has("ARG_KEY")) {
+    // a plugin field (container plugin): plugin-style arguments, checked by the compiler
+    def.arg = { kind: flags.has("ARG_KEY") ? "key" : "index", required: flags.has("ARG_REQUIRED") };
+  } else {
+    const rule = SINSP_ARG_RULES[name] ?? NO_ARG;
+    if (rule.arg) def.arg = rule.arg;
+    def.checkArg = (arg) => rule.check(name, arg);
   }
-  if (flags.includes("X")) def.notInFilters = true;
-  if (flags.includes("A")) {
+  const self = ANCESTORS[name];
+  const ends = ENDPOINTS[name];
+  if (self !== undefined) {
     def.multi = true;
     def.multiWithoutArg = true;
-    // proc.aname: the ancestors as an array (parent first); proc.aname[0] is the process itself
-    const self = `proc.${name.slice("proc.a".length)}`;
-    def.extract = (ev, arg) => {
-      const direct = raw(ev, name, arg);
-      if (arg === undefined) {
-        if (direct === undefined) return undefined;
-        const arr = (Array.isArray(direct) ? direct : [direct])
-          .map((x) => toScalar(type, x))
-          .filter((x) => x !== undefined);
-        return arr.length ? arr : undefined;
-      }
-      if (direct !== undefined) return toScalar(type, direct);
-      const n = Number(arg);
-      if (n === 0) return toScalar(type, raw(ev, self === "proc.pid" ? "proc.pid" : self, undefined));
-      const anc = raw(ev, name, undefined);
-      return Array.isArray(anc) ? toScalar(type, anc[n - 1]) : undefined;
-    };
-    return def;
-  }
-  if (flags.includes("E")) {
+    def.extract = ancestorExtractor(def, self);
+  } else if (ends) {
     def.multi = true;
-    const [c, s] = ENDPOINTS[name]!;
-    def.extract = (ev) => {
-      const direct = raw(ev, name, undefined);
-      const vals =
-        direct !== undefined
-          ? Array.isArray(direct)
-            ? direct
-            : [direct]
-          : [raw(ev, c, undefined), raw(ev, s, undefined)];
-      const out = vals.map((x) => toScalar(type, x)).filter((x) => x !== undefined);
-      return out.length ? out : undefined;
-    };
-    return def;
+    def.extract = endpointExtractor(def, ends);
+  } else if (def.isList) {
+    def.extract = listExtractor(def);
+  } else {
+    def.extract = (ev, arg) => toScalar(type, raw(ev, name, arg));
   }
-  if (def.isList) {
-    def.extract = (ev, arg) => {
-      const v = raw(ev, name, undefined);
-      if (v === undefined || v === null) return undefined;
-      let arr = (Array.isArray(v) ? v : [v]).map((x) => toScalar(type, x)).filter((x) => x !== undefined);
-      if (arg !== undefined) arr = arr.filter((x) => x === arg);
-      return arr.length ? arr : undefined;
-    };
-    return def;
-  }
-  def.extract = (ev, arg): Extracted => toScalar(type, raw(ev, name, arg));
   return def;
 }
 
-const DEFS: FieldDef[] = TABLE.trim()
-  .split("\n")
-  .map((line) => {
-    const [name, type, flags = ""] = line.trim().split(/\s+/) as [string, FieldType, Flags];
-    return makeDef(name, type, flags);
-  });
+const SPEC_BY_NAME = new Map(SYSCALL_FIELD_SPECS.map((s) => [s.name, s]));
+const spec = (name: string): FieldSpec => SPEC_BY_NAME.get(name)!;
 
-/** `evt.arg.<name>` (string) and `evt.rawarg.<name>` (numeric, no val()/transformers). */
-function dottedArg(name: string): FieldDef | undefined {
-  const m = /^evt\.(arg|rawarg)\.([a-zA-Z_][a-zA-Z0-9_]*)$/.exec(name);
+const DEFS: FieldDef[] = SYSCALL_FIELD_SPECS.map((s) => defFromSpec(s));
+
+// evt.abspath takes its variant as a suffix: .src and .dst are the two paths of a rename/link.
+for (const suffix of [".src", ".dst"]) DEFS.push(defFromSpec(spec("evt.abspath"), `evt.abspath${suffix}`));
+
+// Falco's `%container.info` output placeholder: kept for outputs, no field for conditions.
+DEFS.push({
+  name: "container.info",
+  type: "string",
+  desc: "Falco output placeholder for container details (not a filter field).",
+  checkArg: (arg) => nonexistentField("container.info", arg),
+  extract: (ev) => toScalar("string", raw(ev, "container.info", undefined)),
+});
+
+/** The field names the dotted forms resolve to: `evt.arg.<param>`, `evt.rawarg.<param>`, … */
+function dotted(name: string): FieldDef | undefined {
+  const m = /^(evt\.arg|evt\.rawarg|evt\.type\.is|thread\.cgroup)\.(.+)$/.exec(name);
   if (!m) return undefined;
-  return makeDef(name, m[1] === "arg" ? "string" : "int", m[1] === "arg" ? "" : "N");
+  const [, base, rest] = m as unknown as [string, string, string];
+  if (base === "evt.type.is") {
+    if (!isEventTableName(rest)) return undefined;
+    const def = defFromSpec(spec(base), name);
+    def.checkArg = (arg) => NO_ARG.check(name, arg);
+    // 1 for events of that type, 0 for others
+    def.extract = (ev) => {
+      const t = raw(ev, "evt.type", undefined);
+      return typeof t === "string" ? (t === rest ? 1n : 0n) : undefined;
+    };
+    return def;
+  }
+  if (base === "thread.cgroup") {
+    if (!isCgroupSubsystem(rest)) return undefined;
+    const def = defFromSpec(spec(base), name);
+    def.checkArg = (arg) => NO_ARG.check(name, arg);
+    return def;
+  }
+  const param = longestEventParam(rest);
+  if (param && param.name !== rest) return undefined; // `evt.arg.flagsx`: only `evt.arg.flags` is a field
+  const def = defFromSpec(spec(base), name);
+  if (!param) {
+    def.checkArg = (arg) => `unknown event argument ${rest}${arg === undefined ? "" : `[${arg}]`}`;
+    return def;
+  }
+  def.checkArg = (arg) => NO_ARG.check(name, arg);
+  if (base === "evt.rawarg") {
+    // a raw argument has its parameter's own type
+    def.ptype = param.ptype;
+    def.type = fieldTypeOf(param.ptype);
+    const type = def.type;
+    def.extract = (ev) => toScalar(type, raw(ev, name, undefined));
+  }
+  return def;
 }
 
-export const syscallTable = new MapFieldTable(DEFS, dottedArg);
+export const syscallTable = new MapFieldTable(DEFS, dotted);

@@ -38,6 +38,125 @@ export interface FalcoEventCtx {
   cache?: Map<string, unknown>;
 }
 
+/** libsinsp parameter types (ppm_param_type without the PT_ prefix) that fields and event parameters use. */
+export type ParamType =
+  | "INT8"
+  | "INT16"
+  | "INT32"
+  | "INT64"
+  | "UINT8"
+  | "UINT16"
+  | "UINT32"
+  | "UINT64"
+  | "CHARBUF"
+  | "BYTEBUF"
+  | "ERRNO"
+  | "SOCKADDR"
+  | "SOCKTUPLE"
+  | "FD"
+  | "PID"
+  | "FDLIST"
+  | "FSPATH"
+  | "SYSCALLID"
+  | "SIGTYPE"
+  | "RELTIME"
+  | "ABSTIME"
+  | "PORT"
+  | "L4PROTO"
+  | "SOCKFAMILY"
+  | "BOOL"
+  | "IPV4ADDR"
+  | "DYN"
+  | "FLAGS8"
+  | "FLAGS16"
+  | "FLAGS32"
+  | "UID"
+  | "GID"
+  | "DOUBLE"
+  | "SIGSET"
+  | "CHARBUFARRAY"
+  | "CHARBUF_PAIR_ARRAY"
+  | "IPV4NET"
+  | "IPV6ADDR"
+  | "IPV6NET"
+  | "IPADDR"
+  | "IPNET"
+  | "MODE"
+  | "FSRELPATH"
+  | "ENUMFLAGS8"
+  | "ENUMFLAGS16"
+  | "ENUMFLAGS32"
+  | "FD32"
+  | "PID32";
+
+/** libsinsp's filtercheck field flags (EPF_* without the prefix). */
+export type FieldFlag =
+  | "FILTER_ONLY"
+  | "PRINT_ONLY"
+  | "ARG_REQUIRED"
+  | "TABLE_ONLY"
+  | "INFO"
+  | "CONVERSATION"
+  | "IS_LIST"
+  | "ARG_ALLOWED"
+  | "ARG_INDEX"
+  | "ARG_KEY"
+  | "DEPRECATED"
+  | "NO_TRANSFORMER"
+  | "NO_RHS"
+  | "NO_PTR_STABILITY"
+  | "FORMAT_SUGGESTED";
+
+/** One row of a libsinsp field table, as declared upstream. */
+export interface FieldSpec {
+  name: string;
+  ptype: ParamType;
+  flags: readonly FieldFlag[];
+  desc: string;
+}
+
+/**
+ * The compiler's type family for a libsinsp parameter type. Types libsinsp cannot compare at all
+ * (sockaddr, fd lists, string arrays…) fold into the family their RHS parser reads them as.
+ */
+export function fieldTypeOf(p: ParamType): FieldType {
+  switch (p) {
+    case "CHARBUF":
+    case "FSPATH":
+    case "FSRELPATH":
+    case "SOCKADDR":
+    case "SOCKTUPLE":
+    case "SOCKFAMILY":
+    case "CHARBUFARRAY":
+    case "CHARBUF_PAIR_ARRAY":
+    case "FDLIST":
+    case "DYN":
+      return "string";
+    case "BYTEBUF":
+      return "bytebuf";
+    case "BOOL":
+      return "bool";
+    case "IPADDR":
+    case "IPV4ADDR":
+    case "IPV6ADDR":
+      return "ipaddr";
+    case "IPNET":
+    case "IPV4NET":
+    case "IPV6NET":
+      return "ipnet";
+    case "PORT":
+      return "port";
+    case "RELTIME":
+      return "reltime";
+    case "ABSTIME":
+      return "abstime";
+    case "DOUBLE":
+      return "double";
+    default:
+      return "int";
+  }
+}
+
 export interface FieldArgSpec {
   kind: "index" | "key";
   required: boolean;
@@ -56,8 +175,20 @@ export interface FieldDef {
   multiWithoutArg?: boolean;
   noRhs?: boolean;
   noTransformer?: boolean;
-  /** fields that exist but cannot be used in filters (e.g. evt.around) */
+  /** fields that exist but cannot be used in filters (Falco's %container.info output placeholder) */
   notInFilters?: boolean;
+  /** EPF_FILTER_ONLY: usable in conditions, not in outputs (`<name> is filter only and cannot be used as a display field`) */
+  filterOnly?: boolean;
+  /** EPF_DEPRECATED */
+  deprecated?: boolean;
+  /** the libsinsp parameter type behind `type` (syscall and generic fields) */
+  ptype?: ParamType;
+  /**
+   * libsinsp's own argument parsing for this field: given the `[arg]` written (undefined when none),
+   * Falco's error text for a use it rejects, else undefined. When set it replaces the generic
+   * plugin-style checks driven by `arg` (which still tells outputs whether `[…]` belongs to the field).
+   */
+  checkArg?(arg: string | undefined): string | undefined;
   extract(ev: FalcoEventCtx, arg: string | undefined): Extracted;
 }
 
