@@ -1221,7 +1221,10 @@ export const SYSCALL_FIELD_SPECS: readonly FieldSpec[] = [
     flags: [],
     desc: "for poll events, this is a comma-separated list of the server TCP/UDP ports in the 'fds' argument, returned as a string.",
   },
-  // container.*, k8s.*, proc.is_container_*: the container plugin (plugin-style arguments)
+];
+
+/** Fields of the container plugin Falco loads by default (container.*, k8s.*, proc.is_container_*). */
+export const CONTAINER_PLUGIN_FIELD_SPECS: readonly FieldSpec[] = [
   {
     name: "container.id",
     ptype: "CHARBUF",

@@ -1,8 +1,8 @@
 // Syscall-source fields over JSON events: the event is a flat object mapping field names
 // (optionally with their argument, `proc.aname[2]`) to values, e.g.
 //   {"evt.type":"open","proc.name":"cat","fd.name":"/etc/shadow","proc.aname":["bash","sshd"]}
-// Names, types, flags and argument rules are libsinsp's (sinsp-fields.ts, sinsp-args.ts), so rules
-// load and type-check as they do in Falco.
+// Names, types, flags and argument rules are libsinsp's and the container plugin's (sinsp-fields.ts,
+// sinsp-args.ts), so rules load and type-check as they do in Falco.
 import {
   isCgroupSubsystem,
   isEventTableName,
@@ -11,7 +11,7 @@ import {
   nonexistentField,
   SINSP_ARG_RULES,
 } from "./sinsp-args.js";
-import { SYSCALL_FIELD_SPECS } from "./sinsp-fields.js";
+import { CONTAINER_PLUGIN_FIELD_SPECS, SYSCALL_FIELD_SPECS } from "./sinsp-fields.js";
 import {
   type Extracted,
   type FalcoEventCtx,
@@ -86,8 +86,11 @@ function listExtractor(def: FieldDef): FieldDef["extract"] {
   };
 }
 
-/** A FieldDef for one libsinsp table row; `name` may differ for dotted forms (evt.arg.flags). */
-export function defFromSpec(spec: FieldSpec, name = spec.name): FieldDef {
+/**
+ * A FieldDef for one table row; `name` may differ for dotted forms (evt.arg.flags). Plugin fields
+ * take plugin-style arguments, checked by the compiler; libsinsp's own parse theirs (sinsp-args.ts).
+ */
+export function defFromSpec(spec: FieldSpec, name = spec.name, fromPlugin = false): FieldDef {
   const flags = new Set(spec.flags);
   const type = fieldTypeOf(spec.ptype);
   const def: FieldDef = { name, type, ptype: spec.ptype, desc: spec.desc, extract: () => undefined };
@@ -96,9 +99,10 @@ export function defFromSpec(spec: FieldSpec, name = spec.name): FieldDef {
   if (flags.has("NO_TRANSFORMER")) def.noTransformer = true;
   if (flags.has("FILTER_ONLY")) def.filterOnly = true;
   if (flags.has("DEPRECATED")) def.deprecated = true;
-  if (flags.has("ARG_INDEX") || flags.has("ARG_KEY")) {
-    // a plugin field (container plugin): plugin-style arguments, checked by the compiler
-    def.arg = { kind: flags.has("ARG_KEY") ? "key" : "index", required: flags.has("ARG_REQUIRED") };
+  if (fromPlugin) {
+    // an argument that can be an index or a key is any text
+    if (flags.has("ARG_INDEX") || flags.has("ARG_KEY"))
+      def.arg = { kind: flags.has("ARG_KEY") ? "key" : "index", required: flags.has("ARG_REQUIRED") };
   } else {
     const rule = SINSP_ARG_RULES[name] ?? NO_ARG;
     if (rule.arg) def.arg = rule.arg;
@@ -124,7 +128,10 @@ export function defFromSpec(spec: FieldSpec, name = spec.name): FieldDef {
 const SPEC_BY_NAME = new Map(SYSCALL_FIELD_SPECS.map((s) => [s.name, s]));
 const spec = (name: string): FieldSpec => SPEC_BY_NAME.get(name)!;
 
-const DEFS: FieldDef[] = SYSCALL_FIELD_SPECS.map((s) => defFromSpec(s));
+const DEFS: FieldDef[] = [
+  ...SYSCALL_FIELD_SPECS.map((s) => defFromSpec(s)),
+  ...CONTAINER_PLUGIN_FIELD_SPECS.map((s) => defFromSpec(s, s.name, true)),
+];
 
 // evt.abspath takes its variant as a suffix: .src and .dst are the two paths of a rename/link.
 for (const suffix of [".src", ".dst"]) DEFS.push(defFromSpec(spec("evt.abspath"), `evt.abspath${suffix}`));
