@@ -17,6 +17,7 @@ import type { RuleSet } from "../rules/types.js";
 import { securityFromConfig } from "../server/auth.js";
 import { BadRequest, createIntakeServer } from "../server/http.js";
 import { collectorUrl, createTracing, type Tracing, tracingOptionsFromConfig } from "../tracing/tracing.js";
+import { openConsole } from "./console.js";
 import { StartupError } from "./errors.js";
 import { loadFalcoEngine } from "./falco.js";
 import { builtinPlugins } from "./plugins.js";
@@ -129,6 +130,30 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     }
   }
   const audit = combineAuditSinks(auditSinks);
+  // Reverts go through `actions` below; the console's route only calls them.
+  const actions = {
+    list: () => undo.store.list(),
+    revert: (id: string, dryRun: boolean) => undo.reverter.revert(id, { trigger: "manual", dryRun }),
+  };
+  const console_ = openConsole({
+    config,
+    logger,
+    rules,
+    files,
+    plugins,
+    kube,
+    security: intakeSecurity.security,
+    tls: intakeSecurity.tls !== undefined,
+    actions,
+    ...(jetstream
+      ? {
+          stream: {
+            options: jetstream.audit.natsAuditOptionsFromConfig(config),
+            read: jetstream.audit.readAuditStream,
+          },
+        }
+      : {}),
+  });
   const tracing = await createTracing(tracingOptions);
   if (tracing.enabled) logger.info({ collector: collectorUrl(tracingOptions) }, "otel traces enabled");
   const tracer = tracing.tracer;
@@ -139,7 +164,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       logger,
       plugins,
       kube,
-      audit,
+      audit: console_ ? console_.undoAudit(audit) : audit,
       notify: (rule, n) => pipeline.notify(rule, n),
       metrics,
       expiryPollMs: opts.expiryPollMs,
@@ -163,6 +188,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     audit,
     tracer,
     undo: { kept: (action) => undo.kept(action) },
+    ...(console_ ? { watcher: console_.feed } : {}),
   });
   // Due expiries (kept from before a restart) start once the pipeline can notify.
   undo.start();
@@ -173,10 +199,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     tracer,
     maxBodyBytes: config.max_body_bytes,
     accept: (event, parent) => pipeline.accept(event, parent),
-    actions: {
-      list: () => undo.store.list(),
-      revert: (id, dryRun) => undo.reverter.revert(id, { trigger: "manual", dryRun }),
-    },
+    actions,
+    ...(console_ ? { console: console_.route } : {}),
     k8sAudit: detector
       ? async (body, parent) => {
           const r = detector.processAudit(body);

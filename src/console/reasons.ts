@@ -41,7 +41,7 @@ export function matchReasons(match: Match, event: Matchable): MatchReason[] {
     const { op, level, text } = match.priority;
     reasons.push({
       criterion: "priority",
-      expected: `${op} ${text}`,
+      expected: text,
       actual: event.priority,
       held: priorityHolds(op, priorityNumber(event.priority ?? ""), level),
     });

@@ -17,6 +17,7 @@ import { startRequestSpan } from "../tracing/http-span.js";
 import { extractTraceContext } from "../tracing/tracing.js";
 import { type ActionsHandlers, handleActions, isActionsPath } from "./actions.js";
 import { checkRequest, endpointOf, type IntakeSecurity, type TlsFiles } from "./auth.js";
+import { type ConsoleRoute, isConsolePath } from "./console.js";
 import { reloadTlsOnChange } from "./tls-reload.js";
 
 export interface IntakeHandlers {
@@ -29,6 +30,8 @@ export interface IntakeHandlers {
   k8sAudit?(body: string, parent: Context): Promise<{ accepted: number; rejected: number }>;
   /** GET /actions and POST /actions/<id>/revert (src/server/actions.ts); 404 when unset. */
   actions?: ActionsHandlers;
+  /** The operator console at /ui (src/server/console.ts), with its own sign-in; unset: /ui is intake. */
+  console?: ConsoleRoute;
   /** Starts the `/` server span; without it only incoming trace headers are honoured. */
   tracer?: Tracer;
   /** Token, client-certificate and rate-limit checks (src/server/auth.ts); none when unset. */
@@ -151,6 +154,12 @@ async function handle(h: IntakeHandlers, req: IncomingMessage, res: ServerRespon
   const traceContext = h.tracer
     ? startRequestSpan(h.tracer, req, res, path)
     : extractTraceContext(req.headers);
+  if (h.console && isConsolePath(path)) {
+    await h.console.handle(req, res, path, (status, reason, detail) =>
+      refused(h, req, path, status, reason, detail),
+    );
+    return;
+  }
   if (h.security) {
     const refusal = await checkRequest(h.security, endpointOf(path), req);
     if (refusal) {
