@@ -154,6 +154,8 @@ describe("arguments parse as libsinsp's filterchecks parse them", () => {
     // fields libsinsp no longer has
     ["syslog.message = x", "filter_check called with nonexistent field syslog.message"],
     ["mesos.task.name = x", "filter_check called with nonexistent field mesos.task.name"],
+    ["evtin.span.id = 1", "filter_check called with nonexistent field evtin.span.id"],
+    ["span.id = 1", "filter_check called with nonexistent field span.id"],
   ];
   for (const [cond, msg] of errors) {
     it(`${cond} → ${msg}`, () => assert.equal(compileError(cond), msg));
