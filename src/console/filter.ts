@@ -4,7 +4,6 @@
  * time range and free text. Query values are typed by a person: a bad one is an error naming
  * the parameter, never a silently ignored filter.
  */
-import { parseSince } from "../audit/cli.js";
 import type { ConsoleEvent } from "./types.js";
 
 export interface EventFilter {

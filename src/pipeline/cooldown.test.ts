@@ -151,7 +151,14 @@ describe("pipeline audit hook", () => {
     await h.pipeline.process(e);
     await h.pipeline.stop(1000);
     h.audit.close();
-    const lines = h.auditLines();
+    const [first, ...lines] = h.auditLines();
+    // The event entry first: the event as received and the rules it matched.
+    assert.equal(first!.message, "event");
+    assert.equal(first!.event_id, e.id);
+    assert.equal(first!.status, "matched");
+    assert.deepEqual(first!.rules, ["r"]);
+    assert.equal((first!.event as { rule: string }).rule, e.rule);
+    assert.deepEqual((first!.event as { output_fields: unknown }).output_fields, e.output_fields);
     assert.equal(lines.length, 2);
     for (const l of lines) {
       assert.equal(l.event_id, e.id);

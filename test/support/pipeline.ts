@@ -36,7 +36,10 @@ export interface Harness {
   notifications: Notification[];
   logs: Record<string, unknown>[];
   metrics: Metrics;
+  /** Action, output and revert entries. */
   audits: AuditRecord[];
+  /** `event` entries (one per matched event). */
+  eventAudits: AuditRecord[];
   done(): Promise<void>;
 }
 
@@ -189,8 +192,9 @@ export function harness(rulesYaml: string, configOverrides: Record<string, unkno
   const config = configSchema.parse({ default_notifiers: ["recorder"], ...configOverrides });
   const metrics = new Metrics();
   const audits: AuditRecord[] = [];
+  const eventAudits: AuditRecord[] = [];
   const pipeline = new Pipeline({
-    audit: { record: (r) => audits.push(r), close: () => {} },
+    audit: { record: (r) => (r.message === "event" ? eventAudits : audits).push(r), close: () => {} },
     config,
     logger,
     metrics,
@@ -208,6 +212,7 @@ export function harness(rulesYaml: string, configOverrides: Record<string, unkno
     logs,
     metrics,
     audits,
+    eventAudits,
     done: async () => {
       assert.equal(await pipeline.stop(5000), true);
     },
