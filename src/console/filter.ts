@@ -35,15 +35,22 @@ function text(params: URLSearchParams, name: string): string | undefined {
   return v;
 }
 
-/** A time: RFC 3339, epoch milliseconds, or a duration back from now (`15m`, `2h`, `7d`). */
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A time: RFC 3339, epoch milliseconds, or a duration back from now (`90s`, `15m`, `2h`, `7d`,
+ * as `falco-talon audit --since` takes).
+ */
 export function parseTime(name: string, value: string, now = Date.now()): number {
-  if (/^\d{10,16}$/.test(value)) return Number(value);
-  const t = parseSince(value, now);
-  if (typeof t === "string")
-    throw new FilterError(
-      `${name}: '${value}' is not a time (RFC 3339, epoch ms, or a duration such as 15m)`,
-    );
-  return t;
+  const v = value.trim();
+  if (/^\d{10,16}$/.test(v)) return Number(v);
+  const rel = /^(\d+(?:\.\d+)?)([smhd])$/.exec(v);
+  if (rel) return now - Number(rel[1]) * UNIT_MS[rel[2]!]!;
+  const t = Date.parse(v);
+  if (/^\d{4}-\d{2}-\d{2}/.test(v) && Number.isFinite(t)) return t;
+  throw new FilterError(
+    `${name}: '${value.slice(0, 50)}' is not a time (RFC 3339, epoch ms, or a duration such as 15m)`,
+  );
 }
 
 export function parseFilter(params: URLSearchParams, now = Date.now()): EventFilter {

@@ -16,6 +16,7 @@ import { InvalidNameError } from "../../src/kube/names.js";
 import { Metrics } from "../../src/metrics/metrics.js";
 import localFile from "../../src/outputs/local/file/index.js";
 import { Pipeline } from "../../src/pipeline/pipeline.js";
+import type { OutcomeWatcher } from "../../src/pipeline/report.js";
 import type { PluginLookup } from "../../src/plugins/lookup.js";
 import type {
   ActionInput,
@@ -95,7 +96,11 @@ export function stubActionnerInfo(
   };
 }
 
-export function harness(rulesYaml: string, configOverrides: Record<string, unknown> = {}): Harness {
+export function harness(
+  rulesYaml: string,
+  configOverrides: Record<string, unknown> = {},
+  extra: { watcher?: OutcomeWatcher } = {},
+): Harness {
   const calls: string[] = [];
   const inputs: ActionInput<unknown>[] = [];
   const notifications: Notification[] = [];
@@ -203,6 +208,7 @@ export function harness(rulesYaml: string, configOverrides: Record<string, unkno
       throw new Error("no cluster in unit tests");
     },
     plugins,
+    ...extra,
   });
   return {
     pipeline,
