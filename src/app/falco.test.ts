@@ -18,7 +18,9 @@ describe("the built-in Falco engine's alerts", () => {
     for (const e of events) assert.equal(e.hostname, hostname());
   });
   it("or the configured one (falco.hostname)", () => {
-    const { events } = loadFalcoEngine([K8S_AUDIT_RULES], logger, "audit-node-1").processAudit(EXEC);
+    const { events } = loadFalcoEngine([K8S_AUDIT_RULES], logger, { hostname: "audit-node-1" }).processAudit(
+      EXEC,
+    );
     assert.ok(events.length > 0);
     for (const e of events) assert.equal(e.hostname, "audit-node-1");
   });

@@ -4,9 +4,18 @@
  */
 import { hostname as osHostname } from "node:os";
 import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
 import { decodeEventValue } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
-import { type FalcoAlert, FalcoInputError, formatProblem, loadFalcoRules } from "../falco/index.js";
+import { parsePriority } from "../falco/definitions.js";
+import {
+  type FalcoAlert,
+  FalcoInputError,
+  formatProblem,
+  type LoadFalcoRulesOptions,
+  loadFalcoRules,
+  parseFalcoRelease,
+} from "../falco/index.js";
 import { StartupError } from "./errors.js";
 
 export interface AuditDetector {
@@ -30,9 +39,24 @@ export function alertToEvent(alert: FalcoAlert): FalcoEvent {
   });
 }
 
+/** The engine settings of the config's `falco` section (validated by the config schema). */
+export function falcoEngineOptions(falco: Config["falco"]): LoadFalcoRulesOptions {
+  return {
+    hostname: falco.hostname || osHostname(),
+    ruleMatching: falco.rule_matching,
+    minPriority: parsePriority(falco.priority)!,
+    timeFormatIso8601: falco.time_format_iso_8601,
+    release: parseFalcoRelease(falco.engine_version)!,
+  };
+}
+
 /** `hostname` names this machine in the alerts, as Falco does (`falco.hostname`, else the host's). */
-export function loadFalcoEngine(files: string[], logger: Logger, hostname = osHostname()): AuditDetector {
-  const { engine, problems } = loadFalcoRules(files, { hostname });
+export function loadFalcoEngine(
+  files: string[],
+  logger: Logger,
+  options: LoadFalcoRulesOptions = { hostname: osHostname() },
+): AuditDetector {
+  const { engine, problems } = loadFalcoRules(files, { hostname: osHostname(), ...options });
   for (const p of problems) {
     if (p.severity === "warning") logger.warn({ warning: formatProblem(p) }, "falco rules");
     else logger.error({ error: formatProblem(p) }, "falco rules");

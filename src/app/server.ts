@@ -19,7 +19,7 @@ import { BadRequest, createIntakeServer } from "../server/http.js";
 import { collectorUrl, createTracing, type Tracing, tracingOptionsFromConfig } from "../tracing/tracing.js";
 import { openConsole } from "./console.js";
 import { StartupError } from "./errors.js";
-import { loadFalcoEngine } from "./falco.js";
+import { falcoEngineOptions, loadFalcoEngine } from "./falco.js";
 import { builtinPlugins } from "./plugins.js";
 import { loadLiveRules } from "./rules.js";
 import { openUndo, type Undo } from "./undo.js";
@@ -96,7 +96,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     opts.falcoRulesFiles && opts.falcoRulesFiles.length > 0 ? opts.falcoRulesFiles : config.falco.rules_files;
   const detector =
     falcoFiles.length > 0
-      ? loadFalcoEngine(falcoFiles, logger, config.falco.hostname || undefined)
+      ? loadFalcoEngine(falcoFiles, logger, falcoEngineOptions(config.falco))
       : undefined;
 
   // The NATS client libraries are loaded only in distributed mode.

@@ -8,6 +8,7 @@ import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import { formatProblem, loadRules, printRules } from "../rules/index.js";
 import { buildInfo } from "../version.js";
+import { addDetectFlags, type DetectFlags, detectSettings } from "./detect.js";
 import { type ListFormat, listActionners, listNotifiers, listOutputs } from "./list.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -308,20 +309,42 @@ export function buildProgram(): Command {
       },
     );
 
-  program
+  const detect = program
     .command("detect")
     .description("replay Kubernetes audit events through Falco rules; print alerts as Falco JSON lines")
-    .requiredOption("-e, --events <file>", "audit events: one JSON value per line, or an EventList")
-    .option("--hostname <name>", "the alerts' hostname (default: this machine's, as Falco's)")
-    .action(async (opts: { events: string; hostname?: string }, cmd: Command) => {
+    .requiredOption(
+      "-e, --events <file>",
+      "audit events (- for standard input): one JSON value per line, or an EventList",
+    )
+    .option("-c, --config <file>", "config file: its falco section (rules_files, hostname, engine settings)")
+    .addOption(
+      new Option("--falco-rules <file>", "Falco rules file or folder (repeatable; same as -r)")
+        .argParser(collect)
+        .default([]),
+    )
+    .option("--hostname <name>", "the alerts' hostname (default: this machine's, as Falco's)");
+  addDetectFlags(detect).action(
+    async (
+      opts: DetectFlags & { events: string; config?: string; falcoRules: string[]; hostname?: string },
+      cmd: Command,
+    ) => {
+      let config: Config;
+      try {
+        config = loadConfig({ file: opts.config, env: process.env }).config;
+      } catch (err) {
+        if (err instanceof ConfigError) fatal(err, opts.config);
+        throw err;
+      }
+      const flagged = [...rulesFlag(cmd), ...opts.falcoRules];
       const { runDetect } = await import("../falco/index.js");
       process.exitCode = await runDetect({
-        rules: rulesFlag(cmd),
+        rules: flagged.length > 0 ? flagged : config.falco.rules_files,
         events: opts.events,
-        out,
-        hostname: opts.hostname,
+        hostname: opts.hostname ?? (config.falco.hostname || undefined),
+        settings: detectSettings(config.falco, opts),
       });
-    });
+    },
+  );
 
   program
     .command("version")

@@ -4,6 +4,8 @@
  * including keys absent from the file.
  */
 import { z } from "zod";
+import { DEFAULT_RELEASE, parseFalcoRelease, releaseError } from "../falco/releases.js";
+import { priorityError, RULE_MATCHING, readPriority, ruleMatchingError } from "../falco/settings.js";
 import { describeValue } from "../validation/zod-errors.js";
 import { BooleanWords, YAML_FALSE_WORDS, YAML_TRUE_WORDS } from "../yaml/boolean.js";
 
@@ -160,6 +162,40 @@ export const configSchema = z.object({
       rules_files: stringList.default([]),
       /** The `hostname` of its alerts, as Falco prints its host's name; empty: this machine's. */
       hostname: z.string().default(""),
+      /** Falco's `rule_matching`: `first` stops at an event's first matching rule, `all` reports every one. */
+      rule_matching: z
+        .string()
+        .refine((v) => (RULE_MATCHING as readonly string[]).includes(v), {
+          error: (iss) => ruleMatchingError(String(iss.input)),
+        })
+        .transform((v) => v as (typeof RULE_MATCHING)[number])
+        .default("first"),
+      /** Falco's `priority`: the least severe rule priority loaded (`emergency` … `debug`). */
+      priority: z
+        .string()
+        .refine((v) => readPriority(v) !== undefined, { error: (iss) => priorityError(String(iss.input)) })
+        .default("debug"),
+      /** Falco's `time_format_iso_8601`: the alert output's time prefix in ISO 8601 (UTC) instead of local time. */
+      time_format_iso_8601: boolish.default(false),
+      /** Falco's `json_include_output_property`: `falco-talon detect` alerts carry `output`. */
+      json_include_output_property: boolish.default(true),
+      /** Falco's `json_include_tags_property`: `falco-talon detect` alerts carry `tags`. */
+      json_include_tags_property: boolish.default(true),
+      /** Falco's `buffered_outputs`: `falco-talon detect` writes alerts in chunks instead of one by one. */
+      buffered_outputs: boolish.default(false),
+      /**
+       * Check rules as this Falco release does: the engine version `required_engine_version` is
+       * checked against and the deprecation warnings it prints (0.37 … 0.42; quote it in YAML).
+       */
+      engine_version: z
+        .string({
+          error: (iss) =>
+            `expected a Falco release as a string such as "0.42", got ${describeValue(iss.input)} (quote it: YAML reads 0.40 as the number 0.4)`,
+        })
+        .refine((v) => parseFalcoRelease(v) !== undefined, {
+          error: (iss) => releaseError(String(iss.input)),
+        })
+        .default(DEFAULT_RELEASE),
     })
     .prefault({}),
   otel: z

@@ -3,9 +3,10 @@
 import { JsonNumber } from "../events/event.js";
 import { type LoadedRule, PRIORITIES, type Priority } from "./definitions.js";
 import { formatAlertTime, formatEvtTime, formatIso8601 } from "./fields/generic.js";
-import { K8S_AUDIT_SOURCE, SYSCALL_SOURCE } from "./fields/index.js";
-import type { FalcoEventCtx } from "./fields/types.js";
+import { fieldTableFor, K8S_AUDIT_SOURCE, SYSCALL_SOURCE } from "./fields/index.js";
+import type { FalcoEventCtx, FieldDef } from "./fields/types.js";
 import { exactInteger } from "./output.js";
+import { RuleIndex } from "./rule-index.js";
 
 export interface FalcoAlert {
   time: string;
@@ -79,8 +80,13 @@ export function splitAuditEvents(body: unknown): Record<string, unknown>[] {
   return out;
 }
 
+/** The k8s_audit fields whose values select the rules an audit event is tested against. */
+const K8S_INDEX_FIELDS = ["ka.verb", "ka.target.resource"];
+
 export class Engine {
   private readonly bySource = new Map<string, LoadedRule[]>();
+  private readonly k8sIndex?: RuleIndex<LoadedRule>;
+  private readonly k8sIndexFields: FieldDef[];
   private num = 0n;
   private readonly hostname: string;
   private readonly all: boolean;
@@ -104,6 +110,15 @@ export class Engine {
       }
       list.push(r);
     }
+    const k8s = this.bySource.get(K8S_AUDIT_SOURCE);
+    const table = fieldTableFor(K8S_AUDIT_SOURCE);
+    this.k8sIndexFields = K8S_INDEX_FIELDS.map((f) => table.lookup(f)!);
+    if (k8s)
+      this.k8sIndex = new RuleIndex(
+        k8s,
+        k8s.map((r) => r.ast),
+        K8S_INDEX_FIELDS,
+      );
   }
 
   ruleCount(): number {
@@ -151,10 +166,19 @@ export class Engine {
   }
 
   private evaluate(source: string, payload: unknown, timeNs: bigint): FalcoAlert[] {
-    const rules = this.bySource.get(source);
+    let rules = this.bySource.get(source);
     this.num++;
     if (!rules) return [];
     const ctx: FalcoEventCtx = { source, timeNs, payload, num: this.num, hostname: this.hostname };
+    if (source === K8S_AUDIT_SOURCE && this.k8sIndex) {
+      // the same extractors the conditions use, so the index sees what they would compare
+      const values = this.k8sIndexFields.map((f) => {
+        const v = f.extract(ctx, undefined);
+        return typeof v === "string" ? v : undefined;
+      });
+      rules = this.k8sIndex.candidates(values);
+      if (rules.length === 0) return [];
+    }
     const alerts: FalcoAlert[] = [];
     for (const r of rules) {
       if (!r.evaluate(ctx)) continue;

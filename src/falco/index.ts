@@ -1,19 +1,22 @@
 // Public API of the Falco rule engine (k8s_audit, JSON plugin sources and syscall-style JSON events).
 
 import { readFileSync } from "node:fs";
-import { hostname as osHostname } from "node:os";
 import { errorText } from "../error-text.js";
 import { stringifyJsonExact } from "../events/json.js";
 import { expandRulesPaths } from "../files/rules-paths.js";
 import type { FalcoProblem, LoadOptions } from "./definitions.js";
 import { Engine, type EngineOptions, type FalcoAlert, FalcoInputError } from "./engine.js";
 import { loadRules } from "./loader.js";
+import { DEFAULT_RELEASE, engineVersionOf, type FalcoRelease, problemsAsRelease } from "./releases.js";
 
 export { compileFilter } from "./compiler.js";
 export { DEFAULT_PLUGINS, ENGINE_VERSION, PRIORITIES } from "./definitions.js";
+export { runDetect } from "./detect.js";
 export { fieldTableFor } from "./fields/index.js";
 export { loadRules } from "./loader.js";
 export { parseCondition } from "./parser.js";
+export { FALCO_RELEASES, type FalcoRelease, parseFalcoRelease, releaseError } from "./releases.js";
+export { DEFAULT_SETTINGS, type FalcoSettings } from "./settings.js";
 export type { FalcoAlert, FalcoProblem };
 export { FalcoInputError };
 
@@ -26,7 +29,10 @@ export interface FalcoEngine {
   ruleNames(): string[];
 }
 
-export interface LoadFalcoRulesOptions extends EngineOptions, LoadOptions {}
+export interface LoadFalcoRulesOptions extends EngineOptions, Omit<LoadOptions, "engineVersion"> {
+  /** load as this Falco release does: its engine version for `required_engine_version`, its deprecation warnings */
+  release?: FalcoRelease;
+}
 
 /** Loads rules files (or folders of them) in order into one engine; `engine` is undefined when there are errors. */
 export function loadFalcoRules(
@@ -60,7 +66,10 @@ export function loadFalcoRulesFromStrings(
   files: { path: string; content: string }[],
   opts: LoadFalcoRulesOptions = {},
 ): { engine?: FalcoEngine; problems: FalcoProblem[] } {
-  const { rules, problems } = loadRules(files, opts);
+  const release = opts.release ?? DEFAULT_RELEASE;
+  const loaded = loadRules(files, { ...opts, engineVersion: engineVersionOf(release) });
+  const { rules } = loaded;
+  const problems = problemsAsRelease(loaded.problems, release);
   if (problems.some((p) => p.severity === "error")) return { problems };
   return { engine: new Engine(rules, opts), problems };
 }
@@ -70,71 +79,25 @@ export function formatProblem(p: FalcoProblem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.severity} ${p.code}: ${p.message}`;
 }
 
+/** Which optional keys a JSON alert carries (Falco's json_include_output_property / json_include_tags_property). */
+export interface AlertJsonOptions {
+  output?: boolean;
+  tags?: boolean;
+}
+
 /** A Falco JSON alert line (keys in Falco's order, output_fields sorted). */
-export function formatAlertJson(a: FalcoAlert): string {
-  const fields: Record<string, unknown> = {};
-  for (const k of Object.keys(a.output_fields).sort()) fields[k] = a.output_fields[k];
-  // exact: ns integers (evt.rawtime, evt.time) are JsonNumbers past 2^53
-  return stringifyJsonExact({
-    hostname: a.hostname,
-    output: a.output,
-    output_fields: fields,
-    priority: a.priority,
-    rule: a.rule,
-    source: a.source,
-    tags: a.tags,
-    time: a.time,
-  });
-}
-
-/** Reads audit events: a whole-file JSON value (EventList/Event/array), else one JSON value per line. */
-function readEventValues(text: string, out: (line: string) => void): unknown[] {
-  try {
-    return [JSON.parse(text)];
-  } catch {
-    // not a single JSON document: JSON lines
+export function formatAlertJson(a: FalcoAlert, opts: AlertJsonOptions = {}): string {
+  const keys = Object.keys(a.output_fields).sort();
+  let fields = "";
+  for (const k of keys) {
+    // exact: ns integers (evt.rawtime, evt.time) are JsonNumbers past 2^53
+    fields += `${fields === "" ? "" : ","}${JSON.stringify(k)}:${stringifyJsonExact(a.output_fields[k])}`;
   }
-  const values: unknown[] = [];
-  text.split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    try {
-      values.push(JSON.parse(line));
-    } catch (e) {
-      out(`events:${i + 1}: invalid JSON: ${errorText(e)}`);
-    }
-  });
-  return values;
-}
-
-/** CLI `detect`: replays audit events through the rules, printing alerts as Falco JSON lines. */
-export async function runDetect(opts: {
-  rules: string[];
-  events: string;
-  out: (line: string) => void;
-  /** The alerts' `hostname`, as Falco prints its host's (default: this machine's). */
-  hostname?: string;
-}): Promise<number> {
-  const { engine, problems } = loadFalcoRules(opts.rules, { hostname: opts.hostname ?? osHostname() });
-  if (!engine) {
-    for (const p of problems) opts.out(formatProblem(p));
-    return 1;
-  }
-  let text: string;
-  try {
-    text = readFileSync(opts.events, "utf8");
-  } catch (e) {
-    opts.out(`could not read events file: ${errorText(e)}`);
-    return 1;
-  }
-  for (const v of readEventValues(text, opts.out)) {
-    try {
-      for (const a of engine.processK8sAudit(v)) opts.out(formatAlertJson(a));
-    } catch (e) {
-      if (e instanceof FalcoInputError) opts.out(e.message);
-      else throw e;
-    }
-  }
-  return 0;
+  let line = `{"hostname":${JSON.stringify(a.hostname)}`;
+  if (opts.output !== false) line += `,"output":${JSON.stringify(a.output)}`;
+  line += `,"output_fields":{${fields}},"priority":${JSON.stringify(a.priority)},"rule":${JSON.stringify(a.rule)},"source":${JSON.stringify(a.source)}`;
+  if (opts.tags !== false) line += `,"tags":${JSON.stringify(a.tags)}`;
+  return `${line},"time":${JSON.stringify(a.time)}}`;
 }
 
 /** CLI `rules check --falco`: prints every problem; exit 1 on any error. */

@@ -1,0 +1,67 @@
+// The Falco releases whose rule loading this engine can reproduce: the engine version each one
+// reports to `required_engine_version`, and the deprecation warnings each one prints.
+import type { FalcoProblem } from "./definitions.js";
+
+/** Falco release → its FALCO_ENGINE_VERSION (userspace/engine/falco_engine_version.h at the tag). */
+const ENGINE_VERSIONS = {
+  "0.37": "0.31.0",
+  "0.38": "0.40.0",
+  "0.39": "0.43.0",
+  "0.40": "0.46.0",
+  "0.41": "0.50.0",
+  "0.42": "0.57.0",
+} as const;
+
+export type FalcoRelease = keyof typeof ENGINE_VERSIONS;
+export const FALCO_RELEASES = Object.keys(ENGINE_VERSIONS) as FalcoRelease[];
+/** The release whose language and fields this engine implements. */
+export const DEFAULT_RELEASE: FalcoRelease = "0.42";
+
+/** `0.42` or a patch release such as `0.42.1` (patches of a release share its engine version). */
+export function parseFalcoRelease(text: string): FalcoRelease | undefined {
+  const m = /^(0\.\d+)(?:\.\d+)?$/.exec(text.trim());
+  const minor = m?.[1];
+  return minor !== undefined && Object.hasOwn(ENGINE_VERSIONS, minor) ? (minor as FalcoRelease) : undefined;
+}
+
+export function releaseError(text: string): string {
+  return `unsupported Falco release '${text}': supported releases are ${FALCO_RELEASES.join(", ")} (a patch release such as 0.42.1 counts as its release)`;
+}
+
+export function engineVersionOf(release: FalcoRelease): string {
+  return ENGINE_VERSIONS[release];
+}
+
+const atLeast = (release: FalcoRelease, min: FalcoRelease) =>
+  FALCO_RELEASES.indexOf(release) >= FALCO_RELEASES.indexOf(min);
+
+/** What Falco 0.42 says about `evt.dir` in a condition (the deprecated field's description). */
+export const EVT_DIR_CONDITION_WARNING =
+  "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'";
+const EVT_DIR_OUTPUT_WARNING = "usage of deprecated field 'evt.dir' has been detected in the rule output";
+const EVT_DIR_CONDITION_LOADER_TEXT =
+  "usage of deprecated field 'evt.dir' has been detected in the rule condition";
+/** Falco 0.41 and later, for an output using %container.info (the container plugin adds those fields). */
+export const CONTAINER_INFO_WARNING =
+  "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.";
+
+/**
+ * The loader's problems as `release` reports them. Every release from 0.37 warns about the
+ * deprecated `append: true` and standalone `enabled`; 0.41 added %container.info; 0.42 added the
+ * deprecated field `evt.dir` (in a condition its message is the field's description).
+ */
+export function problemsAsRelease(problems: FalcoProblem[], release: FalcoRelease): FalcoProblem[] {
+  const out: FalcoProblem[] = [];
+  for (const p of problems) {
+    if (p.severity === "warning" && p.code === "LOAD_DEPRECATED_ITEM") {
+      if (p.message === EVT_DIR_CONDITION_LOADER_TEXT || p.message === EVT_DIR_CONDITION_WARNING) {
+        if (atLeast(release, "0.42")) out.push({ ...p, message: EVT_DIR_CONDITION_WARNING });
+        continue;
+      }
+      if (p.message === EVT_DIR_OUTPUT_WARNING && !atLeast(release, "0.42")) continue;
+      if (p.message === CONTAINER_INFO_WARNING && !atLeast(release, "0.41")) continue;
+    }
+    out.push(p);
+  }
+  return out;
+}

@@ -1,0 +1,320 @@
+// Falco's engine settings (rule_matching, priority, time_format_iso_8601, json_include_*,
+// buffered_outputs) and the Falco release the loader reproduces, in config and as `detect` flags.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Writable } from "node:stream";
+import { describe, it } from "node:test";
+import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { formatProblem, loadFalcoRulesFromStrings, runDetect } from "../../src/falco/index.js";
+import type { FalcoSettings } from "../../src/falco/settings.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const RULES = resolve(ROOT, "../shared/conformance/rules/k8s_audit_rules.yaml");
+const FIX = resolve(ROOT, "test/falco/fixtures");
+const tmp = mkdtempSync(join(tmpdir(), "falco-settings-"));
+const line = (f: string) => JSON.stringify(JSON.parse(readFileSync(join(FIX, f), "utf8")));
+const EVENTS = join(tmp, "events.jsonl");
+writeFileSync(
+  EVENTS,
+  `${["exec-pod.json", "configmap-credentials.json", "privileged-pod.json"].map(line).join("\n")}\n`,
+);
+
+async function detect(settings: Partial<FalcoSettings>, events = EVENTS) {
+  const out: string[] = [];
+  const code = await runDetect({ rules: [RULES], events, out: (l) => out.push(l), hostname: "h", settings });
+  return { code, lines: out, alerts: out.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)) };
+}
+
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "detect", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, RULES_FILES: "", LOG_FORMAT: "" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe("rule_matching", () => {
+  it("first: one alert per event; all: every matching rule, in rules-file order", async () => {
+    const first = await detect({});
+    assert.deepEqual(
+      first.alerts.map((a) => a.rule),
+      ["Attach/Exec Pod", "Create/Modify Configmap With Private Credentials", "Create Privileged Pod"],
+    );
+    const all = await detect({ ruleMatching: "all" });
+    assert.deepEqual(
+      all.alerts.map((a) => a.rule),
+      [
+        "Attach/Exec Pod",
+        "Create/Modify Configmap With Private Credentials",
+        "K8s ConfigMap Created",
+        "Create Privileged Pod",
+      ],
+    );
+  });
+});
+
+describe("priority", () => {
+  it("rules less severe than the minimum are not loaded (Notice and Informational below warning)", async () => {
+    const { alerts } = await detect({ minPriority: "Warning", ruleMatching: "all" });
+    assert.deepEqual(
+      alerts.map((a) => `${a.priority} ${a.rule}`),
+      ["Warning Create/Modify Configmap With Private Credentials", "Warning Create Privileged Pod"],
+    );
+  });
+});
+
+describe("time_format_iso_8601", () => {
+  it("the output's time prefix and its output_fields key", async () => {
+    const isoRun = await detect({ timeFormatIso8601: true });
+    const iso = isoRun.alerts[0];
+    // the exact ns integer (past 2^53) in the JSON line
+    assert.match(isoRun.lines[0]!, /"output_fields":\{"evt\.time\.iso8601":1795169730130000123,/);
+    assert.match(iso.output, /^2026-11-20T10:15:30\.130000123\+0000: Notice Attach\/Exec to pod /);
+    assert.ok(iso.output_fields["evt.time.iso8601"] > 1.7e18);
+    assert.equal(iso.output_fields["evt.time"], undefined);
+    const local = (await detect({})).alerts[0];
+    assert.match(local.output, /^\d\d:\d\d:30\.130000123: Notice Attach\/Exec to pod /);
+    assert.equal(local.output_fields["evt.time.iso8601"], undefined);
+    // `time` is always ISO 8601 UTC
+    assert.equal(iso.time, "2026-11-20T10:15:30.130000123Z");
+    assert.equal(local.time, iso.time);
+  });
+});
+
+describe("json_include_output_property, json_include_tags_property", () => {
+  it("each drops its key from the JSON alert; the others keep Falco's order", async () => {
+    const keys = async (s: Partial<FalcoSettings>) => {
+      const { lines } = await detect(s);
+      return Object.keys(JSON.parse(lines[0]!));
+    };
+    assert.deepEqual(await keys({}), [
+      "hostname",
+      "output",
+      "output_fields",
+      "priority",
+      "rule",
+      "source",
+      "tags",
+      "time",
+    ]);
+    assert.deepEqual(await keys({ jsonIncludeOutputProperty: false }), [
+      "hostname",
+      "output_fields",
+      "priority",
+      "rule",
+      "source",
+      "tags",
+      "time",
+    ]);
+    assert.deepEqual(await keys({ jsonIncludeTagsProperty: false }), [
+      "hostname",
+      "output",
+      "output_fields",
+      "priority",
+      "rule",
+      "source",
+      "time",
+    ]);
+  });
+});
+
+describe("buffered_outputs", () => {
+  const writes = async (bufferedOutputs: boolean) => {
+    const chunks: string[] = [];
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    const code = await runDetect({
+      rules: [RULES],
+      events: EVENTS,
+      output,
+      hostname: "h",
+      settings: { bufferedOutputs },
+    });
+    assert.equal(code, 0);
+    return chunks;
+  };
+  it("unbuffered (Falco's default): one write per alert, as it is found", async () => {
+    const chunks = await writes(false);
+    assert.equal(chunks.length, 3);
+    for (const c of chunks) assert.match(c, /^\{.*\}\n$/);
+  });
+  it("buffered: alerts gathered into one write", async () => {
+    const chunks = await writes(true);
+    assert.equal(chunks.length, 1);
+    assert.equal(chunks[0]!.split("\n").length, 4);
+  });
+});
+
+describe("engine_version: rules checked as a given Falco release", () => {
+  const rule = (extra: string) =>
+    `- required_engine_version: 0.50.0\n- rule: r\n  desc: d\n  condition: ${extra}\n  output: o %evt.dir\n  priority: WARNING\n`;
+  const load = (content: string, release?: "0.40" | "0.41" | "0.42") =>
+    loadFalcoRulesFromStrings([{ path: "r.yaml", content }], { release }).problems.map(formatProblem);
+
+  it("required_engine_version against that release's engine version", () => {
+    assert.deepEqual(load(rule("evt.type = open"), "0.40"), [
+      "r.yaml:1:3: error LOAD_ERR_VALIDATE: Rules require engine version 0.50.0, but engine version is 0.46.0",
+    ]);
+    assert.deepEqual(load(rule("evt.type = open"), "0.41"), []);
+  });
+
+  it("the evt.dir deprecation warnings only from 0.42, with 0.42's texts", () => {
+    const cond = rule("evt.type = open and evt.dir = <");
+    assert.deepEqual(load(cond, "0.41"), []);
+    assert.deepEqual(load(cond, "0.42"), [
+      "r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
+      "r.yaml:2:3: warning LOAD_DEPRECATED_ITEM: usage of deprecated field 'evt.dir' has been detected in the rule output",
+    ]);
+    // the default is the release this engine implements
+    assert.deepEqual(load(cond), load(cond, "0.42"));
+  });
+
+  it("the deprecated `append: true` warns in every release", () => {
+    const appended = "- list: l\n  items: [a]\n- list: l\n  items: [b]\n  append: true\n";
+    for (const release of ["0.40", "0.42"] as const) {
+      assert.deepEqual(
+        load(appended, release).filter((p) => p.includes("DEPRECATED")),
+        [
+          "r.yaml:3:3: warning LOAD_DEPRECATED_ITEM: 'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.",
+        ],
+      );
+    }
+  });
+
+  it("detect --engine-version: a release, a patch release, an unsupported one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "falco-release-"));
+    const rules = join(dir, "r.yaml");
+    writeFileSync(
+      rules,
+      rule("ka.verb = create")
+        .replace("priority: WARNING", "priority: WARNING\n  source: k8s_audit")
+        .replace(" %evt.dir", ""),
+    );
+    const old = cli("--falco-rules", rules, "-e", EVENTS, "--engine-version", "0.40.0");
+    assert.equal(old.code, 1);
+    assert.equal(
+      old.out,
+      `${rules}:1:3: error LOAD_ERR_VALIDATE: Rules require engine version 0.50.0, but engine version is 0.46.0\n`,
+    );
+    const ok = cli("--falco-rules", rules, "-e", EVENTS, "--engine-version", "0.41.2", "--hostname", "h");
+    assert.equal(ok.code, 0, ok.err);
+    // exec is a create too (of pods/exec)
+    assert.equal(ok.out.trim().split("\n").length, 3);
+    const bad = cli("--falco-rules", rules, "-e", EVENTS, "--engine-version", "0.36");
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.err,
+      /^error: option '--engine-version <release>' argument '0\.36' is invalid\. unsupported Falco release '0\.36': supported releases are 0\.37, 0\.38, 0\.39, 0\.40, 0\.41, 0\.42 \(a patch release such as 0\.42\.1 counts as its release\)$/m,
+    );
+  });
+});
+
+describe("detect flags and the config's falco section", () => {
+  it("flags override the config; the config's settings apply otherwise", () => {
+    const cfg = join(tmp, "config.yaml");
+    writeFileSync(
+      cfg,
+      `falco:\n  rules_files: [${RULES}]\n  hostname: from-config\n  rule_matching: all\n  json_include_tags_property: false\n  priority: notice\n`,
+    );
+    const fromConfig = cli("-c", cfg, "-e", EVENTS);
+    assert.equal(fromConfig.code, 0, fromConfig.err);
+    const alerts = fromConfig.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    // notice and above: K8s ConfigMap Created (informational) is not loaded
+    assert.deepEqual(
+      alerts.map((a) => a.rule),
+      ["Attach/Exec Pod", "Create/Modify Configmap With Private Credentials", "Create Privileged Pod"],
+    );
+    assert.equal(alerts[0].hostname, "from-config");
+    assert.equal(alerts[0].tags, undefined);
+    const flagged = cli(
+      "-c",
+      cfg,
+      "-e",
+      EVENTS,
+      "--rule-matching",
+      "first",
+      "--json-include-tags-property",
+      "--no-json-include-output-property",
+      "--priority",
+      "WARNING",
+    );
+    assert.equal(flagged.code, 0, flagged.err);
+    const f = flagged.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      f.map((a) => a.rule),
+      ["Create/Modify Configmap With Private Credentials", "Create Privileged Pod"],
+    );
+    assert.deepEqual(f[0].tags, ["k8s"]);
+    assert.equal(f[0].output, undefined);
+  });
+
+  it("a bad flag value is an error naming the flag, with Falco's text", () => {
+    const r = cli("--falco-rules", RULES, "-e", EVENTS, "--rule-matching", "any");
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /^error: option '--rule-matching <mode>' argument 'any' is invalid\. Unknown rule matching strategy "any"--must be one of first, all$/m,
+    );
+    const p = cli("--falco-rules", RULES, "-e", EVENTS, "--priority", "warn");
+    assert.match(
+      p.err,
+      /^error: option '--priority <level>' argument 'warn' is invalid\. Unknown priority "warn"--must be one of emergency, alert, critical, error, warning, notice, informational, debug$/m,
+    );
+  });
+
+  it("config values are validated: file:line:col, Falco's texts, typos are errors", () => {
+    const p = join(tmp, "bad.yaml");
+    writeFileSync(
+      p,
+      "falco:\n  rule_matching: any\n  priority: warn\n  engine_version: 0.40\n  buffered_outputs: maybe\n  json_include_output_propery: false\n",
+    );
+    assert.throws(
+      () => loadConfig({ file: p, env: {} }),
+      (e: ConfigError) => {
+        assert.ok(e instanceof ConfigError);
+        assert.deepEqual(e.problems.slice(0, 4), [
+          `${p}:2:18: falco.rule_matching: Unknown rule matching strategy "any"--must be one of first, all`,
+          `${p}:3:13: falco.priority: Unknown priority "warn"--must be one of emergency, alert, critical, error, warning, notice, informational, debug`,
+          `${p}:4:19: falco.engine_version: expected a Falco release as a string such as "0.42", got 0.4 (quote it: YAML reads 0.40 as the number 0.4)`,
+          `${p}:5:21: falco.buffered_outputs: expected a boolean (true or false), got 'maybe'`,
+        ]);
+        return true;
+      },
+    );
+    // a misspelt key is reported, with the key it resembles
+    const typo = join(tmp, "typo.yaml");
+    writeFileSync(typo, "falco:\n  json_include_output_propery: false\n");
+    assert.match(
+      loadConfig({ file: typo, env: {} }).warnings.join("\n"),
+      /unknown key 'falco\.json_include_output_propery'.*json_include_output_property/,
+    );
+    const unsupported = join(tmp, "unsupported.yaml");
+    writeFileSync(unsupported, 'falco:\n  engine_version: "0.43"\n');
+    assert.throws(
+      () => loadConfig({ file: unsupported, env: {} }),
+      (e: ConfigError) => {
+        assert.deepEqual(e.problems, [
+          `${unsupported}:2:19: falco.engine_version: unsupported Falco release '0.43': supported releases are 0.37, 0.38, 0.39, 0.40, 0.41, 0.42 (a patch release such as 0.42.1 counts as its release)`,
+        ]);
+        return true;
+      },
+    );
+    const ok = loadConfig({ env: { FALCO_ENGINE_VERSION: "0.41", FALCO_PRIORITY: "info" } });
+    assert.equal(ok.config.falco.engine_version, "0.41");
+    assert.equal(ok.config.falco.priority, "info");
+  });
+});
