@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { createLogger, lineDestination } from "./logger.js";
+
+/** The file's lines once it has `n` of them (the writes are asynchronous). */
+async function linesOf(path: string, n: number): Promise<string[]> {
+  for (let i = 0; i < 500; i++) {
+    const lines = readFileSync(path, "utf8").split("\n").slice(0, -1);
+    if (lines.length >= n) return lines;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return readFileSync(path, "utf8").split("\n").slice(0, -1);
+}
+
+function withFile(fn: (fd: number, path: string) => void | Promise<void>) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), "logger-"));
+    const path = join(dir, "log");
+    const fd = openSync(path, "a");
+    try {
+      await fn(fd, path);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+test(
+  "json lines reach the descriptor whole, in order, multi-byte text intact, past one 64 KiB write",
+  withFile(async (fd, path) => {
+    const dest = lineDestination(fd);
+    const logger = createLogger("json", "info", dest);
+    const n = 2000; // ~200 KB: several chunks
+    for (let i = 0; i < n; i++) logger.info({ i, pod: "näive-pöd-✓", pad: "x".repeat(40) }, "line");
+    const lines = await linesOf(path, n);
+    assert.equal(lines.length, n);
+    lines.forEach((l, i) => {
+      const o = JSON.parse(l);
+      assert.equal(o.i, i);
+      assert.equal(o.pod, "näive-pöd-✓");
+      assert.equal(o.message, "line");
+      assert.equal(o.level, "info");
+    });
+  }),
+);
+
+test(
+  "flushSync writes what is pending (the exit path)",
+  withFile((fd, path) => {
+    const dest = lineDestination(fd);
+    const logger = createLogger("json", "info", dest);
+    logger.info({ k: "é" }, "last words");
+    dest.flushSync();
+    assert.match(readFileSync(path, "utf8"), /"k":"é".*"message":"last words"/);
+  }),
+);
+
+test(
+  "text format through the same destination",
+  withFile(async (fd, path) => {
+    const dest = lineDestination(fd);
+    const logger = createLogger("text", "info", dest);
+    logger.info({ rule: "r ü" }, "match");
+    assert.match((await linesOf(path, 1)).join("\n"), /match rule="r ü"/);
+  }),
+);
