@@ -97,18 +97,40 @@ export interface MacroInfo {
   ordinal: number;
   lastOrdinal: number;
   used: boolean;
+  /** the condition's position (parse errors) */
   origin: Origin;
+  /** the macro item's position (undefined macros, loops, unused warnings) */
+  itemOrigin: Origin;
   ast?: Expr;
 }
 
-export type ValueItem = string | string[];
+/**
+ * An exception's `fields`, `comps` or one of its `values` as written: a scalar's text, or a
+ * sequence of those (nested as written). Anything else (a mapping, null) reads as "".
+ */
+export type ExEntry = string | ExEntry[];
 
+/** Falco's validity test of an entry: a non-empty sequence or a non-empty scalar. */
+export function entryIsValid(e: ExEntry | undefined): boolean {
+  return e !== undefined && e.length > 0;
+}
+
+/** An exception as written (reading checks only the YAML shapes). */
+export interface RawException {
+  name: string;
+  fields: ExEntry | undefined;
+  comps: ExEntry | undefined;
+  values: ExEntry[];
+  origin: Origin;
+}
+
+/** A validated exception: comps defaulted (`=` per field, `in` for one field) and trimmed. */
 export interface ExceptionInfo {
   name: string;
-  fields: string | string[] | undefined;
-  comps: string | string[] | undefined;
-  /** list fields: tuples; single field: scalars */
-  values: ValueItem[][] | string[];
+  fields: string | string[];
+  comps: string | string[];
+  /** list fields: a tuple per value; single field: scalars. Shapes are checked when the condition is built. */
+  values: ExEntry[];
   origin: Origin;
 }
 
@@ -154,6 +176,11 @@ export class Problems {
 
   error(code: string, message: string, origin: Origin): void {
     this.list.push({ severity: "error", code, message, file: origin.file, ...origin.loc });
+  }
+
+  /** Forgets the problems found after the first `count`. */
+  truncate(count: number): void {
+    this.list.length = Math.min(this.list.length, count);
   }
 }
 

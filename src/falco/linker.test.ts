@@ -14,7 +14,7 @@ test("exception conditions are built with Falco's exact spacing", () => {
   const single = buildExceptionCondition({
     name: "e",
     fields: "proc.name",
-    comps: undefined,
+    comps: "in",
     values: ["a", "b c"],
     origin: { file: "", loc: { line: 1, col: 1 } },
   });

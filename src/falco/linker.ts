@@ -13,43 +13,55 @@ import {
   type RuleInfo,
   type RuleItems,
   substituteList,
-  type ValueItem,
 } from "./definitions.js";
 import { evttypeCount, unknownEvttypes } from "./evttypes.js";
 import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
 import { type CompiledOutput, compileOutput } from "./output.js";
-import { FalcoSyntaxError, LIST_OPERATORS, parseCondition } from "./parser.js";
+import { FalcoSyntaxError, isModifiedOperator, LIST_OPERATORS, parseCondition } from "./parser.js";
 import { conditionWarnings } from "./warnings.js";
 import { LoadError } from "./yamlitem.js";
 
+/** A problem found while building a rule's exception condition (LOAD_ERR_VALIDATE, at the exception). */
+export class ExceptionConditionError extends Error {
+  constructor(
+    message: string,
+    readonly origin: Origin,
+  ) {
+    super(message);
+    this.name = "ExceptionConditionError";
+  }
+}
+
 /**
  * The text Falco adds to a rule condition for one exception (after " and not "), spacing
- * included: a single field gives `(field comp (v1, v2))` (comp defaults to `in`); a list of
- * fields gives one `( f1 c1 v1 and  f2 c2 v2)` per values tuple joined by " or " (comps default
- * to `=`). Undefined when the exception has no values.
+ * included: a single field gives `(field comp (v1, v2))`; a list of fields gives one
+ * `( f1 c1 v1 and  f2 c2 v2)` per values tuple joined by " or ". A scalar compared with a list
+ * operator is parenthesised, any other scalar quoted. Undefined when the exception has no values.
  */
 export function buildExceptionCondition(ex: ExceptionInfo): string | undefined {
   if (ex.values.length === 0) return undefined;
   if (!Array.isArray(ex.fields)) {
-    const comp = (typeof ex.comps === "string" ? ex.comps : "in").trim();
-    const vals = (ex.values as ValueItem[]).map((v) =>
-      Array.isArray(v) ? v.map(quoteItem).join(", ") : quoteItem(v),
-    );
-    return `(${ex.fields} ${comp} (${vals.join(", ")}))`;
+    const vals = ex.values.map((v) => {
+      if (Array.isArray(v))
+        throw new ExceptionConditionError("Expected values array to contain a list of strings", ex.origin);
+      return quoteItem(v);
+    });
+    return `(${ex.fields} ${ex.comps} (${vals.join(", ")}))`;
   }
   const fields = ex.fields;
-  const comps = Array.isArray(ex.comps) ? ex.comps.map((c) => c.trim()) : fields.map(() => "=");
-  const tuples = (ex.values as ValueItem[][]).map((tuple) => {
+  const comps = ex.comps as string[];
+  const tuples = ex.values.map((tuple) => {
+    const items = Array.isArray(tuple) ? tuple : [];
+    if (items.length !== fields.length)
+      throw new ExceptionConditionError("Fields and values lists must have equal length", ex.origin);
     const terms = fields.map((f, k) => {
       const comp = comps[k]!;
-      const v = tuple[k]!;
+      const v = items[k]!;
       let text: string;
-      if (Array.isArray(v)) text = "(" + v.map(quoteItem).join(", ") + ")";
-      else {
-        text = quoteItem(v);
-        const isListOp = LIST_OPERATORS.has(comp) || /\s(oneof|anyof|allof)$/.test(comp);
-        if (isListOp && !text.startsWith("(")) text = `(${text})`;
-      }
+      if (Array.isArray(v))
+        text = "(" + v.map((x) => quoteItem(typeof x === "string" ? x : "")).join(", ") + ")";
+      else if (LIST_OPERATORS.has(comp) || isModifiedOperator(comp)) text = v.startsWith("(") ? v : `(${v})`;
+      else text = quoteItem(v);
       return ` ${f} ${comp} ${text}`;
     });
     return "(" + terms.join(" and ") + ")";
@@ -77,6 +89,9 @@ class Linker {
   ) {}
 
   linkAll(): void {
+    // each link starts afresh (Falco compiles everything read so far once per rules file)
+    for (const li of this.items.lists.values()) li.used = false;
+    for (const m of this.items.macros.values()) m.used = false;
     // lists: nested list expansion
     const expanded = new Map<string, string[]>();
     const listsByOrdinal = [...this.items.lists.values()].sort((a, b) => a.ordinal - b.ordinal);
@@ -121,7 +136,7 @@ class Linker {
         this.expandMacros(m.ast!, m.lastOrdinal, [m.name]);
       } catch (e) {
         if (e instanceof LoadError) {
-          this.problems.error(e.code, e.message, m.origin);
+          this.problems.error(e.code, e.message, m.itemOrigin);
           return;
         }
         throw e;
@@ -135,13 +150,18 @@ class Linker {
       if (this.problems.hasErrors()) return;
     }
 
+    // macros first, as Falco reports them
+    for (const m of macrosByOrdinal) {
+      if (!m.used)
+        this.problems.warn(
+          "LOAD_UNUSED_MACRO",
+          "Macro not referred to by any other rule/macro",
+          m.itemOrigin,
+        );
+    }
     for (const li of listsByOrdinal) {
       if (!li.used)
         this.problems.warn("LOAD_UNUSED_LIST", "List not referred to by any other rule/macro", li.origin);
-    }
-    for (const m of macrosByOrdinal) {
-      if (!m.used)
-        this.problems.warn("LOAD_UNUSED_MACRO", "Macro not referred to by any other rule/macro", m.origin);
     }
   }
 
@@ -170,21 +190,23 @@ class Linker {
   }
 
   private compileRule(r: RuleInfo, substitute: (c: string) => string): void {
-    let cond = "(" + r.condition + ")";
+    // a rule of an unknown source was warned about when read, and is never compiled
+    if (!this.sources.has(r.source)) return;
     const table = fieldTableFor(r.source);
-    const knownSource = this.sources.has(r.source);
+    // Falco parenthesises the condition only when the rule has exceptions
+    const wrapped = r.exceptions.length > 0;
+    let cond = wrapped ? "(" + r.condition + ")" : r.condition;
     for (const ex of r.exceptions) {
-      if (knownSource) {
-        for (const f of Array.isArray(ex.fields) ? ex.fields : ex.fields ? [ex.fields] : []) {
-          const inner = /^[a-z0-9]+\((.*)\)$/.exec(f.trim())?.[1] ?? f.trim();
-          const name = inner.replace(/\[.*\]$/, "");
-          if (!table.lookup(name)) {
-            this.problems.error("LOAD_ERR_VALIDATE", `'${f}' is not a supported filter field`, ex.origin);
-            return;
-          }
+      let part: string | undefined;
+      try {
+        part = buildExceptionCondition(ex);
+      } catch (e) {
+        if (e instanceof ExceptionConditionError) {
+          this.problems.error("LOAD_ERR_VALIDATE", e.message, e.origin);
+          return;
         }
+        throw e;
       }
-      const part = buildExceptionCondition(ex);
       if (part) cond += " and not " + part;
     }
     const finalCond = substitute(cond);
@@ -196,7 +218,7 @@ class Linker {
         this.problems.error(
           "LOAD_ERR_COMPILE_CONDITION",
           e.message,
-          this.condPosition(r, e.pos.idx - 1, finalCond),
+          this.condPosition(r, e.pos.idx - (wrapped ? 1 : 0), cond === finalCond),
         );
         return;
       }
@@ -210,10 +232,6 @@ class Linker {
         return;
       }
       throw e;
-    }
-    if (!knownSource) {
-      this.problems.warn("LOAD_UNKNOWN_SOURCE", `Unknown source ${r.source}, skipping`, r.origin);
-      return;
     }
     if (r.source === SYSCALL_SOURCE) {
       // An unknown event name never matches: Falco warns and still loads the rule, or skips the
@@ -289,9 +307,9 @@ class Linker {
     });
   }
 
-  /** Position of an offset in the rule condition: exact only when the text was not rewritten. */
-  private condPosition(r: RuleInfo, offset: number, finalCond: string): Origin {
-    if (r.condStart && finalCond === "(" + r.condition + ")" && offset >= 0 && offset <= r.condition.length) {
+  /** Position of an offset in the rule condition: exact only when no list was substituted into it. */
+  private condPosition(r: RuleInfo, offset: number, unchanged: boolean): Origin {
+    if (r.condStart && unchanged && offset >= 0 && offset <= r.condition.length) {
       return { file: r.condOrigin.file, loc: { line: r.condStart.line, col: r.condStart.col + offset } };
     }
     return r.condOrigin;

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { astToString } from "./ast.js";
 import { loadRules } from "./loader.js";
+import { parseCondition } from "./parser.js";
 
 const load = (content: string) => loadRules([{ path: "r.yaml", content }]);
 const errors = (content: string) => load(content).problems.filter((p) => p.severity === "error");
@@ -66,7 +68,8 @@ test("override append/replace and deprecated append", () => {
     ["LOAD_DEPRECATED_ITEM"],
   );
   const rule = r.rules[0]!;
-  assert.equal(rule.condition, "(spawned and proc.name in ( bash, sh, zsh ) and proc.tty != 0)");
+  // no exceptions: the condition is not parenthesised
+  assert.equal(rule.condition, "spawned and proc.name in ( bash, sh, zsh ) and proc.tty != 0");
   assert.equal(rule.priority, "Error");
   assert.deepEqual(rule.tags, ["t1"]);
   assert.deepEqual(rule.output.fieldKeys, ["proc.name", "proc.tty"]);
@@ -228,4 +231,242 @@ test("unknown evt.type values: a warning at the condition, the rule skipped with
   const ok = load(rule("evt.type in (open, openat2, execve) and evt.type != switch"));
   assert.deepEqual(ok.problems, []);
   assert.equal(ok.rules.length, 1);
+});
+
+// ---- Falco's rule loader: condition wrapping, error codes per stage, warnings around errors ----
+
+const BASE_RULE = "- rule: r\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: info\n";
+const problemsOf = (files: [string, string][]) =>
+  loadRules(files.map(([path, content]) => ({ path, content }))).problems.map((p) => [
+    p.severity,
+    p.code,
+    p.message,
+    p.file,
+    p.line,
+    p.col,
+  ]);
+
+test("a condition is parenthesised only when the rule has exceptions, so parse errors read as Falco's", () => {
+  // an appended condition that leaves a token behind: Falco reports the token after 'open'
+  const appended = `${BASE_RULE}- rule: r\n  condition: foo\n  append: true\n`;
+  assert.deepEqual(problemsOf([["r.yaml", appended]]), [
+    [
+      "warning",
+      "LOAD_DEPRECATED_ITEM",
+      "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.",
+      "r.yaml",
+      6,
+      3,
+    ],
+    [
+      "error",
+      "LOAD_ERR_COMPILE_CONDITION",
+      "unexpected token after 'open', expecting 'or', 'and'",
+      "r.yaml",
+      3,
+      3,
+    ],
+  ]);
+  // with an exception the condition is wrapped: the same text misses its ')'
+  const withException = `${appended}  exceptions:\n    - name: e\n      fields: proc.name\n      values: [cat]\n`;
+  assert.deepEqual(
+    errors(withException).map((p) => p.message),
+    ["expected a ')' token"],
+  );
+  // an inline condition keeps the exact column of the offending token
+  const inline = errors(
+    "- rule: r\n  desc: d\n  condition: evt.type = open foo\n  output: o\n  priority: info\n",
+  );
+  assert.deepEqual(
+    inline.map((p) => [p.message, p.line, p.col]),
+    [["unexpected token after 'open', expecting 'or', 'and'", 3, 30]],
+  );
+  const wrapped = errors(
+    "- rule: r\n  desc: d\n  condition: evt.type = open foo\n  output: o\n  priority: info\n  exceptions:\n    - name: e\n      fields: proc.name\n      values: [cat]\n",
+  );
+  assert.deepEqual(
+    wrapped.map((p) => [p.message, p.line, p.col]),
+    [["expected a ')' token", 3, 30]],
+  );
+  // no exceptions: the condition text is kept as written
+  assert.equal(load(BASE_RULE).rules[0]!.condition, "evt.type = open");
+});
+
+test("exceptions build Falco's compiled conditions, modifier comps included", () => {
+  const compiled = (exceptions: string) => {
+    const r = load(`${BASE_RULE}  exceptions:\n${exceptions}`);
+    assert.deepEqual(r.problems, []);
+    return astToString(parseCondition(r.rules[0]!.condition));
+  };
+  assert.equal(
+    compiled(
+      "    - name: ex\n      fields: [proc.name]\n      comps: [startswith oneof]\n      values:\n        - [[sshd, sudo, systemd]]\n",
+    ),
+    "(evt.type = open and not proc.name startswith oneof (sshd, sudo, systemd))",
+  );
+  // a scalar value of a modifier comp is parenthesised
+  assert.equal(
+    compiled(
+      "    - name: ex\n      fields: [proc.name]\n      comps: [startswith oneof]\n      values:\n        - [sshd]\n",
+    ),
+    "(evt.type = open and not proc.name startswith oneof (sshd))",
+  );
+  // comps are trimmed of blanks
+  assert.equal(
+    compiled(
+      '    - name: ex_single\n      fields: [proc.name]\n      comps: ["  startswith oneof  "]\n      values:\n        - [[sshd, sudo]]\n    - name: ex_multi\n      fields: [proc.name, fd.name]\n      comps: ["  contains  ", "  startswith anyof  "]\n      values:\n        - [agent, [/etc/, /var/]]\n',
+    ),
+    "(evt.type = open and not proc.name startswith oneof (sshd, sudo) and not (proc.name contains agent and fd.name startswith anyof (/etc/, /var/)))",
+  );
+  // a single field may use a modifier comp too
+  assert.equal(
+    compiled(
+      "    - name: ex\n      fields: proc.name\n      comps: endswith anyof\n      values: [sh, bash]\n",
+    ),
+    "(evt.type = open and not proc.name endswith anyof (sh, bash))",
+  );
+});
+
+test("errors found while collecting rules are LOAD_ERR_VALIDATE, YAML shape errors LOAD_ERR_YAML_VALIDATE", () => {
+  const ex = (body: string) => `${BASE_RULE}  exceptions:\n    - name: ex\n${body}`;
+  const cases: [string, string, string][] = [
+    [
+      ex("      fields: [proc.name, fd.name]\n      comps: [=]\n"),
+      "LOAD_ERR_VALIDATE",
+      "Fields and comps lists must have equal length",
+    ],
+    [
+      ex("      fields: [proc.name]\n      comps: [frobulate oneof]\n"),
+      "LOAD_ERR_VALIDATE",
+      "'frobulate oneof' is not a supported comparison operator",
+    ],
+    [
+      ex("      fields: [proc.name]\n      comps: [in oneof]\n"),
+      "LOAD_ERR_VALIDATE",
+      "'in oneof' is not a supported comparison operator",
+    ],
+    [
+      ex('      fields: [proc.pid]\n      comps: [">= oneof"]\n'),
+      "LOAD_ERR_VALIDATE",
+      "'>= oneof' is not a supported comparison operator",
+    ],
+    [
+      ex("      fields: proc.name\n      comps: [in]\n"),
+      "LOAD_ERR_VALIDATE",
+      "Fields and comps must both be strings",
+    ],
+    [
+      ex("      fields: proc.name\n      comps: frobulate oneof\n      values:\n        - [bash]\n"),
+      "LOAD_ERR_VALIDATE",
+      "When fields is a single value, comps must be one of (in, pmatch, intersects) or a modifier operator (e.g. startswith oneof)",
+    ],
+    [ex("      fields: [proc.nope]\n"), "LOAD_ERR_VALIDATE", "'proc.nope' is not a supported filter field"],
+    [
+      ex("      fields: {a: b}\n"),
+      "LOAD_ERR_VALIDATE",
+      "Rule exception item must have fields property with a list of fields",
+    ],
+    // found when the condition is built
+    [
+      ex("      fields: [proc.name, fd.name]\n      values:\n        - [a]\n"),
+      "LOAD_ERR_VALIDATE",
+      "Fields and values lists must have equal length",
+    ],
+    [
+      ex("      fields: proc.name\n      values:\n        - [a]\n"),
+      "LOAD_ERR_VALIDATE",
+      "Expected values array to contain a list of strings",
+    ],
+    // YAML shapes
+    [ex("      values: [a]\n"), "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'fields'"],
+    [
+      ex("      fields: proc.name\n      values: a\n"),
+      "LOAD_ERR_YAML_VALIDATE",
+      "Rule exception values must be a sequence",
+    ],
+    [`${BASE_RULE}  exceptions: {}\n`, "LOAD_ERR_YAML_VALIDATE", "Rule exceptions must be a sequence"],
+    [`${BASE_RULE}  tags: [a, [b]]\n`, "LOAD_ERR_YAML_VALIDATE", "sequence value is not scalar"],
+    // appends
+    [
+      `${BASE_RULE}- rule: r\n  append: true\n`,
+      "LOAD_ERR_VALIDATE",
+      "Appended rule must have exceptions or condition property",
+    ],
+    [
+      "- rule: r\n  condition: and proc.name = cat\n  override:\n    condition: append\n",
+      "LOAD_ERR_VALIDATE",
+      "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists",
+    ],
+    [
+      "- rule: r\n  condition: and proc.name = cat\n  override:\n    condition: replace\n",
+      "LOAD_ERR_VALIDATE",
+      "An 'override.<key>: replace' to a rule was requested but no rule by that name already exists",
+    ],
+    [
+      `${ex("      fields: proc.name\n      values: [a]\n")}- rule: r\n  exceptions:\n    - name: ex\n      fields: proc.pname\n      values: [b]\n  override:\n    exceptions: append\n`,
+      "LOAD_ERR_VALIDATE",
+      "Can not append exception fields to existing exception, only values",
+    ],
+    [
+      `${BASE_RULE}- rule: r\n  exceptions:\n    - name: new\n      fields: proc.name\n  override:\n    exceptions: append\n`,
+      "LOAD_ERR_VALIDATE",
+      "Rule exception must have values property with a list of values",
+    ],
+  ];
+  for (const [yaml, code, message] of cases) {
+    const errs = errors(yaml);
+    assert.deepEqual(
+      errs.map((p) => [p.code, p.message]),
+      [[code, message]],
+      yaml,
+    );
+  }
+});
+
+test("warnings stay with the file that produced them: Falco loads and compiles one file at a time", () => {
+  const used = "- macro: spawned\n  condition: evt.type = execve\n";
+  const rule = (cond: string) =>
+    `- rule: r2\n  desc: d\n  condition: ${cond}\n  output: o\n  priority: info\n`;
+  // a compile error stops that file's compilation before unused macros are counted (as Falco does)
+  assert.deepEqual(problemsOf([["a.yaml", `${used}${rule("proc.nope = 1")}`]]), [
+    [
+      "error",
+      "LOAD_ERR_COMPILE_CONDITION",
+      "filter_check called with nonexistent field proc.nope",
+      "a.yaml",
+      5,
+      3,
+    ],
+  ]);
+  // an earlier file's load reported its unused macro; a later file's error does not take it back
+  assert.deepEqual(
+    problemsOf([
+      ["a.yaml", used + BASE_RULE],
+      ["b.yaml", rule("proc.nope = 1")],
+    ]),
+    [
+      ["warning", "LOAD_UNUSED_MACRO", "Macro not referred to by any other rule/macro", "a.yaml", 1, 3],
+      [
+        "error",
+        "LOAD_ERR_COMPILE_CONDITION",
+        "filter_check called with nonexistent field proc.nope",
+        "b.yaml",
+        3,
+        3,
+      ],
+    ],
+  );
+  // a macro only a later file uses is unused when the first file is loaded
+  assert.deepEqual(
+    problemsOf([
+      ["a.yaml", used + BASE_RULE],
+      ["b.yaml", rule("spawned")],
+    ]),
+    [["warning", "LOAD_UNUSED_MACRO", "Macro not referred to by any other rule/macro", "a.yaml", 1, 3]],
+  );
+  // warnings of items read before an error in the same file are kept
+  assert.deepEqual(problemsOf([["a.yaml", `${BASE_RULE}  colour: red\n- rule: x\n  desc: d\n`]]), [
+    ["warning", "LOAD_UNKNOWN_KEY", "Unknown key 'colour'. The key will be ignored.", "a.yaml", 1, 3],
+    ["error", "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'condition'", "a.yaml", 7, 3],
+  ]);
 });

@@ -1,8 +1,11 @@
-// Loads Falco rules files: reading collects lists, macros and rules across the files in order
-// (reader.ts), then linking compiles them into rules (linker.ts). Errors stop the load.
+// Loads Falco rules files as Falco does, one file at a time: reading collects the file's lists,
+// macros and rules into the definitions of the files before it (reader.ts), then everything
+// collected so far is linked into rules (linker.ts). A file's error stops the load; the
+// warnings of the files loaded before it stay reported, as Falco prints them per file.
 import {
   DEFAULT_PLUGINS,
   ENGINE_VERSION,
+  type LoadedRule,
   type LoadOptions,
   type LoadResult,
   Problems,
@@ -10,16 +13,32 @@ import {
 } from "./definitions.js";
 import { K8S_AUDIT_SOURCE, SYSCALL_SOURCE } from "./fields/index.js";
 import { linkRules } from "./linker.js";
-import { readRules } from "./reader.js";
+import { RulesReader } from "./reader.js";
+import { checkPluginRequirements } from "./requirements.js";
 
 export function loadRules(files: RulesFile[], opts: LoadOptions = {}): LoadResult {
   const problems = new Problems();
-  const items = readRules(
-    files,
-    { engineVersion: opts.engineVersion ?? ENGINE_VERSION, plugins: opts.plugins ?? DEFAULT_PLUGINS },
-    problems,
-  );
-  if (problems.hasErrors()) return { rules: [], problems: problems.list };
   const sources = new Set(opts.sources ?? [SYSCALL_SOURCE, K8S_AUDIT_SOURCE]);
-  return { rules: linkRules(items, sources, problems), problems: problems.list };
+  const reader = new RulesReader({ engineVersion: opts.engineVersion ?? ENGINE_VERSION, sources }, problems);
+  let rules: LoadedRule[] = [];
+  let failedFileStart: number | undefined;
+  for (const f of files) {
+    const start = problems.list.length;
+    reader.readFile(f);
+    // each file's load compiles everything read so far, so its warnings include earlier files' rules
+    if (!problems.hasErrors()) rules = linkRules(reader.items, sources, problems);
+    if (problems.hasErrors()) {
+      failedFileStart = start;
+      break;
+    }
+  }
+  // Plugin requirements are checked once the files are loaded; an unmet one is the error
+  // reported, in place of the failing file's problems.
+  const reqs = new Problems();
+  checkPluginRequirements(reader.pluginReqs, opts.plugins ?? DEFAULT_PLUGINS, reqs);
+  if (reqs.hasErrors()) {
+    if (failedFileStart !== undefined) problems.truncate(failedFileStart);
+    problems.list.push(...reqs.list);
+  }
+  return { rules: problems.hasErrors() ? [] : rules, problems: problems.list };
 }

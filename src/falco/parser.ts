@@ -42,13 +42,20 @@ const ALL_OPS = [...STR_OPS, ...NUM_OPS, ...STR_WORD_OPS, ...LIST_OPS, ...UNARY_
 
 /** The operators whose right side is a list; the compiler and exception checks use these. */
 export const LIST_OPERATORS: ReadonlySet<string> = new Set(LIST_OPS);
-/** Every operator with a right side (all but `exists`): what an exception's `comps` may name. */
-export const BINARY_OPERATORS: ReadonlySet<string> = new Set([
-  ...STR_OPS,
-  ...NUM_OPS,
-  ...STR_WORD_OPS,
-  ...LIST_OPS,
-]);
+
+/** Every operator of the language (what an exception's list `comps` may name, `exists` included). */
+export const SUPPORTED_OPERATORS: ReadonlySet<string> = new Set(ALL_OPS);
+const MODIFIABLE_OPERATORS: ReadonlySet<string> = new Set([...STR_OPS, ...STR_WORD_OPS]);
+
+/** `startswith oneof`, `= anyof`…: a string operator, one space, a modifier. */
+export function isModifiedOperator(op: string): boolean {
+  const i = op.indexOf(" ");
+  return (
+    i > 0 &&
+    MODIFIABLE_OPERATORS.has(op.slice(0, i)) &&
+    (OPERATOR_MODIFIERS as readonly string[]).includes(op.slice(i + 1))
+  );
+}
 
 export const DEFAULT_MAX_DEPTH = 1000;
 

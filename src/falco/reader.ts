@@ -1,24 +1,29 @@
-// Reads rules files into one namespace of lists, macros and rules, validating each YAML item
-// and applying Falco's override (append/replace), deprecated `append: true` and standalone
-// `enabled` semantics. Stops at the first error.
+// Reads rules files into one namespace of lists, macros and rules as Falco's rule reader and
+// collector do: each item's YAML is decoded first (LOAD_ERR_YAML_VALIDATE), then it is defined,
+// appended or overridden (LOAD_ERR_VALIDATE), with Falco's override (append/replace),
+// deprecated `append: true` and standalone `enabled` semantics. Stops at the first error.
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import { compileFilter } from "./compiler.js";
 import {
+  type ExceptionInfo,
   type Origin,
   type Priority,
   type Problems,
   parsePriority,
+  type RawException,
   type RuleInfo,
   type RuleItems,
   type RulesFile,
 } from "./definitions.js";
-import { readExceptions } from "./exception-reader.js";
-import { SYSCALL_SOURCE } from "./fields/index.js";
 import {
-  checkPluginRequirements,
-  type PluginRequirement,
-  readEngineVersion,
-  readPluginVersions,
-} from "./requirements.js";
+  appendExceptions,
+  type FieldValidator,
+  readExceptions,
+  validateException,
+} from "./exception-reader.js";
+import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
+import { parseCondition } from "./parser.js";
+import { type PluginRequirement, readEngineVersion, readPluginVersions } from "./requirements.js";
 import { Item, LoadError, type Loc } from "./yamlitem.js";
 
 const LIST_KEYS = new Set(["list", "items", "append", "override"]);
@@ -40,8 +45,9 @@ const RULE_KEYS = new Set([
   "override",
   "append",
 ]);
-const RULE_APPENDABLE = new Set(["condition", "output", "desc", "tags", "exceptions"]);
-const RULE_REPLACEABLE = new Set([
+// in the order Falco decodes them
+const RULE_APPENDABLE = ["condition", "exceptions", "output", "desc", "tags"];
+const RULE_REPLACEABLE = [
   "condition",
   "output",
   "desc",
@@ -53,36 +59,43 @@ const RULE_REPLACEABLE = new Set([
   "enabled",
   "warn_evttypes",
   "skip-if-unknown-filter",
-]);
-const RULE_OVERRIDABLE = new Set([...RULE_APPENDABLE, ...RULE_REPLACEABLE]);
+];
 
 const LIST_NAME_RE = /^[^()"'\s=,]+$/;
 const MACRO_NAME_RE = /^[a-zA-Z]+[a-zA-Z0-9_]*$/;
 
-/** Reads `files` in order; problems go to `problems`, the items read so far are returned. */
-export function readRules(
-  files: RulesFile[],
-  opts: { engineVersion: string; plugins: Record<string, string> },
-  problems: Problems,
-): RuleItems {
-  const reader = new RulesReader(opts.engineVersion, problems);
-  for (const f of files) {
-    reader.readFile(f);
-    if (problems.hasErrors()) return reader.items;
-  }
-  checkPluginRequirements(reader.pluginReqs, opts.plugins, problems);
-  return reader.items;
+const ERROR_OVERRIDE_APPEND =
+  "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
+const WARNING_APPEND =
+  "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
+const WARNING_ENABLED =
+  "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').";
+// Falco's texts, `<key>` included
+const ERROR_NO_PREVIOUS_RULE_APPEND =
+  "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists";
+const ERROR_NO_PREVIOUS_RULE_REPLACE =
+  "An 'override.<key>: replace' to a rule was requested but no rule by that name already exists";
+
+export interface ReaderOptions {
+  engineVersion: string;
+  /** registered event sources: exception fields are checked against theirs */
+  sources: Set<string>;
 }
 
-class RulesReader {
+/**
+ * Reads rules files one at a time into one namespace (Falco collects every file into the same
+ * definitions). Problems go to `problems`; a file stops at its first error.
+ */
+export class RulesReader {
   readonly items: RuleItems = { lists: new Map(), macros: new Map(), rules: new Map() };
   readonly pluginReqs: PluginRequirement[] = [];
   /** position of the current item among all items read, across files */
   private ordinal = 0;
   private file = "";
+  private readonly validators = new Map<string, FieldValidator>();
 
   constructor(
-    private readonly engineVersion: string,
+    private readonly opts: ReaderOptions,
     private readonly problems: Problems,
   ) {}
 
@@ -91,6 +104,7 @@ class RulesReader {
     const lc = new LineCounter();
     const docs = parseAllDocuments(f.content, { lineCounter: lc, prettyErrors: false });
     const docList = Array.isArray(docs) ? docs : [docs];
+    // the whole file is parsed before any item is read
     for (const doc of docList) {
       const err = doc.errors[0];
       if (err) {
@@ -101,6 +115,8 @@ class RulesReader {
         });
         return;
       }
+    }
+    for (const doc of docList) {
       const root = doc.contents as Node | null;
       if (root === null || (isScalar(root) && root.value === null)) continue;
       const at = (n: Node | null | undefined): Origin => {
@@ -143,13 +159,14 @@ class RulesReader {
     return { file: this.file, loc: key ? item.keyLoc(key) : item.loc() };
   }
 
-  private unknownKeys(item: Item, valid: Set<string>): void {
+  /** After an item is read, as Falco does: a failing item gets no such warnings. */
+  private unknownKeys(item: Item, valid: ReadonlySet<string>): void {
     for (const k of item.keys()) {
       if (!valid.has(k))
         this.problems.warn(
           "LOAD_UNKNOWN_KEY",
           `Unknown key '${k}'. The key will be ignored.`,
-          this.origin(item, k),
+          this.origin(item),
         );
     }
   }
@@ -157,116 +174,86 @@ class RulesReader {
   private readItem(item: Item): void {
     this.ordinal++;
     if (item.has("required_engine_version")) {
-      readEngineVersion(item, this.engineVersion);
-      return;
-    }
-    if (item.has("required_plugin_versions")) {
+      readEngineVersion(item, this.opts.engineVersion);
+      this.unknownKeys(item, new Set(["required_engine_version"]));
+    } else if (item.has("required_plugin_versions")) {
       readPluginVersions(item, this.file, this.pluginReqs);
-      return;
-    }
-    if (item.has("list")) {
+      this.unknownKeys(item, new Set(["required_plugin_versions"]));
+    } else if (item.has("list")) {
       this.readList(item);
-      return;
-    }
-    if (item.has("macro")) {
+      this.unknownKeys(item, LIST_KEYS);
+    } else if (item.has("macro")) {
       this.readMacro(item);
-      return;
-    }
-    if (item.has("rule")) {
+      this.unknownKeys(item, MACRO_KEYS);
+    } else if (item.has("rule")) {
       this.readRule(item);
-      return;
+      this.unknownKeys(item, RULE_KEYS);
+    } else {
+      this.problems.warn("LOAD_UNKNOWN_ITEM", "Unknown top level item", this.origin(item));
     }
-    this.problems.warn("LOAD_UNKNOWN_ITEM", "Unknown top level item", this.origin(item));
   }
 
-  /** Parses `override:` into key → op with Falco's validation. */
+  /** `append: true`, with its deprecation warning. */
+  private appendFlag(item: Item): boolean {
+    const append = item.bool("append") ?? false;
+    if (append) this.problems.warn("LOAD_DEPRECATED_ITEM", WARNING_APPEND, this.origin(item));
+    return append;
+  }
+
+  /** `override:` as key → operation, checked against the keys that may be appended or replaced. */
   private readOverride(
     item: Item,
-    appendable: Set<string>,
-    replaceable: Set<string>,
-    overridable: Set<string>,
-  ): Map<string, "append" | "replace"> | undefined {
+    appendable: readonly string[],
+    replaceable: readonly string[],
+  ): Map<string, "append" | "replace"> {
+    const ov = new Map<string, "append" | "replace">();
+    if (!item.has("override")) return ov;
     const node = item.node("override");
-    if (!item.has("override")) {
-      return undefined;
-    }
     if (!isMap(node))
       item.fail("LOAD_ERR_YAML_VALIDATE", "Value of override must be a map", item.keyLoc("override"));
-    const ov = new Map<string, "append" | "replace">();
     const sub: Item = new Item(node, item.lc);
     for (const k of sub.keys()) {
       const op = sub.scalarText(k, true)!;
-      if (op !== "append" && op !== "replace") {
+      if (op === "append") {
+        if (!appendable.includes(k))
+          sub.fail(
+            "LOAD_ERR_YAML_VALIDATE",
+            `Key '${k}' cannot be appended to, use 'replace' instead`,
+            sub.keyLoc(k),
+          );
+      } else if (op === "replace") {
+        if (!replaceable.includes(k))
+          sub.fail("LOAD_ERR_YAML_VALIDATE", `Key '${k}' cannot be replaced`, sub.keyLoc(k));
+      } else {
+        const allowed =
+          (appendable.includes(k) ? "append " : "") + (replaceable.includes(k) ? "replace " : "");
         sub.fail(
           "LOAD_ERR_YAML_VALIDATE",
-          `Invalid override operation for key '${k}': '${op}'. Allowed values are: append replace `,
-          sub.keyLoc(k),
+          `Invalid override operation for key '${k}': '${op}'. Allowed values are: ${allowed}`,
+          sub.loc(sub.node(k)),
         );
       }
-      if (op === "append" && !appendable.has(k)) {
-        sub.fail(
-          "LOAD_ERR_YAML_VALIDATE",
-          `Key '${k}' cannot be appended to, use 'replace' instead`,
-          sub.keyLoc(k),
-        );
-      }
-      if (op === "replace" && !replaceable.has(k)) {
-        sub.fail("LOAD_ERR_YAML_VALIDATE", `Key '${k}' cannot be replaced`, sub.keyLoc(k));
-      }
-      if (!item.has(k)) {
-        sub.fail(
-          "LOAD_ERR_YAML_VALIDATE",
-          `An ${op} override for '${k}' was specified but '${k}' is not defined`,
-          sub.keyLoc(k),
-        );
-      }
-      ov.set(k, op as "append" | "replace");
-    }
-    for (const k of item.keys()) {
-      if (overridable.has(k) && !ov.has(k)) {
-        item.fail(
-          "LOAD_ERR_YAML_VALIDATE",
-          `Unexpected key '${k}': no corresponding entry under 'override' is defined.`,
-          item.keyLoc(k),
-        );
-      }
+      ov.set(k, op);
     }
     return ov;
   }
 
-  private checkAppendOverride(item: Item): boolean {
-    const append = item.bool("append") ?? false;
-    if (append && item.has("override")) {
-      item.fail(
-        "LOAD_ERR_YAML_VALIDATE",
-        "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.",
-      );
-    }
-    if (append) {
-      this.problems.warn(
-        "LOAD_DEPRECATED_ITEM",
-        "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.",
-        this.origin(item, "append"),
-      );
-    }
-    return append;
-  }
-
   private readList(item: Item): void {
-    this.unknownKeys(item, LIST_KEYS);
     const name = item.scalarText("list", true)!;
     if (!LIST_NAME_RE.test(name)) {
       this.problems.warn(
         "LOAD_INVALID_LIST_NAME",
-        "List has an invalid name. List names should match a regular expression: [^()\"'\\s=,]+",
+        "List has an invalid name. List names should match a regular expression: ([^()\"'[:space:]=,]+)",
         this.origin(item),
       );
     }
-    const append = this.checkAppendOverride(item);
-    const ov = this.readOverride(item, new Set(["items"]), new Set(["items"]), new Set(["items"]));
     const items = item.scalarSeq("items", true)!;
+    let append = this.appendFlag(item);
+    const ov = this.readOverride(item, ["items"], ["items"]);
+    if (append && ov.size) item.fail("LOAD_ERR_YAML_VALIDATE", ERROR_OVERRIDE_APPEND);
+    append ||= ov.get("items") === "append";
     const existing = this.items.lists.get(name);
-    if (append || ov?.get("items") === "append") {
+    if (append) {
       if (!existing) {
         item.fail(
           "LOAD_ERR_VALIDATE",
@@ -280,6 +267,7 @@ class RulesReader {
     if (existing) {
       existing.items = items;
       existing.lastOrdinal = this.ordinal;
+      existing.origin = this.origin(item);
       return;
     }
     this.items.lists.set(name, {
@@ -293,25 +281,21 @@ class RulesReader {
   }
 
   private readMacro(item: Item): void {
-    this.unknownKeys(item, MACRO_KEYS);
     const name = item.scalarText("macro", true)!;
     if (!MACRO_NAME_RE.test(name)) {
       this.problems.warn(
         "LOAD_INVALID_MACRO_NAME",
-        "Macro has an invalid name. Macro names should match a regular expression: [a-zA-Z]+[a-zA-Z0-9_]*",
+        "Macro has an invalid name. Macro names should match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)",
         this.origin(item),
       );
     }
-    const append = this.checkAppendOverride(item);
-    const ov = this.readOverride(
-      item,
-      new Set(["condition"]),
-      new Set(["condition"]),
-      new Set(["condition"]),
-    );
     const condition = item.scalarText("condition", true)!;
+    let append = this.appendFlag(item);
+    const ov = this.readOverride(item, ["condition"], ["condition"]);
+    if (append && ov.size) item.fail("LOAD_ERR_YAML_VALIDATE", ERROR_OVERRIDE_APPEND);
+    append ||= ov.get("condition") === "append";
     const existing = this.items.macros.get(name);
-    if (append || ov?.get("condition") === "append") {
+    if (append) {
       if (!existing) {
         item.fail(
           "LOAD_ERR_VALIDATE",
@@ -326,6 +310,7 @@ class RulesReader {
       existing.condition = condition;
       existing.lastOrdinal = this.ordinal;
       existing.origin = this.origin(item, "condition");
+      existing.itemOrigin = this.origin(item);
       return;
     }
     this.items.macros.set(name, {
@@ -335,97 +320,259 @@ class RulesReader {
       lastOrdinal: this.ordinal,
       used: false,
       origin: this.origin(item, "condition"),
+      itemOrigin: this.origin(item),
     });
   }
 
   private readPriority(item: Item): Priority {
     const p = item.scalarText("priority", true)!;
     const pr = parsePriority(p);
-    if (!pr) item.fail("LOAD_ERR_YAML_VALIDATE", "Invalid priority", item.keyLoc("priority"));
+    if (!pr) item.fail("LOAD_ERR_YAML_VALIDATE", "Invalid priority", item.loc(item.node("priority")));
     return pr;
   }
 
-  private readRule(item: Item): void {
-    this.unknownKeys(item, RULE_KEYS);
-    const name = item.scalarText("rule", true)!;
-    const append = this.checkAppendOverride(item);
-    const ov = this.readOverride(item, RULE_APPENDABLE, RULE_REPLACEABLE, RULE_OVERRIDABLE);
-    const existing = this.items.rules.get(name);
-    const source = item.has("source") ? (item.scalarTextOrEmpty("source") ?? "") : "";
-    const checkSource = (r: RuleInfo) => {
-      if (source !== "" && source !== r.source) {
-        item.fail(
-          "LOAD_ERR_VALIDATE",
-          "Rule has been re-defined with a different source",
-          item.keyLoc("source"),
-        );
-      }
-    };
-
-    if (ov) {
-      const appends = [...ov].filter(([, op]) => op === "append").map(([k]) => k);
-      const replaces = [...ov].filter(([, op]) => op === "replace").map(([k]) => k);
-      if (!existing) {
-        if (appends.length) {
-          item.fail(
-            "LOAD_ERR_VALIDATE",
-            `Rule uses 'append' or 'override.${appends[0]}: append' but no rule by that name already exists`,
-          );
+  /** Whether `field` is a valid left-hand side for `source` (undefined: the source is unknown). */
+  private fieldValidator(source: string): FieldValidator | undefined {
+    if (!this.opts.sources.has(source)) return undefined;
+    let v = this.validators.get(source);
+    if (!v) {
+      const table = fieldTableFor(source);
+      v = (field: string) => {
+        // a transformer expression is checked by compiling `<field> exists`
+        if (field.includes("(")) {
+          try {
+            compileFilter(parseCondition(field + " exists"), table);
+            return true;
+          } catch {
+            return false;
+          }
         }
-        item.fail(
-          "LOAD_ERR_VALIDATE",
-          `An 'override.${replaces[0] ?? "condition"}: replace' to a rule was requested but no rule by that name already exists`,
-        );
-      }
-      checkSource(existing);
-      for (const k of appends) this.applyRuleAppend(item, existing, k);
-      for (const k of replaces) this.applyRuleReplace(item, existing, k);
-      return;
+        return table.lookup(field.replace(/\[.*\]$/s, "")) !== undefined;
+      };
+      this.validators.set(source, v);
     }
+    return v;
+  }
 
-    if (append) {
-      if (!existing) {
-        item.fail(
-          "LOAD_ERR_VALIDATE",
-          "Rule uses 'append' or 'override.condition: append' but no rule by that name already exists",
-        );
-      }
-      if (!item.has("condition") && !item.has("exceptions")) {
-        item.fail("LOAD_ERR_YAML_VALIDATE", "Appended rule must have exceptions or condition property");
-      }
-      checkSource(existing);
-      if (item.has("condition")) this.applyRuleAppend(item, existing, "condition");
-      if (item.has("exceptions")) this.applyRuleAppend(item, existing, "exceptions");
-      return;
+  /** The rule an update names; an explicit different source is an error, as is a missing rule. */
+  private previousRule(item: Item, name: string, source: string, missing: string): RuleInfo {
+    const existing = this.items.rules.get(name);
+    if (existing && source !== "" && existing.source !== source) {
+      item.fail("LOAD_ERR_VALIDATE", "Rule has been re-defined with a different source");
     }
+    if (!existing) item.fail("LOAD_ERR_VALIDATE", missing);
+    return existing;
+  }
 
-    const isDefinition = ["condition", "output", "desc", "priority"].some((k) => item.has(k));
-    if (!isDefinition) {
-      const enabled = item.bool("enabled", true)!;
-      if (!existing)
-        item.fail("LOAD_ERR_VALIDATE", "Rule has 'enabled' key but no rule by that name already exists");
-      existing.enabled = enabled;
-      this.problems.warn(
-        "LOAD_DEPRECATED_ITEM",
-        "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').",
-        this.origin(item),
+  private readRule(item: Item): void {
+    const name = item.scalarText("rule", true)!;
+    const source = item.has("source") ? (item.scalarTextOrEmpty("source") ?? "") : "";
+    const appendFlag = this.appendFlag(item);
+    const ov = this.readOverride(item, RULE_APPENDABLE, RULE_REPLACEABLE);
+    if (appendFlag && ov.size) item.fail("LOAD_ERR_YAML_VALIDATE", ERROR_OVERRIDE_APPEND);
+    if (ov.size) this.readOverrides(item, name, source, ov);
+    else if (appendFlag) this.readAppend(item, name, source);
+    else if (!["condition", "output", "desc", "priority"].some((k) => item.has(k)))
+      this.readEnable(item, name);
+    else this.readDefinition(item, name);
+  }
+
+  /** `override:` on a rule: the appends, then the replaces, then keys no override names. */
+  private readOverrides(
+    item: Item,
+    name: string,
+    source: string,
+    ov: Map<string, "append" | "replace">,
+  ): void {
+    const expected = new Set([...RULE_APPENDABLE, ...RULE_REPLACEABLE].filter((k) => item.has(k)));
+    const take = (op: "append" | "replace", key: string): boolean => {
+      if (ov.get(key) !== op) return false;
+      if (!expected.has(key))
+        item.fail(
+          "LOAD_ERR_YAML_VALIDATE",
+          `An ${op} override for '${key}' was specified but '${key}' is not defined`,
+        );
+      expected.delete(key);
+      return true;
+    };
+    for (const op of ["append", "replace"] as const) {
+      if (![...ov.values()].includes(op)) continue;
+      // an update only states its source along with a condition
+      const updSource = ov.get("condition") === op ? source : "";
+      const keys = op === "append" ? RULE_APPENDABLE : RULE_REPLACEABLE;
+      const apply: ((r: RuleInfo) => void)[] = [];
+      for (const key of keys) {
+        if (!take(op, key)) continue;
+        apply.push(op === "append" ? this.decodeAppend(item, key) : this.decodeReplace(item, key));
+      }
+      const prev = this.previousRule(
+        item,
+        name,
+        updSource,
+        op === "append" ? ERROR_NO_PREVIOUS_RULE_APPEND : ERROR_NO_PREVIOUS_RULE_REPLACE,
       );
-      return;
+      for (const f of apply) f(prev);
     }
+    for (const key of expected) {
+      item.fail(
+        "LOAD_ERR_YAML_VALIDATE",
+        `Unexpected key '${key}': no corresponding entry under 'override' is defined.`,
+        item.loc(item.node(key)),
+      );
+    }
+  }
 
+  /** Decodes one appended key; the returned function applies it to the rule. */
+  private decodeAppend(item: Item, key: string): (r: RuleInfo) => void {
+    switch (key) {
+      case "condition": {
+        const c = item.scalarText("condition", true)!;
+        return (r) => {
+          r.condition = r.condition + " " + c;
+          r.condStart = undefined;
+        };
+      }
+      case "exceptions": {
+        const raw = readExceptions(item, true, this.file, this.problems);
+        return (r) => {
+          r.exceptions = appendExceptions(r.exceptions, raw, this.fieldValidator(r.source));
+        };
+      }
+      case "output": {
+        const o = item.scalarText("output", true)!;
+        return (r) => {
+          r.output = (r.output + " " + o).trim();
+        };
+      }
+      case "desc": {
+        const d = item.scalarText("desc", true)!;
+        return (r) => {
+          r.desc = r.desc + " " + d;
+        };
+      }
+      default: {
+        const tags = item.scalarSeq("tags", true)!;
+        return (r) => {
+          for (const t of tags) r.tags.add(t);
+        };
+      }
+    }
+  }
+
+  /** Decodes one replaced key; the returned function applies it to the rule. */
+  private decodeReplace(item: Item, key: string): (r: RuleInfo) => void {
+    switch (key) {
+      case "condition": {
+        const c = item.scalarText("condition", true)!;
+        const origin = this.origin(item, "condition");
+        const start = inlineStart(item, "condition");
+        return (r) => {
+          r.condition = c;
+          r.condOrigin = origin;
+          r.condStart = start;
+        };
+      }
+      case "exceptions": {
+        const raw = readExceptions(item, false, this.file, this.problems);
+        return (r) => {
+          const valid = this.fieldValidator(r.source);
+          r.exceptions = raw.map((ex) =>
+            validateException(
+              ex,
+              valid,
+              "Rule exception item must have fields property with a list of fields",
+            ),
+          );
+        };
+      }
+      case "output": {
+        const o = item.scalarText("output", true)!.trim();
+        return (r) => {
+          r.output = o;
+        };
+      }
+      case "desc": {
+        const d = item.scalarText("desc", true)!;
+        return (r) => {
+          r.desc = d;
+        };
+      }
+      case "tags": {
+        const tags = item.scalarSeq("tags", true)!;
+        return (r) => {
+          r.tags = new Set(tags);
+        };
+      }
+      case "priority": {
+        const p = this.readPriority(item);
+        return (r) => {
+          r.priority = p;
+        };
+      }
+      case "capture_duration": {
+        const d = item.uint("capture_duration")!;
+        return (r) => {
+          r.captureDuration = d;
+        };
+      }
+      default: {
+        const b = item.bool(key, true)!;
+        return (r) => {
+          if (key === "enabled") r.enabled = b;
+          else if (key === "capture") r.capture = b;
+          else if (key === "warn_evttypes") r.warnEvttypes = b;
+          else r.skipIfUnknownFilter = b;
+        };
+      }
+    }
+  }
+
+  /** Deprecated `append: true`: only a condition and exceptions are appended. */
+  private readAppend(item: Item, name: string, source: string): void {
+    const apply: ((r: RuleInfo) => void)[] = [];
+    if (item.has("condition")) apply.push(this.decodeAppend(item, "condition"));
+    if (item.has("exceptions")) apply.push(this.decodeAppend(item, "exceptions"));
+    const prev = this.previousRule(item, name, source, ERROR_NO_PREVIOUS_RULE_APPEND);
+    if (!apply.length)
+      item.fail("LOAD_ERR_VALIDATE", "Appended rule must have exceptions or condition property");
+    for (const f of apply) f(prev);
+  }
+
+  /** Deprecated standalone `enabled:` for an existing rule. */
+  private readEnable(item: Item, name: string): void {
+    const enabled = item.bool("enabled", true)!;
+    this.problems.warn("LOAD_DEPRECATED_ITEM", WARNING_ENABLED, this.origin(item));
+    const existing = this.items.rules.get(name);
+    if (!existing)
+      item.fail("LOAD_ERR_VALIDATE", "Rule has 'enabled' key but no rule by that name already exists");
+    existing.enabled = enabled;
+  }
+
+  /** A full rule definition (it replaces an earlier one of the same name in its slot). */
+  private readDefinition(item: Item, name: string): void {
     const condition = item.scalarText("condition", true)!;
     const output = item.scalarText("output", true)!.trim();
     const desc = item.scalarText("desc", true)!;
     const priority = this.readPriority(item);
-    const ruleSource = source || SYSCALL_SOURCE;
-    if (existing && existing.source !== ruleSource) {
-      item.fail(
-        "LOAD_ERR_VALIDATE",
-        "Rule has been re-defined with a different source",
-        this.origin(item).loc,
-      );
+    const source = item.scalarText("source", false) ?? SYSCALL_SOURCE;
+    const enabled = item.bool("enabled") ?? true;
+    const capture = item.bool("capture") ?? false;
+    const captureDuration = item.uint("capture_duration") ?? 0;
+    const warnEvttypes = item.bool("warn_evttypes") ?? true;
+    const skipIfUnknownFilter = item.bool("skip-if-unknown-filter") ?? false;
+    const tags = new Set(item.scalarSeq("tags", false) ?? []);
+    const raw: RawException[] = readExceptions(item, false, this.file, this.problems);
+    const existing = this.items.rules.get(name);
+    if (existing && existing.source !== source) {
+      item.fail("LOAD_ERR_VALIDATE", "Rule has been re-defined with a different source");
     }
-    const info: RuleInfo = {
+    if (!this.opts.sources.has(source))
+      this.problems.warn("LOAD_UNKNOWN_SOURCE", `Unknown source ${source}, skipping`, this.origin(item));
+    const valid = this.fieldValidator(source);
+    const exceptions: ExceptionInfo[] = raw.map((ex) =>
+      validateException(ex, valid, "Rule exception item must have fields property with a list of fields"),
+    );
+    this.items.rules.set(name, {
       name,
       ordinal: existing?.ordinal ?? this.ordinal,
       origin: this.origin(item),
@@ -435,78 +582,15 @@ class RulesReader {
       output,
       desc,
       priority,
-      source: ruleSource,
-      enabled: item.bool("enabled") ?? true,
-      tags: new Set(item.scalarSeq("tags", false) ?? []),
-      exceptions: [],
-      capture: item.bool("capture") ?? false,
-      captureDuration: item.uint("capture_duration") ?? 0,
-      warnEvttypes: item.bool("warn_evttypes") ?? true,
-      skipIfUnknownFilter: item.bool("skip-if-unknown-filter") ?? false,
-    };
-    if (item.has("exceptions")) info.exceptions = readExceptions(item, undefined, this.file, this.problems);
-    this.items.rules.set(name, info);
-  }
-
-  private applyRuleAppend(item: Item, r: RuleInfo, key: string): void {
-    switch (key) {
-      case "condition":
-        r.condition = r.condition + " " + item.scalarText("condition", true)!;
-        r.condStart = undefined;
-        break;
-      case "output":
-        r.output = (r.output + " " + item.scalarText("output", true)!).trim();
-        break;
-      case "desc":
-        r.desc = r.desc + " " + item.scalarText("desc", true)!;
-        break;
-      case "tags":
-        for (const t of item.scalarSeq("tags", true)!) r.tags.add(t);
-        break;
-      case "exceptions":
-        r.exceptions = readExceptions(item, r.exceptions, this.file, this.problems);
-        break;
-    }
-  }
-
-  private applyRuleReplace(item: Item, r: RuleInfo, key: string): void {
-    switch (key) {
-      case "condition":
-        r.condition = item.scalarText("condition", true)!;
-        r.condOrigin = this.origin(item, "condition");
-        r.condStart = inlineStart(item, "condition");
-        break;
-      case "output":
-        r.output = item.scalarText("output", true)!.trim();
-        break;
-      case "desc":
-        r.desc = item.scalarText("desc", true)!;
-        break;
-      case "priority":
-        r.priority = this.readPriority(item);
-        break;
-      case "tags":
-        r.tags = new Set(item.scalarSeq("tags", true)!);
-        break;
-      case "exceptions":
-        r.exceptions = readExceptions(item, undefined, this.file, this.problems);
-        break;
-      case "enabled":
-        r.enabled = item.bool("enabled", true)!;
-        break;
-      case "capture":
-        r.capture = item.bool("capture", true)!;
-        break;
-      case "capture_duration":
-        r.captureDuration = item.uint("capture_duration")!;
-        break;
-      case "warn_evttypes":
-        r.warnEvttypes = item.bool("warn_evttypes", true)!;
-        break;
-      case "skip-if-unknown-filter":
-        r.skipIfUnknownFilter = item.bool("skip-if-unknown-filter", true)!;
-        break;
-    }
+      source,
+      enabled,
+      tags,
+      exceptions,
+      capture,
+      captureDuration,
+      warnEvttypes,
+      skipIfUnknownFilter,
+    });
   }
 }
 

@@ -68,7 +68,7 @@ export class Item {
     }
     const v = p.value as Node | null;
     if (v === null || (isScalar(v) && v.value === null)) {
-      this.fail("LOAD_ERR_YAML_VALIDATE", `Mapping for key '${key}' is empty`, this.keyLoc(key));
+      this.fail("LOAD_ERR_YAML_VALIDATE", `Mapping for key '${key}' is empty`);
     }
     if (!isScalar(v)) this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value", this.loc(v));
     const text = scalarString(v);
@@ -103,7 +103,7 @@ export class Item {
     return Number(t);
   }
 
-  /** A sequence of scalars (tags, list items). */
+  /** A sequence of scalars (tags, list items); null is not a sequence either. */
   scalarSeq(key: string, required: boolean): string[] | undefined {
     const p = this.pair(key);
     if (!p) {
@@ -111,11 +111,11 @@ export class Item {
       return undefined;
     }
     const v = p.value as Node | null;
-    if (v === null || (isScalar(v) && v.value === null)) return [];
-    if (!isSeq(v)) this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a sequence", this.loc(v));
+    if (!isSeq(v))
+      this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a sequence", v ? this.loc(v) : this.keyLoc(key));
     return v.items.map((x) => {
-      if (!isScalar(x))
-        this.fail("LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value", this.loc(x as Node));
+      if (!isScalar(x) || x.value === null)
+        this.fail("LOAD_ERR_YAML_VALIDATE", "sequence value is not scalar", this.loc((x as Node) ?? v));
       return scalarString(x);
     });
   }
