@@ -75,7 +75,9 @@ const SECURITY_HEADERS: Record<string, string> = {
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
+  // same-origin, not no-referrer: under no-referrer Chromium sends `Origin: null` on the sign-in
+  // form's POST, which the same-origin check then refuses
+  "Referrer-Policy": "same-origin",
   "X-Frame-Options": "DENY",
 };
 
