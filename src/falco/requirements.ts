@@ -42,38 +42,46 @@ export function readEngineVersion(item: Item, engineVersion: string): void {
   }
 }
 
-/** Validates `required_plugin_versions` and adds its entries to `into`; they are checked once every file is read. */
+/**
+ * Reads `required_plugin_versions` into `into`; they are checked once every file is loaded.
+ * Each entry is decoded (YAML shapes: LOAD_ERR_YAML_VALIDATE) and then its versions validated
+ * (LOAD_ERR_VALIDATE), as Falco's reader and collector do.
+ */
 export function readPluginVersions(item: Item, file: string, into: PluginRequirement[]): void {
   const seq = item.node("required_plugin_versions");
   if (!isSeq(seq))
-    item.fail("LOAD_ERR_YAML_VALIDATE", "Value of required_plugin_versions must be a sequence");
+    item.fail(
+      "LOAD_ERR_YAML_VALIDATE",
+      "Value of required_plugin_versions must be a sequence",
+      item.loc(seq),
+    );
   for (const el of seq.items as Node[]) {
     if (!isMap(el)) item.fail("LOAD_ERR_YAML_VALIDATE", "Plugin version must be a mapping", item.loc(el));
     const sub: Item = new Item(el, item.lc);
     const name = sub.scalarText("name", true)!;
     const version = sub.scalarText("version", true)!;
-    if (!parseSemver(version)) {
-      sub.fail("LOAD_ERR_YAML_VALIDATE", `Invalid required version '${version}' for plugin '${name}'`);
-    }
     const alts = [{ name, version }];
     const altNode = sub.node("alternatives");
-    if (altNode !== undefined) {
-      if (!isSeq(altNode)) sub.fail("LOAD_ERR_YAML_VALIDATE", "Value of alternatives must be a sequence");
+    if (sub.has("alternatives")) {
+      if (!isSeq(altNode))
+        sub.fail("LOAD_ERR_YAML_VALIDATE", "Value of plugin version alternatives must be a sequence");
       for (const a of altNode.items as Node[]) {
-        if (!isMap(a)) sub.fail("LOAD_ERR_YAML_VALIDATE", "Plugin version must be a mapping", sub.loc(a));
+        if (!isMap(a))
+          sub.fail("LOAD_ERR_YAML_VALIDATE", "Plugin version alternative must be a mapping", sub.loc(a));
         const ai: Item = new Item(a, item.lc);
-        const an = ai.scalarText("name", true)!;
-        const av = ai.scalarText("version", true)!;
-        if (!parseSemver(av))
-          ai.fail("LOAD_ERR_YAML_VALIDATE", `Invalid required version '${av}' for plugin '${an}'`);
-        if (alts.some((x) => x.name === an)) {
-          ai.fail(
-            "LOAD_ERR_YAML_VALIDATE",
-            `Defined multiple alternative version requirements for plugin '${an}'`,
-          );
-        }
-        alts.push({ name: an, version: av });
+        alts.push({ name: ai.scalarText("name", true)!, version: ai.scalarText("version", true)! });
       }
+    }
+    const seen = new Set<string>();
+    for (const a of alts) {
+      if (!parseSemver(a.version))
+        sub.fail("LOAD_ERR_VALIDATE", `Invalid required version '${a.version}' for plugin '${a.name}'`);
+      if (seen.has(a.name))
+        sub.fail(
+          "LOAD_ERR_VALIDATE",
+          `Defined multiple alternative version requirements for plugin '${a.name}'`,
+        );
+      seen.add(a.name);
     }
     into.push({ alternatives: alts, origin: { file, loc: sub.loc() } });
   }
