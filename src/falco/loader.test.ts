@@ -386,6 +386,22 @@ test("errors found while collecting rules are LOAD_ERR_VALIDATE, YAML shape erro
     ],
     [`${BASE_RULE}  exceptions: {}\n`, "LOAD_ERR_YAML_VALIDATE", "Rule exceptions must be a sequence"],
     [`${BASE_RULE}  tags: [a, [b]]\n`, "LOAD_ERR_YAML_VALIDATE", "sequence value is not scalar"],
+    // plugin requirements: decoded, then validated
+    [
+      "- required_plugin_versions:\n  - name: k8saudit\n    version: abc\n",
+      "LOAD_ERR_VALIDATE",
+      "Invalid required version 'abc' for plugin 'k8saudit'",
+    ],
+    [
+      "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n    alternatives:\n      - name: k8saudit\n        version: 0.2.0\n",
+      "LOAD_ERR_VALIDATE",
+      "Defined multiple alternative version requirements for plugin 'k8saudit'",
+    ],
+    [
+      "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n    alternatives: [x]\n",
+      "LOAD_ERR_YAML_VALIDATE",
+      "Plugin version alternative must be a mapping",
+    ],
     // appends
     [
       `${BASE_RULE}- rule: r\n  append: true\n`,
