@@ -3,8 +3,9 @@
  * each with its matches and action outcomes as they are reported (it is the pipeline's
  * OutcomeWatcher), and the browsers streaming them.
  *
- * Per event it keeps references and a few small objects: no JSON, no I/O, no await. The
- * reasons a rule matched are worked out only when an event is shown. Changes are sent to
+ * Per event it keeps references (the event, its rules, its records): no JSON, no I/O, no
+ * await. What the browser sees (and why each rule matched) is built only when an event is shown
+ * or streamed. Changes are sent to
  * subscribers in batches (every `flushMs`), each changed event serialised once for all of them;
  * past `maxPending` changes between two batches the oldest are skipped, and subscribers are told.
  */
@@ -35,19 +36,24 @@ export interface FeedOptions {
 }
 
 interface Entry {
-  view: ConsoleEvent;
   event: FalcoEvent;
   rules: readonly Rule[];
-  /** Whether view.matches has its reasons yet. */
-  reasoned: boolean;
+  /** Epoch ms it was processed. */
+  at: number;
+  /** Its action, output and revert records, in order, each with the epoch ms it came. */
+  records: { record: AuditRecord; at: number }[];
+  durations?: Map<string, number>;
+  notes?: { actionId: string; notifier: string; status: string; error?: string }[];
+  /** The view built from the above; rebuilt when something came since. */
+  view?: ConsoleEvent;
+  /** The matches with their reasons, worked out once. */
+  matches?: ConsoleEvent["matches"];
 }
 
 export class ConsoleFeed implements OutcomeWatcher {
   private readonly entries = new Map<string, Entry>();
   private readonly subscribers = new Set<FeedSubscriber>();
   private readonly pending = new Map<string, StreamKind>();
-  /** Run durations by action id, waiting for the action's outcome (bounded). */
-  private readonly durations = new Map<string, number>();
   private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly flushMs: number;
@@ -58,28 +64,10 @@ export class ConsoleFeed implements OutcomeWatcher {
     this.maxPending = opts.maxPending ?? 1000;
   }
 
-  // ── OutcomeWatcher (called by the pipeline's Reporter) ───────────────────
+  // ── OutcomeWatcher (called by the pipeline's Reporter): references only ──
   processed(event: FalcoEvent, matched: readonly Rule[]): void {
-    const view: ConsoleEvent = {
-      id: event.id,
-      ...(event.trace_id ? { trace_id: event.trace_id } : {}),
-      received_at: new Date().toISOString(),
-      replica: this.opts.replica,
-      event: {
-        output: event.output,
-        priority: event.priority,
-        rule: event.rule,
-        hostname: event.hostname,
-        time: event.time,
-        source: event.source,
-        output_fields: event.output_fields,
-        tags: event.tags,
-      },
-      matches: [],
-      actions: [],
-    };
     this.entries.delete(event.id);
-    this.entries.set(event.id, { view, event, rules: matched, reasoned: matched.length === 0 });
+    this.entries.set(event.id, { event, rules: matched, at: Date.now(), records: [] });
     if (this.entries.size > this.opts.capacity) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -89,41 +77,36 @@ export class ConsoleFeed implements OutcomeWatcher {
   }
 
   attempt(event: FalcoEvent, record: AuditRecord): void {
-    const entry = this.entries.get(event.id);
-    if (!entry) return;
-    applyRecord(entry.view, record, record.time ?? new Date().toISOString());
-    const ms = record.action_id === undefined ? undefined : this.durations.get(record.action_id);
-    if (ms !== undefined && record.message === "action") {
-      this.durations.delete(record.action_id!);
-      const a = entry.view.actions.find((x) => x.action_id === record.action_id);
-      if (a) a.duration_ms = Math.round(ms * 1000) / 1000;
-    }
-    this.changed(event.id, "update");
+    this.add(event.id, record);
   }
 
   duration(event: FalcoEvent, actionId: string, ms: number): void {
     const entry = this.entries.get(event.id);
     if (!entry) return;
-    // Known just before the action's outcome is reported (attempt), which picks it up.
-    if (this.durations.size >= 1000) this.durations.clear();
-    this.durations.set(actionId, ms);
+    entry.durations ??= new Map();
+    entry.durations.set(actionId, ms);
   }
 
   notified(eventId: string, actionId: string, notifier: string, status: string, error?: string): void {
     const entry = this.entries.get(eventId);
-    const a = entry?.view.actions.find((x) => x.action_id === actionId);
-    if (!a) return;
-    a.notifications.push({ notifier, status, ...(error ? { error } : {}) });
+    if (!entry) return;
+    entry.notes ??= [];
+    entry.notes.push({ actionId, notifier, status, ...(error ? { error } : {}) });
+    entry.view = undefined;
     this.changed(eventId, "update");
   }
 
   /** A revert entry (from the undo side's audit records). */
   reverted(record: AuditRecord): void {
-    if (record.message !== "revert") return;
-    const entry = this.entries.get(record.event_id);
+    if (record.message === "revert") this.add(record.event_id, record);
+  }
+
+  private add(eventId: string, record: AuditRecord): void {
+    const entry = this.entries.get(eventId);
     if (!entry) return;
-    applyRecord(entry.view, record, record.time ?? new Date().toISOString());
-    this.changed(record.event_id, "update");
+    entry.records.push({ record, at: Date.now() });
+    entry.view = undefined;
+    this.changed(eventId, "update");
   }
 
   // ── Reading ──────────────────────────────────────────────────────────────
@@ -162,11 +145,43 @@ export class ConsoleFeed implements OutcomeWatcher {
   }
 
   private viewOf(entry: Entry): ConsoleEvent {
-    if (!entry.reasoned) {
-      entry.view.matches = entry.rules.map((r) => ruleMatch(r, entry.event));
-      entry.reasoned = true;
+    if (entry.view) return entry.view;
+    const e = entry.event;
+    entry.matches ??= entry.rules.map((r) => ruleMatch(r, e));
+    const view: ConsoleEvent = {
+      id: e.id,
+      ...(e.trace_id ? { trace_id: e.trace_id } : {}),
+      received_at: new Date(entry.at).toISOString(),
+      replica: this.opts.replica,
+      event: {
+        output: e.output,
+        priority: e.priority,
+        rule: e.rule,
+        hostname: e.hostname,
+        time: e.time,
+        source: e.source,
+        output_fields: e.output_fields,
+        tags: e.tags,
+      },
+      matches: entry.matches,
+      actions: [],
+    };
+    for (const { record, at } of entry.records)
+      applyRecord(view, record, record.time ?? new Date(at).toISOString());
+    for (const a of view.actions) {
+      const ms = a.action_id === undefined ? undefined : entry.durations?.get(a.action_id);
+      if (ms !== undefined) a.duration_ms = Math.round(ms * 1000) / 1000;
     }
-    return entry.view;
+    for (const n of entry.notes ?? []) {
+      const a = view.actions.find((x) => x.action_id === n.actionId);
+      a?.notifications.push({
+        notifier: n.notifier,
+        status: n.status,
+        ...(n.error ? { error: n.error } : {}),
+      });
+    }
+    entry.view = view;
+    return view;
   }
 
   private changed(id: string, kind: StreamKind): void {
