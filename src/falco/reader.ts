@@ -2,7 +2,7 @@
 // collector do: each item's YAML is decoded first (LOAD_ERR_YAML_VALIDATE), then it is defined,
 // appended or overridden (LOAD_ERR_VALIDATE), with Falco's override (append/replace),
 // deprecated `append: true` and standalone `enabled` semantics. Stops at the first error.
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
+import { isMap, isScalar, isSeq, type Node } from "yaml";
 import { compileFilter } from "./compiler.js";
 import {
   type ExceptionInfo,
@@ -24,6 +24,7 @@ import {
 import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
 import { parseCondition } from "./parser.js";
 import { type PluginRequirement, readEngineVersion, readPluginVersions } from "./requirements.js";
+import { parseRulesYaml } from "./yaml-doc.js";
 import { Item, LoadError, type Loc } from "./yamlitem.js";
 
 const LIST_KEYS = new Set(["list", "items", "append", "override"]);
@@ -101,20 +102,14 @@ export class RulesReader {
 
   readFile(f: RulesFile): void {
     this.file = f.path;
-    const lc = new LineCounter();
-    const docs = parseAllDocuments(f.content, { lineCounter: lc, prettyErrors: false });
-    const docList = Array.isArray(docs) ? docs : [docs];
-    // the whole file is parsed before any item is read
-    for (const doc of docList) {
-      const err = doc.errors[0];
-      if (err) {
-        const p = lc.linePos(err.pos[0]);
-        this.problems.error("LOAD_ERR_YAML_PARSE", err.message, {
-          file: f.path,
-          loc: { line: p.line, col: p.col },
-        });
-        return;
-      }
+    const { docs: docList, lc, error } = parseRulesYaml(f.content);
+    if (error) {
+      const p = lc.linePos(error.offset);
+      this.problems.error("LOAD_ERR_YAML_PARSE", error.message, {
+        file: f.path,
+        loc: { line: p.line, col: p.col },
+      });
+      return;
     }
     for (const doc of docList) {
       const root = doc.contents as Node | null;
