@@ -486,3 +486,53 @@ test("warnings stay with the file that produced them: Falco loads and compiles o
     ["error", "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'condition'", "a.yaml", 7, 3],
   ]);
 });
+
+test("overrides: Falco's expected errors for missing, extra and wrongly typed keys", () => {
+  const base =
+    "- rule: r\n  desc: legit\n  condition: evt.type = close\n  output: o %proc.name\n  priority: INFO\n";
+  const cases: [string, string][] = [
+    [
+      "- rule: r\n  desc: x\n  override:\n    desc: replace\n    condition: append\n",
+      "An append override for 'condition' was specified but 'condition' is not defined",
+    ],
+    [
+      "- rule: r\n  desc: x\n  condition: and proc.name = cat\n  priority: WARNING\n  override:\n    desc: replace\n    condition: append\n",
+      "Unexpected key 'priority': no corresponding entry under 'override' is defined.",
+    ],
+    [
+      "- rule: r\n  desc: x\n  condition: and proc.name = cat\n  override:\n    desc: replace\n    condition: append\n    enabled: replace\n",
+      "An replace override for 'enabled' was specified but 'enabled' is not defined",
+    ],
+    [
+      "- rule: r\n  condition: and proc.name = cat\n  priority: INFO\n  override:\n    condition: append\n    priority: append\n",
+      "Key 'priority' cannot be appended to, use 'replace' instead",
+    ],
+    [
+      "- rule: r\n  priority: INFO\n  override:\n    priority: merge\n",
+      "Invalid override operation for key 'priority': 'merge'. Allowed values are: replace ",
+    ],
+  ];
+  for (const [extra, message] of cases) {
+    assert.deepEqual(
+      errors(base + extra).map((p) => [p.code, p.message]),
+      [["LOAD_ERR_YAML_VALIDATE", message]],
+      extra,
+    );
+  }
+  // a replace of exceptions needs complete exceptions, an append does not
+  const exceptions =
+    '  exceptions:\n    - name: e\n      fields: proc.name\n      comps: in\n      values: ["cat"]\n- rule: r\n  exceptions:\n    - name: e\n      values: [echo]\n  override:\n    exceptions: append\n';
+  assert.deepEqual(errors(base + exceptions), []);
+  assert.deepEqual(
+    errors(
+      `${base + exceptions}- rule: r\n  exceptions:\n    - name: e\n      values: [id]\n  override:\n    exceptions: replace\n`,
+    ).map((p) => p.message),
+    ["Item has no mapping for key 'fields'"],
+  );
+  const ok = load(
+    `${base}  enabled: false\n- rule: r\n  desc: correct\n  condition: and proc.name = cat\n  enabled: true\n  override:\n    desc: replace\n    condition: append\n    enabled: replace\n`,
+  );
+  assert.deepEqual(ok.problems, []);
+  assert.equal(ok.rules[0]!.condition, "evt.type = close and proc.name = cat");
+  assert.equal(ok.rules[0]!.enabled, true);
+});
