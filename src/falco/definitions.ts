@@ -101,6 +101,8 @@ export interface MacroInfo {
   origin: Origin;
   /** the macro item's position (undefined macros, loops, unused warnings) */
   itemOrigin: Origin;
+  /** where the condition text starts when it is a one-line plain/quoted scalar (for exact error columns) */
+  condStart?: Loc;
   ast?: Expr;
 }
 

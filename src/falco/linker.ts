@@ -19,7 +19,7 @@ import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
 import { type CompiledOutput, compileOutput } from "./output.js";
 import { FalcoSyntaxError, isModifiedOperator, LIST_OPERATORS, parseCondition } from "./parser.js";
 import { conditionWarnings } from "./warnings.js";
-import { LoadError } from "./yamlitem.js";
+import { LoadError, type Loc } from "./yamlitem.js";
 
 /** A problem found while building a rule's exception condition (LOAD_ERR_VALIDATE, at the exception). */
 export class ExceptionConditionError extends Error {
@@ -121,11 +121,16 @@ class Linker {
     // macros: parse after list substitution
     const macrosByOrdinal = [...this.items.macros.values()].sort((a, b) => a.ordinal - b.ordinal);
     for (const m of macrosByOrdinal) {
+      const text = substitute(m.condition);
       try {
-        m.ast = parseCondition(substitute(m.condition));
+        m.ast = parseCondition(text);
       } catch (e) {
         if (e instanceof FalcoSyntaxError) {
-          this.problems.error("LOAD_ERR_COMPILE_CONDITION", e.message, m.origin);
+          this.problems.error(
+            "LOAD_ERR_COMPILE_CONDITION",
+            e.message,
+            exactPosition(m.origin, m.condStart, m.condition, e.pos.idx, text === m.condition),
+          );
           return;
         }
         throw e;
@@ -218,7 +223,13 @@ class Linker {
         this.problems.error(
           "LOAD_ERR_COMPILE_CONDITION",
           e.message,
-          this.condPosition(r, e.pos.idx - (wrapped ? 1 : 0), cond === finalCond),
+          exactPosition(
+            r.condOrigin,
+            r.condStart,
+            r.condition,
+            e.pos.idx - (wrapped ? 1 : 0),
+            cond === finalCond,
+          ),
         );
         return;
       }
@@ -306,12 +317,21 @@ class Linker {
       ordinal: r.ordinal,
     });
   }
+}
 
-  /** Position of an offset in the rule condition: exact only when no list was substituted into it. */
-  private condPosition(r: RuleInfo, offset: number, unchanged: boolean): Origin {
-    if (r.condStart && unchanged && offset >= 0 && offset <= r.condition.length) {
-      return { file: r.condOrigin.file, loc: { line: r.condStart.line, col: r.condStart.col + offset } };
-    }
-    return r.condOrigin;
+/**
+ * Position of an offset in a condition: exact when the condition is a one-line scalar and no
+ * list was substituted into it, else the condition's own position.
+ */
+function exactPosition(
+  origin: Origin,
+  start: Loc | undefined,
+  condition: string,
+  offset: number,
+  unchanged: boolean,
+): Origin {
+  if (start && unchanged && offset >= 0 && offset <= condition.length) {
+    return { file: origin.file, loc: { line: start.line, col: start.col + offset } };
   }
+  return origin;
 }

@@ -288,6 +288,13 @@ test("a condition is parenthesised only when the rule has exceptions, so parse e
     wrapped.map((p) => [p.message, p.line, p.col]),
     [["expected a ')' token", 3, 30]],
   );
+  // a macro's inline condition too
+  assert.deepEqual(
+    errors(`- macro: m\n  condition: evt.type = open foo\n${BASE_RULE.replace("evt.type = open", "m")}`).map(
+      (p) => [p.message, p.line, p.col],
+    ),
+    [["unexpected token after 'open', expecting 'or', 'and'", 2, 30]],
+  );
   // no exceptions: the condition text is kept as written
   assert.equal(load(BASE_RULE).rules[0]!.condition, "evt.type = open");
 });

@@ -299,6 +299,7 @@ export class RulesReader {
       }
       existing.condition = existing.condition + " " + condition;
       existing.lastOrdinal = this.ordinal;
+      existing.condStart = undefined;
       return;
     }
     if (existing) {
@@ -306,6 +307,7 @@ export class RulesReader {
       existing.lastOrdinal = this.ordinal;
       existing.origin = this.origin(item, "condition");
       existing.itemOrigin = this.origin(item);
+      existing.condStart = inlineStart(item, "condition");
       return;
     }
     this.items.macros.set(name, {
@@ -316,6 +318,7 @@ export class RulesReader {
       used: false,
       origin: this.origin(item, "condition"),
       itemOrigin: this.origin(item),
+      condStart: inlineStart(item, "condition"),
     });
   }
 
