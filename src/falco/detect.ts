@@ -1,12 +1,11 @@
 // CLI `detect`: replays audit events (a file or standard input) through Falco rules as they are
 // read, writing each alert as a Falco JSON line as it is found; memory stays bounded.
-import { createReadStream } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { Writable } from "node:stream";
 import { errorText } from "../error-text.js";
 import { LineWriter } from "./alert-writer.js";
 import { FalcoInputError } from "./engine.js";
-import { readEventValues } from "./event-lines.js";
+import { fileChunks, readEventValues } from "./event-lines.js";
 import { formatAlertJson, formatProblem, loadFalcoRules } from "./index.js";
 import { DEFAULT_SETTINGS, type FalcoSettings } from "./settings.js";
 
@@ -36,11 +35,6 @@ function lineStream(out: (line: string) => void): Writable {
   });
 }
 
-async function* textChunks(stream: NodeJS.ReadableStream): AsyncIterable<string> {
-  stream.setEncoding("utf8");
-  for await (const chunk of stream) yield chunk as string;
-}
-
 export async function runDetect(opts: DetectOptions): Promise<number> {
   const s: FalcoSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
   const writer = new LineWriter(
@@ -60,12 +54,9 @@ export async function runDetect(opts: DetectOptions): Promise<number> {
     return 1;
   }
   const json = { output: s.jsonIncludeOutputProperty, tags: s.jsonIncludeTagsProperty };
-  const input =
-    opts.events === "-"
-      ? (opts.stdin ?? process.stdin)
-      : createReadStream(opts.events, { highWaterMark: 1024 * 1024 });
+  const input = opts.events === "-" ? (opts.stdin ?? process.stdin) : fileChunks(opts.events);
   try {
-    await readEventValues(textChunks(input), {
+    await readEventValues(input as AsyncIterable<Buffer | string>, {
       value(v) {
         try {
           for (const a of engine.processK8sAudit(v)) writer.line(formatAlertJson(a, json));

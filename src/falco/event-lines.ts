@@ -1,6 +1,7 @@
 // Reads an audit log as it arrives: one JSON value per line, in batches of lines, so memory
 // stays bounded whatever the input's size. A file that is one multi-line JSON document (an
 // EventList as kubectl or the API prints it) is gathered whole, as it must be to be parsed.
+import { open } from "node:fs/promises";
 import { errorText } from "../error-text.js";
 
 /** A longer line is reported and skipped: it would hold memory without bound. */
@@ -15,9 +16,24 @@ export type EventSink = {
   batchDone(): Promise<void>;
 };
 
-/** Feeds the values of `input` (decoded text chunks) to `sink`. */
-export async function readEventValues(input: AsyncIterable<string>, sink: EventSink): Promise<void> {
-  let rest = "";
+/** Reads a file in chunks into one reused buffer (each chunk is valid until the next is asked for). */
+export async function* fileChunks(path: string, size = 1024 * 1024): AsyncGenerator<Buffer> {
+  const file = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    for (;;) {
+      const { bytesRead } = await file.read(buf, 0, size, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** Feeds the values of `input` (raw chunks; text is UTF-8) to `sink`; a chunk is not kept past its turn. */
+export async function readEventValues(input: AsyncIterable<Buffer | string>, sink: EventSink): Promise<void> {
+  let rest: Buffer | undefined;
   let lineNo = 0;
   /** undefined until the first non-blank line tells: JSON lines, or one document */
   let mode: "lines" | "document" | undefined;
@@ -48,30 +64,43 @@ export async function readEventValues(input: AsyncIterable<string>, sink: EventS
     sink.value(v);
   };
 
-  for await (const chunk of input) {
-    let text = rest === "" ? chunk : rest + chunk;
+  // Lines are found in the bytes (a newline byte is never inside a UTF-8 sequence) and each is
+  // decoded on its own: much cheaper than decoding whole chunks and slicing the text.
+  const lineOf = (buf: Buffer, start: number, nl: number) =>
+    buf.toString("utf8", start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
+  for await (const raw of input) {
+    const buf = typeof raw === "string" ? Buffer.from(raw, "utf8") : raw;
     let start = 0;
-    for (;;) {
-      const nl = text.indexOf("\n", start);
+    if (rest !== undefined) {
+      // only the line that spans the chunks is copied
+      const nl = buf.indexOf(10);
+      const joined = Buffer.concat([rest, nl < 0 ? buf : buf.subarray(0, nl + 1)]);
+      if (nl < 0) rest = joined;
+      else {
+        rest = undefined;
+        if (skipping) skipping = false;
+        else onLine(lineOf(joined, 0, joined.length - 1));
+        start = nl + 1;
+      }
+    }
+    for (; rest === undefined; ) {
+      const nl = buf.indexOf(10, start);
       if (nl < 0) break;
       if (skipping) skipping = false;
-      else
-        onLine(
-          text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl),
-        );
+      else onLine(lineOf(buf, start, nl));
       start = nl + 1;
     }
-    rest = start === 0 ? text : text.slice(start);
-    text = "";
-    if (mode !== "document" && rest.length > MAX_LINE) {
+    // a copy: the reader may reuse its buffer for the next chunk
+    if (rest === undefined && start < buf.length && !skipping) rest = Buffer.from(buf.subarray(start));
+    if (rest !== undefined && mode !== "document" && rest.length > MAX_LINE) {
       lineNo++;
       sink.problem(`events:${lineNo}: line longer than 16 MiB, skipped`);
-      rest = "";
+      rest = undefined;
       skipping = true;
     }
     await sink.batchDone();
   }
-  if (rest !== "" && !skipping) onLine(rest);
+  if (rest !== undefined && !skipping) onLine(rest.toString("utf8"));
   if (mode !== "document") return;
   const whole = doc.join("\n");
   doc.length = 0;

@@ -55,13 +55,17 @@ export function requirements(e: Expr, fields: ReadonlySet<string>): Requirements
   }
 }
 
-/** At most this many distinct value combinations keep their candidate list (hostile input cannot grow it further). */
+/** At most this many value combinations keep their candidate list, of values this long at most: hostile input cannot grow it further. */
 const MAX_CACHED = 4096;
 const MAX_KEY = 256;
 
+type Level<R> = Map<string | undefined, Level<R> | R[]>;
+
 export class RuleIndex<R> {
   private readonly reqs: Requirements[];
-  private readonly cache = new Map<string, R[]>();
+  /** candidate lists by the values of the fields, one map level per field */
+  private readonly cache: Level<R> = new Map();
+  private cached = 0;
 
   /** `rules` in evaluation order, each with its condition AST (undefined: always a candidate). */
   constructor(
@@ -75,11 +79,35 @@ export class RuleIndex<R> {
 
   /** The rules that can match an event whose values of the indexed fields are `values` (undefined: missing). */
   candidates(values: (string | undefined)[]): R[] {
-    // length-prefixed, so no two value lists share a key; "-" marks a missing value
-    let key = "";
-    for (const v of values) key += v === undefined ? "-" : `${v.length}:${v}`;
-    const hit = this.cache.get(key);
-    if (hit) return hit;
+    let level = this.cache;
+    const last = values.length - 1;
+    for (let k = 0; k < last; k++) {
+      const next = level.get(values[k]) as Level<R> | undefined;
+      if (next === undefined) return this.computeAndCache(values);
+      level = next;
+    }
+    return (level.get(values[last]) as R[] | undefined) ?? this.computeAndCache(values);
+  }
+
+  private computeAndCache(values: (string | undefined)[]): R[] {
+    const out = this.compute(values);
+    if (this.cached >= MAX_CACHED || values.some((v) => v !== undefined && v.length > MAX_KEY)) return out;
+    let level = this.cache;
+    const last = values.length - 1;
+    for (let k = 0; k < last; k++) {
+      let next = level.get(values[k]) as Level<R> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(values[k], next);
+      }
+      level = next;
+    }
+    level.set(values[last], out);
+    this.cached++;
+    return out;
+  }
+
+  private compute(values: (string | undefined)[]): R[] {
     const out: R[] = [];
     for (let i = 0; i < this.rules.length; i++) {
       const req = this.reqs[i]!;
@@ -92,7 +120,6 @@ export class RuleIndex<R> {
       }
       if (ok) out.push(this.rules[i]!);
     }
-    if (this.cache.size < MAX_CACHED && key.length <= MAX_KEY) this.cache.set(key, out);
     return out;
   }
 }
