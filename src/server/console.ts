@@ -54,6 +54,8 @@ export interface ConsoleDeps {
   heartbeatMs?: number;
   /** A stream whose browser does not read is closed past this many unsent bytes; default 4 MiB. */
   maxStreamBacklog?: number;
+  /** A stream whose browser has read nothing for this long while changes wait is closed; default 30 s. */
+  maxStreamStallMs?: number;
 }
 
 /** Counts and logs a refused request (the intake's `refused`). */
@@ -146,6 +148,7 @@ function intParam(params: URLSearchParams, name: string, min: number, max: numbe
 export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
   const maxBacklog = deps.maxStreamBacklog ?? 4 << 20;
+  const maxStallMs = deps.maxStreamStallMs ?? 30_000;
 
   const headers = (res: ServerResponse) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
@@ -219,18 +222,21 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
       "X-Accel-Buffering": "no",
     });
     res.write("retry: 3000\n\n");
+    // While the browser does not keep up, changes are skipped (and counted), not buffered; one
+    // that stopped reading is let go.
     let skipped = 0;
-    let blocked = false;
+    let blockedAt: number | undefined;
+    const stalled = () => blockedAt !== undefined && performance.now() - blockedAt > maxStallMs;
     const sub: FeedSubscriber = {
       send(kind, ev: ConsoleEvent, text) {
         if (!matchesFilter(ev, filter)) return;
-        if (blocked) {
+        if (blockedAt !== undefined) {
           skipped++;
+          if (stalled()) res.destroy();
           return;
         }
         if (!res.write(`event: ${kind}\ndata: ${text()}\n\n`)) {
-          blocked = true;
-          // A browser that stopped reading is let go rather than buffered for.
+          blockedAt = performance.now();
           if (res.writableLength > maxBacklog) res.destroy();
         }
       },
@@ -240,14 +246,15 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
     };
     const unsubscribe = deps.feed.subscribe(sub);
     res.on("drain", () => {
-      blocked = false;
+      blockedAt = undefined;
       if (skipped > 0) {
         res.write(`: skipped ${skipped}\n\n`);
         skipped = 0;
       }
     });
     const heartbeat = setInterval(() => {
-      if (!blocked) res.write(": heartbeat\n\n");
+      if (blockedAt === undefined) res.write(": heartbeat\n\n");
+      else if (stalled()) res.destroy();
     }, heartbeatMs);
     heartbeat.unref();
     const close = () => {
