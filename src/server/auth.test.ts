@@ -14,8 +14,10 @@ import { configSchema } from "../config/schema.js";
 import { Metrics } from "../metrics/metrics.js";
 import {
   bearerToken,
+  endpointOf,
   fileToken,
   type IntakeSecurity,
+  isGuarded,
   RateLimiter,
   securityFromConfig,
   staticToken,
@@ -143,6 +145,19 @@ describe("securityFromConfig", () => {
     const withToken = securityFromConfig(configSchema.parse({ auth: { token: "t" } }), () => {});
     assert.deepEqual([...withToken.security.protect], ["intake"]);
     assert.ok(withToken.security.token);
+  });
+  it("guards the console (/ui) whenever a token is set, listed in protect or not", () => {
+    assert.equal(endpointOf("/ui"), "console");
+    assert.equal(endpointOf("/ui/api/events"), "console");
+    assert.equal(endpointOf("/uix"), "intake");
+    const open = securityFromConfig(configSchema.parse({}), () => {}).security;
+    assert.equal(isGuarded(open, "console"), false);
+    const token = securityFromConfig(configSchema.parse({ auth: { token: "t" } }), () => {}).security;
+    assert.equal(isGuarded(token, "console"), true);
+    assert.equal(isGuarded(token, "metrics"), false);
+    const listed = configSchema.parse({ auth: { token: "t", protect: "intake,console" } });
+    assert.deepEqual(listed.auth.protect, ["intake", "console"]);
+    assert.equal(configSchema.safeParse({ auth: { protect: ["consol"] } }).success, false);
   });
   it("reads protect and rate limits from env-style strings", () => {
     const c = configSchema.parse({
