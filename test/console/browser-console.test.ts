@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { ConsoleEvent, EventsPage } from "../../src/console/types.js";
-import { assertAccessible, launchChromium, screenshot, withAxe } from "../support/browser.js";
+import { assertAccessible, focused, launchChromium, screenshot, tabTo, withAxe } from "../support/browser.js";
 import { createNamespace, createPod, getTestCluster, type TestCluster, waitFor } from "../support/k8s.js";
 import { type ServerProcess, startServerProcess } from "../support/server.js";
 
@@ -218,8 +218,15 @@ audit:
     assert.equal((await labels("web")).suspicious, "true", "unchanged by the rehearsal");
   });
 
-  it("lists the rules in force with their origin and the last reload", async () => {
-    await page.getByRole("link", { name: "Rules", exact: true }).click();
+  it("lists the rules in force with their origin and the last reload (reached by keyboard)", async () => {
+    await page.goto(`${server.url}/ui/rehearse`);
+    await page.getByRole("heading", { level: 1, name: "Rehearse" }).waitFor();
+    await page.keyboard.press("Tab");
+    assert.deepEqual(await focused(page), { tag: "A", text: "Skip to content" });
+    await tabTo(page, "Rules");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/ui\/rules$/);
+    assert.deepEqual(await focused(page), { tag: "H1", text: "Rules" }, "the new page's heading has focus");
     await page.getByRole("heading", { level: 2, name: /Rules in force \(2\)/ }).waitFor();
     assert.match(
       (await page.getByRole("article", { name: /Mark shells/ }).textContent()) ?? "",
@@ -237,12 +244,21 @@ audit:
     assert.equal(ev.actions[0]?.reversible, true);
     await page.goto(`${server.url}/ui/events/${encodeURIComponent(ev.id)}`);
     const action = page.getByRole("article", { name: /Mark shells → mark/ });
-    await action.getByRole("button", { name: "Revert…" }).click();
-    await action.getByRole("button", { name: "Dry run" }).click();
+    // by keyboard: Revert… asks to confirm with focus on Cancel; the answer returns focus to Revert…
+    await action.getByRole("button", { name: "Revert…" }).focus();
+    await page.keyboard.press("Enter");
+    assert.equal((await focused(page)).text, "Cancel");
+    await page.keyboard.press("Shift+Tab");
+    assert.equal((await focused(page)).text, "Dry run");
+    await page.keyboard.press("Enter");
     await action.getByText(/Dry run: the revert would apply/).waitFor();
     assert.equal((await labels("web")).suspicious, "true", "a dry run changes nothing");
-    await action.getByRole("button", { name: "Revert…" }).click();
-    await action.getByRole("button", { name: "Confirm revert" }).click();
+    await waitFor("focus back on Revert…", async () => (await focused(page)).text === "Revert…");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    assert.equal((await focused(page)).text, "Confirm revert");
+    await page.keyboard.press("Enter");
     await action
       .getByRole("status")
       .getByText(/^Reverted/)

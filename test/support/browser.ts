@@ -81,3 +81,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** The focused element's tag and visible text (keyboard navigation checks). */
+export function focused(page: Page): Promise<{ tag: string; text: string }> {
+  return page.evaluate(() => {
+    const el = (
+      globalThis as unknown as {
+        document: { activeElement: { tagName: string; textContent?: string | null } | null };
+      }
+    ).document.activeElement;
+    return { tag: el?.tagName ?? "", text: (el?.textContent ?? "").trim() };
+  });
+}
+
+/** Presses Tab until the focused element's text is `text` (at most `max` times). */
+export async function tabTo(page: Page, text: string, max = 20): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if ((await focused(page)).text === text) return;
+    await page.keyboard.press("Tab");
+  }
+  assert.fail(`Tab never reached "${text}"; focus is on ${JSON.stringify(await focused(page))}`);
+}

@@ -3,7 +3,7 @@
  * second sends it; the answer (reverted, conflict, failure) is announced in a live region.
  */
 
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { type RevertAnswer, revertAction } from "../api";
 import { text } from "../format";
 
@@ -35,6 +35,20 @@ function summary(answer: RevertAnswer, dryRun: boolean): string {
 
 export function RevertButton({ actionId, onDone }: { actionId: string; onDone?: () => void }) {
   const [state, setState] = useState<State>({ step: "idle" });
+  const cancel = useRef<HTMLButtonElement>(null);
+  const open = useRef<HTMLButtonElement>(null);
+  const wasAsking = useRef(false);
+  // keyboard focus follows the control that replaced the one pressed: Cancel (the harmless
+  // choice) when asked to confirm, the Revert button again once answered or cancelled
+  useEffect(() => {
+    if (state.step === "confirm") {
+      wasAsking.current = true;
+      cancel.current?.focus();
+    } else if (state.step !== "sending" && wasAsking.current) {
+      wasAsking.current = false;
+      open.current?.focus();
+    }
+  }, [state.step]);
   const send = async (dryRun: boolean) => {
     setState({ step: "sending", dryRun });
     try {
@@ -62,13 +76,14 @@ export function RevertButton({ actionId, onDone }: { actionId: string; onDone?: 
           <button type="button" onClick={() => send(true)}>
             Dry run
           </button>
-          <button type="button" onClick={() => setState({ step: "idle" })}>
+          <button type="button" ref={cancel} onClick={() => setState({ step: "idle" })}>
             Cancel
           </button>
         </fieldset>
       ) : (
         <button
           type="button"
+          ref={open}
           disabled={state.step === "sending"}
           onClick={() => setState({ step: "confirm" })}
         >
