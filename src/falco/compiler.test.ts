@@ -143,3 +143,19 @@ describe("oneof / anyof / allof modifiers (Falco 0.44)", () => {
     assert.equal(run("fd.ip == anyof (10.0.0.1, 127.0.0.1)", ips), false);
   });
 });
+
+describe("value hints (libsinsp's compiler warnings)", () => {
+  const warnings = (cond: string) => compileFilter(parseCondition(cond), table).warnings;
+  it("a value naming a field or looking like a transformer call, list values included", () => {
+    assert.deepEqual(warnings("proc.name in (a, fd.name)"), [
+      "'fd.name' may be a valid field misused as a const string value",
+    ]);
+    assert.deepEqual(warnings('proc.name = "join(-, (a, b))"'), [
+      "'join(-, (a, b))' may be a valid field transformer misused as a const string value",
+    ]);
+    assert.deepEqual(warnings('proc.name == oneof (x, "getopt(a)")'), [
+      "'getopt(a)' may be a valid field transformer misused as a const string value",
+    ]);
+    assert.deepEqual(warnings("proc.name = cat"), []);
+  });
+});

@@ -42,6 +42,7 @@ interface CompiledLhs {
 }
 
 const MULTIVALUE: ReadonlySet<string> = new Set(MULTIVALUE_TRANSFORMERS);
+const VALUE_TRANSFORMER_NAMES: ReadonlySet<string> = new Set([...TRANSFORMERS, ...MULTIVALUE_TRANSFORMERS]);
 
 const INDEX_RE = /^(0|[1-9][0-9]*)$/;
 
@@ -408,7 +409,7 @@ class Compiler {
       if (v.includes("\0"))
         throw new FalcoCompileError("filter error: filter value cannot contain a NUL byte (\\x00)");
     }
-    if (r.kind === "value") this.valueWarnings(r.value, op);
+    for (const v of values) this.valueWarnings(v, op);
     const cmp = comparator(lhs.type, op, values, e.pos);
     return wrap(lhs, op, cmp);
   }
@@ -427,6 +428,7 @@ class Compiler {
       if (v.includes("\0"))
         throw new FalcoCompileError("filter error: filter value cannot contain a NUL byte (\\x00)");
     }
+    for (const v of values) this.valueWarnings(v, op);
     const cmps = values.map((v) => comparator(lhs.type, op, [v], e.pos));
     if (cmps.length === 0) return () => false;
     if (lhs.multi) return wrap(lhs, op, cmps[0]!);
@@ -452,20 +454,12 @@ class Compiler {
     return wrap(lhs, op, cmp);
   }
 
+  /**
+   * libsinsp's hints about a value: a regex that simpler operators could match, a value that
+   * names a field (forgotten val()), a value that looks like a transformer call.
+   */
   private valueWarnings(v: string, op: string): void {
-    const stripped = v.replace(/[\s]/g, "");
-    if (op !== "regex") {
-      const m = /^([a-z0-9]+)\((.*)\)$/.exec(stripped);
-      if (
-        m &&
-        ((TRANSFORMERS as readonly string[]).includes(m[1]!) || m[1] === "val") &&
-        this.isFieldText(m[2]!)
-      ) {
-        this.warnings.push(`'${v}' may be a valid field transformer misused as a const string value`);
-      } else if (this.isFieldText(stripped)) {
-        this.warnings.push(`'${v}' may be a valid field misused as a const string value`);
-      }
-    } else {
+    if (op === "regex") {
       let core = v;
       if (core.startsWith("^")) core = core.slice(1);
       else if (/^\.[*+?]/.test(core)) core = core.slice(2);
@@ -476,6 +470,13 @@ class Compiler {
           `regex check with '${v}' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'`,
         );
       }
+    }
+    const stripped = v.replace(/[\s]/g, "");
+    if (this.isFieldText(stripped))
+      this.warnings.push(`'${v}' may be a valid field misused as a const string value`);
+    const m = /^([a-z0-9]+)\(.*\)$/s.exec(stripped);
+    if (m && (VALUE_TRANSFORMER_NAMES.has(m[1]!) || m[1] === "val")) {
+      this.warnings.push(`'${v}' may be a valid field transformer misused as a const string value`);
     }
   }
 
