@@ -9,7 +9,9 @@
  *   4. match cost with 1,000 rules: server CPU per event matching none of them, minus the same
  *      with 1 rule (black box, both servers: a 1-rule and a 1,000-rule server loaded at the same
  *      time, the median over several rounds, with its spread); ours also in process;
- *   5. memory (VmRSS) at rest and peak under load.
+ *   5. memory (VmRSS) at rest and peak under load;
+ *   6. ours only: the intake at saturation again while one client streams the operator console
+ *      (bench/console.ts; `npx tsx bench/console.ts` runs this phase alone).
  * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is the binary TALON_BIN names (built by
  * hand outside the project); without it its column is n/a with the reason. Never asserts.
  *
@@ -31,6 +33,7 @@ import {
   startCluster,
   watchDeletions,
 } from "./cluster.js";
+import { intakeWhileStreaming, type StreamingIntake } from "./console.js";
 import { falcoEvent, type IntakeResult, saturate, steadyStream } from "./load.js";
 import { isolationProblem } from "./netns.js";
 import { type Figure, markdownTable, ratio, svgChart } from "./report.js";
@@ -138,6 +141,8 @@ interface ServerFigures {
   /** Peak over every phase (intake, terminate streams, capture). */
   rssLoadMiB: number;
   intake: IntakeResult;
+  /** Ours only: the same intake while a console client streams every change. */
+  intakeConsole?: StreamingIntake;
   terminateLowRate?: Latency;
   terminate?: Latency;
   terminateDuringCapture?: Latency & { captureStarted: boolean };
@@ -276,6 +281,14 @@ async function benchServer(
     await waitQueueDrained(server);
     const figures: ServerFigures = { rssRestMiB, rssIntakeMiB, rssLoadMiB: 0, intake };
     sink.figures = figures;
+    if (name === "ours") {
+      figures.intakeConsole = await intakeWhileStreaming(server.url, INTAKE_RULE, settings.intakeSeconds);
+      console.log(
+        `[${name}] intake, console streaming: ${Math.round(figures.intakeConsole.eventsPerSec)} events/s, ` +
+          `p99 ${figures.intakeConsole.p99Ms} ms, ${figures.intakeConsole.streamedMessages} messages streamed`,
+      );
+      await waitQueueDrained(server);
+    }
 
     if (cluster) {
       figures.terminateLowRate = await terminateStream(
@@ -371,6 +384,15 @@ function buildFigures(
       better: "lower",
       ours: ours.intake.p99Ms,
       talon: talon?.intake.p99Ms ?? null,
+    },
+    {
+      label: "intake at saturation, console streaming",
+      unit: "events/s",
+      better: "higher",
+      ours: ours.intakeConsole?.eventsPerSec ?? null,
+      talon: null,
+      oursOnly: true,
+      talonNote: "ours only: Talon has no console; compare with the plain intake figure",
     },
     {
       label: "intake at saturation, 1,000 rules",

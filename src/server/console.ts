@@ -52,7 +52,7 @@ export interface ConsoleDeps {
   logger: Logger;
   /** Comment lines keeping a quiet stream (and proxies) alive; default 15 s. */
   heartbeatMs?: number;
-  /** A stream whose browser does not read is closed past this many unsent bytes; default 4 MiB. */
+  /** Past this many unsent bytes a stream skips changes until its browser catches up; default 1 MiB. */
   maxStreamBacklog?: number;
   /** A stream whose browser has read nothing for this long while changes wait is closed; default 30 s. */
   maxStreamStallMs?: number;
@@ -147,7 +147,7 @@ function intParam(params: URLSearchParams, name: string, min: number, max: numbe
 
 export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
   const heartbeatMs = deps.heartbeatMs ?? 15_000;
-  const maxBacklog = deps.maxStreamBacklog ?? 4 << 20;
+  const maxBacklog = deps.maxStreamBacklog ?? 1 << 20;
   const maxStallMs = deps.maxStreamStallMs ?? 30_000;
 
   const headers = (res: ServerResponse) => {
@@ -235,10 +235,9 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
           if (stalled()) res.destroy();
           return;
         }
-        if (!res.write(`event: ${kind}\ndata: ${text()}\n\n`)) {
-          blockedAt = performance.now();
-          if (res.writableLength > maxBacklog) res.destroy();
-        }
+        res.write(`event: ${kind}\ndata: ${text()}\n\n`);
+        // Past a batch's worth unsent, the browser is not keeping up: skip until it drains.
+        if (res.writableLength > maxBacklog) blockedAt = performance.now();
       },
       skipped(count) {
         skipped += count;
