@@ -304,7 +304,12 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
     const one = /^\/ui\/api\/events\/([^/]+)$/.exec(path);
     if (one) {
       if (!expect("GET")) return;
-      const id = decodeURIComponent(one[1]!);
+      let id: string;
+      try {
+        id = decodeURIComponent(one[1]!);
+      } catch {
+        return json(res, 400, { error: "invalid event id" });
+      }
       const ev = deps.feed.get(id) ?? (await known({})).get(id);
       return ev ? json(res, 200, ev) : json(res, 404, { error: `no event '${id.slice(0, 100)}'` });
     }
