@@ -86,10 +86,15 @@ audit:
       assert.equal(await second.stop(), 0);
     }
 
-    const lines = readFileSync(auditFile, "utf8")
+    const all = readFileSync(auditFile, "utf8")
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, string>);
+    // Each matched event also has an `event` entry (for the console), before its actions.
+    const events = all.filter((l) => l.message === "event");
+    assert.equal(events.length, 3);
+    for (const e of events) assert.equal(e.status, "matched");
+    const lines = all.filter((l) => l.message !== "event");
     assert.deepEqual(
       lines.map((l) => [l.rule, l.action, l.actionner, l.target, l.status, l.reason]),
       [
