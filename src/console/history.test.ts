@@ -110,6 +110,11 @@ describe("console history", () => {
       read: async () => entries,
     });
     assert.equal(known.get("e1")!.replica, "live:2");
+    // A revert the live buffer has not heard of (another replica's) comes from the trail.
+    const unreverted = { ...live, actions: live.actions.map(({ reverted: _, ...a }) => a) };
+    const merged = await knownEvents([unreverted], { read: async () => entries });
+    assert.equal(merged.get("e1")!.actions[0]!.reverted?.trigger, "expiry");
+    assert.equal(unreverted.actions[0]!.reverted, undefined, "the live view is not changed");
     const first = page(known.values(), {}, 1);
     assert.deepEqual(
       first.events.map((e) => e.id),

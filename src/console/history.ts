@@ -127,8 +127,27 @@ export async function knownEvents(
   sinceMs?: number,
 ): Promise<Map<string, ConsoleEvent>> {
   const events = reader ? foldEntries(await reader.read(sinceMs)) : new Map<string, ConsoleEvent>();
-  for (const ev of live) events.set(ev.id, ev);
+  for (const ev of live) {
+    const trail = events.get(ev.id);
+    events.set(ev.id, trail ? withTrailReverts(ev, trail) : ev);
+  }
   return events;
+}
+
+/**
+ * A live event with the reverts only the trail knows (another replica's, with NATS). The live
+ * view is shared with the stream: a copy is made when something is added.
+ */
+function withTrailReverts(live: ConsoleEvent, trail: ConsoleEvent): ConsoleEvent {
+  let added = false;
+  const actions = live.actions.map((a) => {
+    if (a.reverted || a.action_id === undefined) return a;
+    const reverted = trail.actions.find((t) => t.action_id === a.action_id)?.reverted;
+    if (!reverted) return a;
+    added = true;
+    return { ...a, reverted };
+  });
+  return added ? { ...live, actions } : live;
 }
 
 export function page(
