@@ -116,7 +116,8 @@ export class Scanner {
     const raw = this.input.slice(start, i + 1);
     const value = unescapeStr(raw);
     if (value === undefined) return undefined;
-    this.lastToken = raw;
+    // libsinsp's last token is the unescaped text (error messages quote it)
+    this.lastToken = value;
     this.idx = i + 1;
     return value;
   }

@@ -26,13 +26,29 @@ test("errors carry Falco's messages and positions", () => {
   assert.deepEqual(err("a andb"), ["expected blank or '(' after 'and'", 1, 6]);
   assert.deepEqual(
     err("x.y\n  ~ 1")[0],
-    "expected a valid check operator: one of '!=', '<', '<=', '=', '==', '>', '>=', 'bcontains', 'bstartswith', 'contains', 'endswith', 'exists', 'glob', 'icontains', 'iglob', 'in', 'intersects', 'pmatch', 'regex', 'startswith'",
+    "expected a valid check operator: one of 'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'",
   );
   assert.deepEqual(err("x.y\n  ~ 1").slice(1), [2, 3]);
+  // libsinsp's texts: the transformers a value may be, 'val' first
+  const transformers = "'val', 'tolower', 'toupper', 'b64', 'basename', 'len', 'join', 'concat', 'getopt'";
   assert.equal(
-    err("x.y > abc")[0]!.toString().startsWith("expected a number value or a field with a valid transformer"),
-    true,
+    err("x.y > abc")[0],
+    `expected a number value or a field with a valid transformer: ${transformers}`,
   );
+  assert.equal(
+    err("x.y = (")[0],
+    `expected a string value or a field with a valid transformer: ${transformers}`,
+  );
+  assert.equal(
+    err("x.y in =")[0],
+    `expected a list, an identifier, or a field with a valid transformer: ${transformers}`,
+  );
+  assert.equal(err("x.y in (a,)")[0], "expected a string value");
+  assert.equal(err("x.y in (a b)")[0], "expected a ')' token");
+  assert.equal(err("x.y = val(1)")[0], "expected a field within 'val' transformer");
+  assert.equal(err("tolower(x.y = a")[0], "expected a ')' token closing the transformer");
+  // the last token of an error is a string's unescaped text
+  assert.equal(err('x.y = "a b" c')[0], "unexpected token after 'a b', expecting 'or', 'and'");
   assert.deepEqual(err("(".repeat(2000) + "a" + ")".repeat(2000))[0], "exceeded max depth limit of 1000");
 });
 

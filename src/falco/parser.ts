@@ -21,6 +21,8 @@ export const TRANSFORMERS = ["tolower", "toupper", "b64", "basename", "len"] as 
 /** Transformers of several arguments (Falco 0.44): `join(sep, list)`, `concat(a, b, ...)`, `getopt(args, optstring)`. */
 export const MULTIVALUE_TRANSFORMERS = ["join", "concat", "getopt"] as const;
 const ALL_TRANSFORMERS: readonly string[] = [...TRANSFORMERS, ...MULTIVALUE_TRANSFORMERS];
+/** `'val', 'tolower', ...`: the transformers a value position accepts, as libsinsp lists them in errors. */
+const TRANSFORMER_LIST_TEXT = ["val", ...ALL_TRANSFORMERS].map((t) => `'${t}'`).join(", ");
 /** Written after a string operator and before a list: how many list values must match (Falco 0.44). */
 export const OPERATOR_MODIFIERS = ["oneof", "anyof", "allof"] as const;
 const UNARY_OPS = ["exists"];
@@ -39,6 +41,26 @@ const STR_WORD_OPS = [
 ];
 const LIST_OPS = ["intersects", "in", "pmatch"];
 const ALL_OPS = [...STR_OPS, ...NUM_OPS, ...STR_WORD_OPS, ...LIST_OPS, ...UNARY_OPS];
+/** libsinsp's operator order in its "expected a valid check operator" error. */
+const OPERATOR_LIST_TEXT = [
+  ...UNARY_OPS,
+  ...NUM_OPS,
+  "==",
+  "=",
+  "!=",
+  "glob",
+  "iglob",
+  "contains",
+  "icontains",
+  "bcontains",
+  "startswith",
+  "bstartswith",
+  "endswith",
+  "regex",
+  ...LIST_OPS,
+]
+  .map((o) => `'${o}'`)
+  .join(", ");
 
 /** The operators whose right side is a list; the compiler and exception checks use these. */
 export const LIST_OPERATORS: ReadonlySet<string> = new Set(LIST_OPS);
@@ -202,10 +224,10 @@ class Parser {
     this.s.str("val(");
     this.s.blank();
     const fpos = this.s.pos();
-    if (!this.s.fieldName()) this.s.fail("expected a field in val() transformer");
+    if (!this.s.fieldName()) this.s.fail("expected a field within 'val' transformer");
     const field = this.parseFieldRemainder(this.s.lastToken, fpos);
     this.s.blank();
-    if (!this.s.str(")")) this.s.fail("expected a ')' token");
+    if (!this.s.str(")")) this.s.fail("expected a ')' token closing the transformer");
     return { kind: "transformer", name: "val", args: [field], arg: this.parseFieldArg(), pos };
   }
 
@@ -226,7 +248,7 @@ class Parser {
       args.push(this.parseTransformerArg());
       this.s.blank();
     } while (this.s.str(","));
-    if (!this.s.str(")")) this.s.fail("expected a ')' token");
+    if (!this.s.str(")")) this.s.fail("expected a ')' token closing the transformer");
     const arg = this.parseFieldArg();
     this.pop();
     return { kind: "transformer", name, args, arg, pos };
@@ -310,9 +332,7 @@ class Parser {
       if (this.lookTransformer(true)) right = this.parseRhsTransformer();
       else if (this.s.number()) right = { kind: "value", value: this.s.lastToken, pos: vpos };
       else
-        this.s.fail(
-          "expected a number value or a field with a valid transformer: one of 'tolower', 'toupper', 'b64', 'basename', 'len', 'val'",
-        );
+        this.s.fail(`expected a number value or a field with a valid transformer: ${TRANSFORMER_LIST_TEXT}`);
       return { kind: "binary", left, op, right, pos };
     }
 
@@ -330,7 +350,10 @@ class Parser {
         const q = this.s.quoted();
         if (q !== undefined) right = { kind: "value", value: q, pos: vpos };
         else if (this.s.bareString()) right = { kind: "value", value: this.s.lastToken, pos: vpos };
-        else this.s.fail("expected a valid string value or a field with a valid transformer");
+        else
+          this.s.fail(
+            `expected a string value or a field with a valid transformer: ${TRANSFORMER_LIST_TEXT}`,
+          );
       }
       return { kind: "binary", left, op, right, pos };
     }
@@ -343,16 +366,14 @@ class Parser {
       if (this.s.str("(")) right = this.parseListRemainder(vpos);
       else if (this.lookTransformer(true)) right = this.parseRhsTransformer();
       else if (this.s.identifier()) right = { kind: "identifier", name: this.s.lastToken, pos: vpos };
-      else this.s.fail("expected a list or an identifier");
+      else
+        this.s.fail(
+          `expected a list, an identifier, or a field with a valid transformer: ${TRANSFORMER_LIST_TEXT}`,
+        );
       return { kind: "binary", left, op, right, pos };
     }
 
-    this.s.fail(
-      "expected a valid check operator: one of " +
-        ALL_OPS.map((o) => `'${o}'`)
-          .sort()
-          .join(", "),
-    );
+    this.s.fail(`expected a valid check operator: one of ${OPERATOR_LIST_TEXT}`);
   }
 
   /**
@@ -379,20 +400,29 @@ class Parser {
     return undefined;
   }
 
+  /** After a consumed "(": quoted or bare values separated by commas, and the ")". */
   private parseListRemainder(pos: Pos): ListExpr {
     const values: string[] = [];
     this.s.blank();
-    if (this.s.str(")")) return { kind: "list", values, pos };
-    for (;;) {
+    let v = this.listValue();
+    if (v !== undefined) {
+      values.push(v);
       this.s.blank();
-      const q = this.s.quoted();
-      if (q !== undefined) values.push(q);
-      else if (this.s.bareString()) values.push(this.s.lastToken);
-      else this.s.fail("expected a valid list value");
-      this.s.blank();
-      if (this.s.str(")")) break;
-      if (!this.s.str(",")) this.s.fail("expected a ',' or a ')' token");
+      while (this.s.str(",")) {
+        this.s.blank();
+        v = this.listValue();
+        if (v === undefined) this.s.fail("expected a string value");
+        values.push(v);
+        this.s.blank();
+      }
     }
+    if (!this.s.str(")")) this.s.fail("expected a ')' token");
     return { kind: "list", values, pos };
+  }
+
+  private listValue(): string | undefined {
+    const q = this.s.quoted();
+    if (q !== undefined) return q;
+    return this.s.bareString() ? this.s.lastToken : undefined;
   }
 }
