@@ -164,6 +164,9 @@ describe("console history", () => {
       await cached.read();
       await cached.read();
       assert.equal(reads, 1);
+      await cached.read(120_001);
+      await cached.read(179_999);
+      assert.equal(reads, 2, "times within a minute share a read");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -79,11 +79,16 @@ export function streamAuditReader(
   };
 }
 
-/** Keeps a reader's last answer for `ms`, so a page load's several calls read the trail once. */
+/**
+ * Keeps a reader's last answer for `ms`, so a page load's several calls read the trail once. A
+ * `since` is rounded down to the minute (relative times move at every call); callers filter
+ * exactly.
+ */
 export function cachedReader(reader: AuditReader, ms = 2000, now = Date.now): AuditReader {
   let last: { at: number; since: number | undefined; entries: Promise<AuditEntry[]> } | undefined;
   return {
-    read(sinceMs) {
+    read(exactSince) {
+      const sinceMs = exactSince === undefined ? undefined : Math.floor(exactSince / 60_000) * 60_000;
       const t = now();
       if (last && t - last.at < ms && last.since === sinceMs) return last.entries;
       const entries = reader.read(sinceMs);
