@@ -2,7 +2,7 @@
 # Runs the test suites through node:test + tsx with explicit file lists
 # (Node 20's `--test <dir>` silently finds no .ts files).
 #   scripts/test.sh          every suite (unit, then integration)
-#   scripts/test.sh unit     unit tests only (src/**/*.test.ts)
+#   scripts/test.sh unit     unit tests only (src/**/*.test.ts and the console's ui/**/*.test.ts)
 #   scripts/test.sh FILE...  the given files
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ mode=${1:-all}
 if [ "$#" -gt 0 ] && [ -f "$1" ]; then
   files=("$@")
 else
-  mapfile -t unit < <(find src -name '*.test.ts' | sort)
+  mapfile -t unit < <(find src ui -name '*.test.ts' | sort)
   mapfile -t integ < <(find test -name '*.test.ts' | sort)
   case "$mode" in
     unit) files=("${unit[@]}") ;;

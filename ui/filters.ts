@@ -49,6 +49,9 @@ export function statsWindow(filters: Filters): { since: string; bucket: number }
   const since = filters.since ?? "1h";
   const seconds = durationSeconds(since) ?? (Date.now() - Date.parse(since)) / 1000;
   const span = Number.isFinite(seconds) && seconds > 0 ? seconds : 3600;
-  const bucket = span <= 1800 ? Math.max(10, Math.ceil(span / 30 / 10) * 10) : Math.ceil(span / 30 / 60) * 60;
+  const bucket =
+    span <= 1800
+      ? Math.max(10, Math.round(span / 30 / 10) * 10)
+      : Math.max(60, Math.round(span / 30 / 60) * 60);
   return { since, bucket };
 }

@@ -5,29 +5,9 @@
 
 import { useEffect, useState } from "preact/hooks";
 
-export const BASE = "/ui";
+export { BASE, eventHref, parseRoute, type Route } from "./routes";
 
-export type Route =
-  | { page: "timeline" }
-  | { page: "event"; id: string }
-  | { page: "rules" }
-  | { page: "rehearse" }
-  | { page: "missing"; path: string };
-
-export function parseRoute(pathname: string): Route {
-  const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
-  const parts = rest.split("/").filter((p) => p !== "");
-  if (parts.length === 0) return { page: "timeline" };
-  if (parts[0] === "events" && parts.length === 2)
-    return { page: "event", id: decodeURIComponent(parts[1]!) };
-  if (parts.length === 1 && parts[0] === "rules") return { page: "rules" };
-  if (parts.length === 1 && parts[0] === "rehearse") return { page: "rehearse" };
-  return { page: "missing", path: pathname };
-}
-
-export function eventHref(id: string): string {
-  return `${BASE}/events/${encodeURIComponent(id)}`;
-}
+import { BASE } from "./routes";
 
 export function navigate(href: string, replace = false): void {
   if (replace) history.replaceState(null, "", href);

@@ -8,7 +8,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { ConsoleEvent, EventsPage } from "../../src/console/types.js";
-import { assertAccessible, focused, launchChromium, screenshot, tabTo, withAxe } from "../support/browser.js";
+import {
+  assertAccessible,
+  focused,
+  launchChromium,
+  screenshot,
+  tabTo,
+  waitForFocus,
+  withAxe,
+} from "../support/browser.js";
 import { createNamespace, createPod, getTestCluster, type TestCluster, waitFor } from "../support/k8s.js";
 import { type ServerProcess, startServerProcess } from "../support/server.js";
 
@@ -23,6 +31,8 @@ describe("operator console (Chromium)", () => {
   let context: BrowserContext;
   let page: Page;
   let n = 0;
+  /** Script errors and content-security-policy refusals seen in the page: none is expected. */
+  const pageErrors: string[] = [];
 
   /** Posts one event as Falco does; resolves when the intake has accepted it. */
   const post = async (rule: string, priority: string, pod: string) => {
@@ -94,6 +104,10 @@ audit:
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
+    page.on("pageerror", (err) => pageErrors.push(`uncaught: ${err.message}`));
+    page.on("console", (msg) => {
+      if (msg.type() === "error" && /Content Security Policy/i.test(msg.text())) pageErrors.push(msg.text());
+    });
     await withAxe(page);
   });
 
@@ -226,7 +240,9 @@ audit:
     await tabTo(page, "Rules");
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/ui\/rules$/);
-    assert.deepEqual(await focused(page), { tag: "H1", text: "Rules" }, "the new page's heading has focus");
+    // the new page's heading takes focus
+    await waitFor("focus on the h1", async () => (await focused(page)).tag === "H1");
+    assert.equal((await focused(page)).text, "Rules");
     await page.getByRole("heading", { level: 2, name: /Rules in force \(2\)/ }).waitFor();
     assert.match(
       (await page.getByRole("article", { name: /Mark shells/ }).textContent()) ?? "",
@@ -247,17 +263,19 @@ audit:
     // by keyboard: Revert… asks to confirm with focus on Cancel; the answer returns focus to Revert…
     await action.getByRole("button", { name: "Revert…" }).focus();
     await page.keyboard.press("Enter");
-    assert.equal((await focused(page)).text, "Cancel");
+    await waitForFocus(page, "Cancel");
     await page.keyboard.press("Shift+Tab");
-    assert.equal((await focused(page)).text, "Dry run");
+    await waitForFocus(page, "Dry run");
     await page.keyboard.press("Enter");
     await action.getByText(/Dry run: the revert would apply/).waitFor();
     assert.equal((await labels("web")).suspicious, "true", "a dry run changes nothing");
-    await waitFor("focus back on Revert…", async () => (await focused(page)).text === "Revert…");
+    await waitForFocus(page, "Revert…");
     await page.keyboard.press("Enter");
+    await waitForFocus(page, "Cancel");
     await page.keyboard.press("Shift+Tab");
+    await waitForFocus(page, "Dry run");
     await page.keyboard.press("Shift+Tab");
-    assert.equal((await focused(page)).text, "Confirm revert");
+    await waitForFocus(page, "Confirm revert");
     await page.keyboard.press("Enter");
     await action
       .getByRole("status")
@@ -273,5 +291,9 @@ audit:
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/ui\/signin/);
     assert.equal((await page.request.get(`${server.url}/ui/api/rules`)).status(), 401);
+  });
+
+  it("ran without a script error or a content-security-policy refusal", () => {
+    assert.deepEqual(pageErrors, []);
   });
 });

@@ -102,3 +102,14 @@ export async function tabTo(page: Page, text: string, max = 20): Promise<void> {
   }
   assert.fail(`Tab never reached "${text}"; focus is on ${JSON.stringify(await focused(page))}`);
 }
+
+/** Waits until the focused element's text is `text` (a re-render may move focus a frame later). */
+export async function waitForFocus(page: Page, text: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let now = await focused(page);
+  while (now.text !== text) {
+    if (Date.now() > deadline) assert.fail(`focus never reached "${text}"; it is on ${JSON.stringify(now)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    now = await focused(page);
+  }
+}
