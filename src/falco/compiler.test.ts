@@ -72,7 +72,7 @@ describe("multivalue transformers (Falco 0.44)", () => {
     // the result is a list: only in/intersects/exists, unless one option is selected
     assert.equal(
       compileError('getopt(proc.cmdargs, "n") = n'),
-      "filter error: '=' operator not supported for list filters",
+      "filter error: '=' operator not supported list filters",
     );
   });
 

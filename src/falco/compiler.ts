@@ -386,10 +386,9 @@ class Compiler {
           e.pos,
         );
       }
-      throw new FalcoCompileError(
-        `filter error: '${written}' operator not supported for ${FAMILY_TEXT[fam]} filters`,
-        e.pos,
-      );
+      // libsinsp names the operator canonically (`==` is `=`) and says "not supported list filters"
+      const what = fam === "list" ? "list filters" : `for ${FAMILY_TEXT[fam]} filters`;
+      throw new FalcoCompileError(`filter error: '${op}' operator not supported ${what}`, e.pos);
     }
     const r = e.right;
     if (mod) return this.modified(e, lhs, op, mod);
