@@ -586,7 +586,10 @@ console.log(`\n${table}\n`);
 console.log(`match cost, event matching no rule: ${match.missUs.toFixed(1)} µs/event (ours, 1,000 rules)`);
 
 console.log("\n## Falco rule engine (k8s_audit)");
-spawnSync(process.execPath, ["--import", "tsx", "bench/falco.ts", "3"], { cwd: ROOT, stdio: "inherit" });
+spawnSync(process.execPath, ["--import", "tsx", "bench/falco.ts", "3", oursEntry], {
+  cwd: ROOT,
+  stdio: "inherit",
+});
 
 if (!quick || args.write) {
   const out = join(ROOT, "bench/results", version);
