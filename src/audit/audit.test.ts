@@ -3,6 +3,7 @@ import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { JsonNumber } from "../events/event.js";
 import { parseSince, runAuditList } from "./cli.js";
 import { AuditLog } from "./log.js";
 
@@ -48,6 +49,37 @@ describe("AuditLog", () => {
     assert.deepEqual(Object.keys(first).slice(0, 2), ["time", "replica"]);
     assert.equal(second.error, "boom");
     assert.ok(Date.parse(second.time) > Date.parse("2026-01-01"));
+  });
+
+  it("writes an event entry's numbers as sent, and the list leaves event entries out", async () => {
+    const file = tmpFile();
+    const a = new AuditLog(file);
+    a.record({
+      ...base,
+      message: "event",
+      status: "matched",
+      event: {
+        output: "o",
+        priority: "Warning",
+        rule: "Shell",
+        hostname: "",
+        time: "",
+        source: "syscall",
+        output_fields: { "evt.rawtime": new JsonNumber("1795435200123456789"), "proc.pid": 42 },
+        tags: [],
+      },
+      rules: [base.rule],
+    });
+    a.record({ ...base, time: "2026-01-01T00:00:00.000Z" });
+    a.close();
+    const text = readFileSync(file, "utf8");
+    assert.match(text, /"output_fields":\{"evt.rawtime":1795435200123456789,"proc.pid":42\}/);
+    const out: string[] = [];
+    assert.equal(await runAuditList({ file, json: true }, (l) => out.push(l)), 0);
+    assert.deepEqual(
+      out.map((l) => JSON.parse(l).message),
+      ["action"],
+    );
   });
 
   it("says clearly when the file cannot be opened", () => {

@@ -21,7 +21,14 @@ import {
 import { connect } from "@nats-io/transport-node";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
-import { type AuditEntry, type AuditRecord, type AuditSink, auditEntry, replicaId } from "./log.js";
+import {
+  type AuditEntry,
+  type AuditRecord,
+  type AuditSink,
+  auditEntry,
+  auditLine,
+  replicaId,
+} from "./log.js";
 
 type NatsConnection = Awaited<ReturnType<typeof connect>>;
 
@@ -177,7 +184,7 @@ export class JetStreamAuditLog implements AuditSink {
       while (this.buffer.length > 0) {
         const head = this.buffer[0]!;
         try {
-          await this.js.publish(auditSubject(this.opts.stream, head.entry.rule), JSON.stringify(head.entry), {
+          await this.js.publish(auditSubject(this.opts.stream, head.entry.rule), auditLine(head.entry), {
             msgID: head.id,
           });
           if (this.buffer[0] === head) this.buffer.shift();

@@ -7,6 +7,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { errorText } from "../error-text.js";
+import { stringifyJsonExact } from "../events/json.js";
 
 export interface AuditEntry {
   /** ISO time of the attempt's outcome. */
@@ -112,6 +113,14 @@ export function auditEntry(r: AuditRecord, replica: string): AuditEntry {
   return entry;
 }
 
+/**
+ * An entry's JSON line. An event entry's fields may hold numbers past JavaScript's precision
+ * (nanosecond times): they are written as sent.
+ */
+export function auditLine(entry: AuditEntry): string {
+  return entry.message === "event" ? stringifyJsonExact(entry) : JSON.stringify(entry);
+}
+
 /** One sink writing to several (file and stream when both are configured). */
 export function combineAuditSinks(sinks: AuditSink[]): AuditSink | undefined {
   if (sinks.length <= 1) return sinks[0];
@@ -149,7 +158,7 @@ export class AuditLog implements AuditSink {
     const entry = auditEntry(r, this.replica);
     try {
       // Synchronous: the line is on disk (in the page cache) before the pipeline moves on.
-      writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+      writeSync(this.fd, `${auditLine(entry)}\n`);
     } catch (err) {
       this.onError(`audit.file '${this.file}': ${errorText(err)}`);
     }

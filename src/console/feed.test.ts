@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { event, harness } from "../../test/support/pipeline.js";
+import { decodeEvent } from "../events/decode.js";
 import { ConsoleFeed, type FeedSubscriber, type StreamKind } from "./feed.js";
 import type { ConsoleEvent } from "./types.js";
 
@@ -170,6 +171,15 @@ describe("console feed", () => {
     feed.flush();
     assert.equal(a.got.length, 2, "an unsubscribed browser gets nothing more");
     assert.equal(b.got.length, 3);
+  });
+
+  it("streams numbers past JavaScript's precision as sent", () => {
+    const feed = new ConsoleFeed({ capacity: 10, replica: "r", flushMs: 60_000 });
+    const s = recorder();
+    feed.subscribe(s);
+    feed.processed(decodeEvent('{"rule":"x","output_fields":{"evt.rawtime":1795435200123456789}}'), []);
+    feed.flush();
+    assert.match(s.got[0]![2], /"evt.rawtime":1795435200123456789\}/);
   });
 
   it("skips the oldest changes past maxPending and says how many", () => {

@@ -11,6 +11,7 @@
  */
 import type { AuditRecord } from "../audit/log.js";
 import type { FalcoEvent } from "../events/event.js";
+import { stringifyJsonExact } from "../events/json.js";
 import type { OutcomeWatcher } from "../pipeline/report.js";
 import type { Rule } from "../rules/types.js";
 import { applyRecord } from "./fold.js";
@@ -215,7 +216,7 @@ export class ConsoleFeed implements OutcomeWatcher {
       const view = this.viewOf(entry);
       let text: string | undefined;
       const json = () => {
-        text ??= JSON.stringify(view);
+        text ??= stringifyJsonExact(view);
         return text;
       };
       for (const s of this.subscribers) s.send(kind, view, json);

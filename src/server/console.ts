@@ -29,7 +29,7 @@ import { computeStats, MAX_BUCKETS } from "../console/stats.js";
 import type { ConsoleEvent, RehearseResult, RulesState } from "../console/types.js";
 import { errorText } from "../error-text.js";
 import { EventDecodeError } from "../events/decode.js";
-import { parseJsonExact } from "../events/json.js";
+import { parseJsonExact, stringifyJsonExact } from "../events/json.js";
 import { type ActionsHandlers, handleActions } from "./actions.js";
 import { bearerToken, hasClientCert, type IntakeSecurity, isGuarded, tokenMatches } from "./auth.js";
 import { SIGNIN_CSS, signinPage } from "./console-signin.js";
@@ -163,7 +163,7 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
     res.end(body);
   };
   const json = (res: ServerResponse, status: number, value: unknown) =>
-    send(res, status, `${JSON.stringify(value)}\n`, "application/json; charset=utf-8");
+    send(res, status, `${stringifyJsonExact(value)}\n`, "application/json; charset=utf-8");
   const redirect = (res: ServerResponse, status: number, location: string, extra = {}) => {
     res.writeHead(status, { Location: location, "Cache-Control": "no-store", ...extra });
     res.end();
