@@ -3,7 +3,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { AuditEntry } from "../audit/log.js";
+import { type AuditEntry, auditLine } from "../audit/log.js";
+import { JsonNumber } from "../events/event.js";
+import { stringifyJsonExact } from "../events/json.js";
 import { foldEntries } from "./fold.js";
 import { cachedReader, fileAuditReader, knownEvents, page } from "./history.js";
 
@@ -140,6 +142,13 @@ describe("console history", () => {
       const lines = entries.map((e) => JSON.stringify(e));
       await writeFile(file, `${lines.join("\n")}\n{"torn`);
       assert.equal((await fileAuditReader(file).read()).length, entries.length);
+      const big = join(dir, "big.jsonl");
+      await writeFile(
+        big,
+        `${auditLine({ ...entries[0]!, event: { ...entries[0]!.event!, output_fields: { n: new JsonNumber("1795435200123456789") } } })}\n`,
+      );
+      const [read] = await fileAuditReader(big).read();
+      assert.match(stringifyJsonExact(read), /"n":1795435200123456789\}/, "read back exact");
       const since = await fileAuditReader(file).read(Date.parse("2026-01-02T10:00:01.000Z"));
       assert.deepEqual(
         since.map((e) => e.message),

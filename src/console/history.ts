@@ -7,6 +7,7 @@
 import { open } from "node:fs/promises";
 import type { NatsAuditOptions } from "../audit/jetstream.js";
 import type { AuditEntry } from "../audit/log.js";
+import { parseJsonExact } from "../events/json.js";
 import { type EventFilter, matchesFilter } from "./filter.js";
 import { foldEntries } from "./fold.js";
 import type { ConsoleEvent, EventsPage } from "./types.js";
@@ -19,7 +20,8 @@ export interface AuditReader {
 function parseEntry(line: string): AuditEntry | undefined {
   if (line.trim() === "") return undefined;
   try {
-    const e = JSON.parse(line) as AuditEntry;
+    // Event entries may hold numbers past JavaScript's precision: kept exact.
+    const e = (line.includes('"message":"event"') ? parseJsonExact(line) : JSON.parse(line)) as AuditEntry;
     if (typeof e !== "object" || e === null || typeof e.time !== "string") return undefined;
     return e;
   } catch {
