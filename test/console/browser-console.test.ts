@@ -88,6 +88,16 @@ audit:
       actionner: kubernetes:label
       parameters:
         labels: {suspicious: "true"}
+- rule: Check with the API server
+  description: the API server's own dry run, nothing applied
+  dry_run: server
+  match:
+    rules: [Read sensitive file untrusted]
+  actions:
+    - action: check the label
+      actionner: kubernetes:label
+      parameters:
+        labels: {checked: "true"}
 - rule: Plan a termination
   description: dry run only
   dry_run: true
@@ -226,7 +236,15 @@ audit:
     const plan = page.getByRole("article", { name: /Mark shells → mark/ });
     await plan.waitFor();
     assert.match((await plan.textContent()) ?? "", /rehearsed-pod/);
-    await page.getByRole("heading", { name: /Rules that did not match \(1\)/ }).waitFor();
+    await page.getByRole("heading", { name: /Rules that did not match \(2\)/ }).waitFor();
+
+    // a `dry_run: server` rule: the API server's own verdict on the edited event, nothing applied
+    edited.output_fields["k8s.pod.name"] = "db";
+    await textarea.fill(JSON.stringify({ ...edited, rule: "Read sensitive file untrusted" }, null, 2));
+    await page.getByRole("button", { name: "Rehearse", exact: true }).click();
+    const checked = page.getByRole("article", { name: /Check with the API server → check the label/ });
+    await checked.getByText("API server dry run: success").waitFor();
+    assert.equal((await labels("db")).checked, undefined, "the server dry run changed nothing");
     await assertAccessible(page, "rehearse");
     await screenshot(page, "rehearse");
     assert.equal((await labels("web")).suspicious, "true", "unchanged by the rehearsal");
@@ -243,7 +261,7 @@ audit:
     // the new page's heading takes focus
     await waitFor("focus on the h1", async () => (await focused(page)).tag === "H1");
     assert.equal((await focused(page)).text, "Rules");
-    await page.getByRole("heading", { level: 2, name: /Rules in force \(2\)/ }).waitFor();
+    await page.getByRole("heading", { level: 2, name: /Rules in force \(3\)/ }).waitFor();
     assert.match(
       (await page.getByRole("article", { name: /Mark shells/ }).textContent()) ?? "",
       /rules\.yaml:\d+/,
