@@ -67,6 +67,7 @@ export function openConsole(opts: ConsoleOptions): ConsoleSetup | undefined {
     feed,
     history,
     rules: () => rulesState(rules.current(), expandRulesPaths(opts.files), rules.lastReload()),
+    ruleList: () => rules.current().rules,
     artifactFolders: () => localFileFolders(rules),
     rehearse: (body) =>
       rehearse(body, {

@@ -3,7 +3,8 @@ import { describe, it } from "node:test";
 import { event } from "../../test/support/pipeline.js";
 import { loadRulesFromSources } from "../rules/index.js";
 import { matchRule } from "../rules/match.js";
-import { matchReasons } from "./reasons.js";
+import { newConsoleEvent } from "./fold.js";
+import { matchReasons, withReasons } from "./reasons.js";
 
 const rules = loadRulesFromSources([
   {
@@ -57,5 +58,24 @@ describe("match reasons", () => {
         assert.equal(held, matchRule(rule, e), `${rule.name} ${JSON.stringify(extra)}`);
       }
     }
+  });
+
+  it("gives an event read back from the trail the reasons of its rules still in force", () => {
+    const ev = newConsoleEvent("e", "2026-01-02T10:00:00Z", "r");
+    ev.event = { ...ev.event, rule: "Terminal shell in container", priority: "Warning" };
+    ev.matches = [
+      { rule: "none", reasons: [] },
+      { rule: "all", reasons: [] },
+      { rule: "gone", reasons: [] },
+    ];
+    const out = withReasons(ev, rules);
+    assert.deepEqual(out.matches[0], { rule: "none", origin: "r.yaml:10:3", reasons: [] });
+    assert.deepEqual(
+      out.matches[1],
+      { rule: "all", reasons: [] },
+      "its criteria no longer hold: left as read",
+    );
+    assert.deepEqual(out.matches[2], { rule: "gone", reasons: [] });
+    assert.deepEqual(ev.matches[0], { rule: "none", reasons: [] }, "the event read is not changed");
   });
 });

@@ -8,7 +8,7 @@ import type { FalcoEvent } from "../events/event.js";
 import { fieldText } from "../events/fields.js";
 import { priorityNumber } from "../rules/schema.js";
 import type { Match, Rule } from "../rules/types.js";
-import type { MatchReason, RuleMatch } from "./types.js";
+import type { ConsoleEvent, MatchReason, RuleMatch } from "./types.js";
 
 type Matchable = Pick<FalcoEvent, "rule" | "priority" | "source" | "tags" | "output_fields">;
 
@@ -90,4 +90,21 @@ export function originOf(pos: Rule["pos"]): string | undefined {
 export function ruleMatch(rule: Rule, event: Matchable): RuleMatch {
   const origin = originOf(rule.pos);
   return { rule: rule.name, ...(origin ? { origin } : {}), reasons: matchReasons(rule.match, event) };
+}
+
+/**
+ * An event read back from the audit trail (its matches carry no reasons) with the reasons its
+ * rules give now, for the rules still loaded under the same name whose criteria all still hold
+ * (a rule changed since is left without reasons rather than shown with others').
+ */
+export function withReasons(ev: ConsoleEvent, rules: readonly Rule[]): ConsoleEvent {
+  if (ev.matches.every((m) => m.reasons.length > 0)) return ev;
+  const matches = ev.matches.map((m) => {
+    if (m.reasons.length > 0) return m;
+    const rule = rules.find((r) => r.name === m.rule);
+    if (!rule) return m;
+    const now = ruleMatch(rule, ev.event);
+    return now.reasons.every((r) => r.held) ? now : m;
+  });
+  return { ...ev, matches };
 }

@@ -24,12 +24,14 @@ import type { ConsoleAssets } from "../console/assets.js";
 import type { ConsoleFeed, FeedSubscriber } from "../console/feed.js";
 import { type EventFilter, FilterError, matchesFilter, parseFilter, parseTime } from "../console/filter.js";
 import { type AuditReader, knownEvents, page, validCursor } from "../console/history.js";
+import { withReasons } from "../console/reasons.js";
 import type { SessionStore } from "../console/sessions.js";
 import { computeStats, MAX_BUCKETS } from "../console/stats.js";
 import type { ConsoleEvent, RehearseResult, RulesState } from "../console/types.js";
 import { errorText } from "../error-text.js";
 import { EventDecodeError } from "../events/decode.js";
 import { parseJsonExact, stringifyJsonExact } from "../events/json.js";
+import type { Rule } from "../rules/types.js";
 import { type ActionsHandlers, handleActions } from "./actions.js";
 import { bearerToken, hasClientCert, type IntakeSecurity, isGuarded, tokenMatches } from "./auth.js";
 import { SIGNIN_CSS, signinPage } from "./console-signin.js";
@@ -39,6 +41,8 @@ export interface ConsoleDeps {
   /** The audit trail read back; unset without audit.file and NATS (then the live buffer only). */
   history?: AuditReader;
   rules(): RulesState;
+  /** The rules in force, for the reasons of events read back from the audit trail. */
+  ruleList?: () => readonly Rule[];
   /** The destination folders of the rules' local:file outputs. */
   artifactFolders(): string[];
   rehearse(body: unknown): Promise<RehearseResult>;
@@ -310,7 +314,9 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
       } catch {
         return json(res, 400, { error: "invalid event id" });
       }
-      const ev = deps.feed.get(id) ?? (await known({})).get(id);
+      const live = deps.feed.get(id);
+      const trail = live ? undefined : (await known({})).get(id);
+      const ev = live ?? (trail && deps.ruleList ? withReasons(trail, deps.ruleList()) : trail);
       return ev ? json(res, 200, ev) : json(res, 404, { error: `no event '${id.slice(0, 100)}'` });
     }
     if (path === "/ui/api/stream") {

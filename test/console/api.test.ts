@@ -494,5 +494,16 @@ audit:
     assert.equal(back.event.output_fields["k8s.pod.name"], "web");
     assert.equal(back.actions[0]!.status, "success");
     assert.equal(back.actions[0]!.reverted?.trigger, "manual");
+    // Its detail has the reasons of the rule, still in force.
+    const detail = (await (
+      await fetch(`${server.url}/ui/api/events/${back.id}`, { headers: BEARER })
+    ).json()) as ConsoleEvent;
+    assert.deepEqual(
+      detail.matches[0]!.reasons.map((r) => [r.criterion, r.held]),
+      [
+        ["rules", true],
+        ["output_fields", true],
+      ],
+    );
   });
 });
