@@ -244,7 +244,8 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
         if (res.writableLength > maxBacklog) blockedAt = performance.now();
       },
       skipped(count) {
-        skipped += count;
+        if (blockedAt === undefined) res.write(`: skipped ${count}\n\n`);
+        else skipped += count;
       },
     };
     const unsubscribe = deps.feed.subscribe(sub);
