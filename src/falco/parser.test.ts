@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { astToString } from "./ast.js";
+import { astToString, walk } from "./ast.js";
 import { FalcoSyntaxError, parseCondition } from "./parser.js";
 
 test("precedence: not > and > or, macros behave as identifiers", () => {
@@ -85,4 +85,16 @@ test("oneof/anyof/allof follow a string operator and take a list or a list name"
   // not after numeric or list operators
   assert.throws(() => parseCondition("x.y > oneof (1)"), FalcoSyntaxError);
   assert.throws(() => parseCondition("x.y in oneof (a)"), FalcoSyntaxError);
+});
+
+test("multivalue transformer arguments carry libsinsp's positions", () => {
+  // a later argument's position is taken right after the comma; list items share the list's
+  let out = "";
+  walk(parseCondition('join("-", (a.b, c.d)) = x'), (n) => {
+    out += `${n.kind}${n.pos.idx} ${n.pos.line} ${n.pos.col};`;
+  });
+  assert.equal(
+    out,
+    "binary0 1 1;transformer0 1 1;value5 1 6;transformer_list9 1 10;field9 1 10;field9 1 10;value24 1 25;",
+  );
 });

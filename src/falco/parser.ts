@@ -231,10 +231,12 @@ class Parser {
     return { kind: "transformer", name: "val", args: [field], arg: this.parseFieldArg(), pos };
   }
 
-  /** `name(arg, ...)[arg]`; the cursor is on the name. Arity and types are checked by the compiler. */
-  private parseTransformer(): TransformerExpr {
+  /**
+   * `name(arg, ...)[arg]`; the cursor is on the name. Arity and types are checked by the
+   * compiler. `pos` is libsinsp's position for the node (an argument's is taken before its blanks).
+   */
+  private parseTransformer(pos: Pos = this.s.pos()): TransformerExpr {
     this.push();
-    const pos = this.s.pos();
     let name = "";
     for (const n of ALL_TRANSFORMERS) {
       if (this.s.str(n + "(")) {
@@ -245,7 +247,7 @@ class Parser {
     this.s.blank();
     const args: TransformerArg[] = [];
     do {
-      args.push(this.parseTransformerArg());
+      args.push(this.parseTransformerArg(this.s.pos()));
       this.s.blank();
     } while (this.s.str(","));
     if (!this.s.str(")")) this.s.fail("expected a ')' token closing the transformer");
@@ -254,40 +256,42 @@ class Parser {
     return { kind: "transformer", name, args, arg, pos };
   }
 
-  private parseTransformerArg(): TransformerArg {
+  private parseTransformerArg(pos: Pos): TransformerArg {
     this.s.blank();
-    const pos = this.s.pos();
     if (this.s.number()) return { kind: "value", value: this.s.lastToken, pos };
     const q = this.s.quoted();
     if (q !== undefined) return { kind: "value", value: q, pos };
     if (this.s.str("(")) return this.parseTransformerList(pos);
-    if (this.lookTransformer(false)) return this.parseTransformer();
+    if (this.lookTransformer(false)) return this.parseTransformer(pos);
     if (this.s.fieldName()) return this.parseFieldRemainder(this.s.lastToken, pos);
     this.s.fail(
       "expected field transformer argument: field, transformer, quoted string, number, or transformer list",
     );
   }
 
-  /** After a consumed "(" inside a transformer's arguments: items and the closing ")". */
+  /** After a consumed "(" inside a transformer's arguments: items and the ")". Items share the list's position. */
   private parseTransformerList(pos: Pos): TransformerListExpr {
     const items: TransformerListExpr["items"] = [];
     this.s.blank();
     if (this.s.str(")")) return { kind: "transformer_list", items, pos };
-    for (;;) {
+    items.push(this.parseTransformerListItem(pos));
+    this.s.blank();
+    while (this.s.str(",")) {
       this.s.blank();
-      const ipos = this.s.pos();
-      if (this.s.fieldName()) items.push(this.parseFieldRemainder(this.s.lastToken, ipos));
-      else if (this.lookTransformer(false)) items.push(this.parseTransformer());
-      else {
-        const q = this.s.quoted();
-        if (q !== undefined) items.push({ kind: "value", value: q, pos: ipos });
-        else if (this.s.number()) items.push({ kind: "value", value: this.s.lastToken, pos: ipos });
-        else this.s.fail("expected transformer list argument: field, transformer, quoted string, or number");
-      }
+      items.push(this.parseTransformerListItem(pos));
       this.s.blank();
-      if (this.s.str(")")) return { kind: "transformer_list", items, pos };
-      if (!this.s.str(",")) this.s.fail("expected ')'");
     }
+    if (!this.s.str(")")) this.s.fail("expected ')'");
+    return { kind: "transformer_list", items, pos };
+  }
+
+  private parseTransformerListItem(pos: Pos): TransformerListExpr["items"][number] {
+    if (this.s.fieldName()) return this.parseFieldRemainder(this.s.lastToken, pos);
+    if (this.lookTransformer(false)) return this.parseTransformer(pos);
+    const q = this.s.quoted();
+    if (q !== undefined) return { kind: "value", value: q, pos };
+    if (this.s.number()) return { kind: "value", value: this.s.lastToken, pos };
+    this.s.fail("expected transformer list argument: field, transformer, quoted string, or number");
   }
 
   private parseFieldRemainder(name: string, pos: Pos): FieldExpr {
