@@ -186,7 +186,9 @@ otel:
     assert.ok(problems.includes("env LISTEN_PORT: expected a number, got 'abc'"), problems.join("\n"));
     assert.ok(
       problems.some((p) =>
-        p.endsWith("auth.protect[1]: invalid value 'everything', expected one of: intake, health, metrics, console"),
+        p.endsWith(
+          "auth.protect[1]: invalid value 'everything', expected one of: intake, health, metrics, console",
+        ),
       ),
       problems.join("\n"),
     );
