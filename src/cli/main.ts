@@ -9,7 +9,7 @@ import { errorText } from "../error-text.js";
 import { formatProblem, loadRules, printRules } from "../rules/index.js";
 import { buildInfo } from "../version.js";
 import { addDetectFlags, type DetectFlags, detectSettings } from "./detect.js";
-import { type ListFormat, listActionners, listNotifiers, listOutputs } from "./list.js";
+import type { ListFormat } from "./list.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 /** `-r`: a root flag (Talon's persistent flag), accepted before or after the command. */
@@ -168,10 +168,11 @@ export function buildProgram(): Command {
       out(JSON.stringify(rulesJsonSchema(actionners, outputs), null, 2));
     });
 
+  // list.js loads every actionner, output and notifier: only these commands pay for it
   for (const [name, list] of [
-    ["actionners", listActionners],
-    ["outputs", listOutputs],
-    ["notifiers", listNotifiers],
+    ["actionners", "listActionners"],
+    ["outputs", "listOutputs"],
+    ["notifiers", "listNotifiers"],
   ] as const) {
     program
       .command(name)
@@ -180,7 +181,7 @@ export function buildProgram(): Command {
       .description(`list the available ${name}`)
       .option("-c, --config <file>", "accepted for compatibility, unused")
       .addOption(formatOption())
-      .action((opts: { output: ListFormat }) => out(list(opts.output)));
+      .action(async (opts: { output: ListFormat }) => out((await import("./list.js"))[list](opts.output)));
   }
 
   program
