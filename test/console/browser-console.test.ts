@@ -5,6 +5,8 @@
  * and an axe-core accessibility check of every page. Screenshots: test/support/browser.ts.
  */
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { ConsoleEvent, EventsPage } from "../../src/console/types.js";
@@ -269,6 +271,27 @@ audit:
     await page.getByText(/took effect/).waitFor();
     await assertAccessible(page, "rules");
     await screenshot(page, "rules");
+
+    // a broken edit: the reload fails, the page lists its problem, the previous rules stay
+    const file = join(server.dir, "rules.yaml");
+    const good = readFileSync(file, "utf8");
+    writeFileSync(file, good.replace("  description: dry run only", "  descripton: dry run only"));
+    try {
+      await waitFor("the failed reload on the page", async () => {
+        await page.reload();
+        return (await page.getByText(/failed: the previous rules stay in force/).count()) > 0;
+      });
+      const problems = page.locator("ul.problems li");
+      assert.match((await problems.first().textContent()) ?? "", /rules\.yaml:\d+:\d+.*descripton/);
+      await page.getByRole("heading", { level: 2, name: /Rules in force \(3\)/ }).waitFor();
+      await assertAccessible(page, "rules after a failed reload");
+    } finally {
+      writeFileSync(file, good);
+    }
+    await waitFor("the good rules reloaded", async () => {
+      await page.reload();
+      return (await page.getByText(/took effect/).count()) > 0;
+    });
   });
 
   it("reverts a label action from the event page: the pod's labels change back", async () => {
