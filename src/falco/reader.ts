@@ -50,13 +50,13 @@ const RULE_KEYS = new Set([
 const RULE_APPENDABLE = ["condition", "exceptions", "output", "desc", "tags"];
 const RULE_REPLACEABLE = [
   "condition",
+  "exceptions",
   "output",
   "desc",
+  "tags",
   "priority",
   "capture",
   "capture_duration",
-  "tags",
-  "exceptions",
   "enabled",
   "warn_evttypes",
   "skip-if-unknown-filter",
