@@ -543,3 +543,18 @@ test("overrides: Falco's expected errors for missing, extra and wrongly typed ke
   assert.equal(ok.rules[0]!.condition, "evt.type = close and proc.name = cat");
   assert.equal(ok.rules[0]!.enabled, true);
 });
+
+test("an unmet plugin requirement is the error reported, in place of the failing file's", () => {
+  const req = "- required_plugin_versions:\n  - name: k8saudit\n    version: 99.0.0\n";
+  const msg = "Plugin 'k8saudit' version '0.18.0' is not compatible with required plugin version '99.0.0'";
+  // checked once the files are loaded
+  assert.deepEqual(
+    problemsOf([["a.yaml", req + BASE_RULE]]).map((p) => p.slice(0, 3)),
+    [["error", "LOAD_ERR_VALIDATE", msg]],
+  );
+  // a later error of the same file gives way to it (Falco reports the requirement instead)
+  assert.deepEqual(
+    problemsOf([["a.yaml", `${req}- rule: r\n  desc: d\n`]]).map((p) => p.slice(0, 3)),
+    [["error", "LOAD_ERR_VALIDATE", msg]],
+  );
+});
