@@ -322,7 +322,15 @@ export function createConsoleRoute(deps: ConsoleDeps): ConsoleRoute {
     }
     if (path === "/ui/api/stream") {
       if (!expect("GET")) return;
-      return stream(req, res, parseFilter(params));
+      const filter = parseFilter(params);
+      if (method === "HEAD") {
+        res.writeHead(200, {
+          "Content-Type": "text/event-stream; charset=utf-8",
+          "Cache-Control": "no-store",
+        });
+        return void res.end();
+      }
+      return stream(req, res, filter);
     }
     if (path === "/ui/api/stats") {
       if (!expect("GET")) return;
