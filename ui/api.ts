@@ -110,6 +110,7 @@ export function openStream(
   query: URLSearchParams,
   onMessage: (event: ConsoleEvent, kind: "event" | "update") => void,
   onState: (state: "live" | "reconnecting" | "closed") => void,
+  onReopen?: () => void,
 ): () => void {
   const source = new EventSource(`${API}/stream?${query}`);
   const handle = (kind: "event" | "update") => (msg: MessageEvent<string>) => {
@@ -121,7 +122,13 @@ export function openStream(
   };
   source.addEventListener("event", handle("event"));
   source.addEventListener("update", handle("update"));
-  source.onopen = () => onState("live");
+  let opened = false;
+  source.onopen = () => {
+    onState("live");
+    // after a reconnection the stream resumes from now: the caller reloads what it missed
+    if (opened) onReopen?.();
+    opened = true;
+  };
   source.onerror = () => {
     if (source.readyState === EventSource.CLOSED) {
       onState("closed");

@@ -138,6 +138,20 @@ export function Timeline({ search }: { search: string }) {
     setLoading(true);
     setError("");
     setLive("connecting");
+    const loadFirstPage = () =>
+      getEvents(toQuery(filters, { limit: String(PAGE) })).then(
+        (page) => {
+          if (stop) return;
+          setEvents((list) => merge(list, page.events));
+          setNext((n) => n ?? page.next);
+          setLoading(false);
+        },
+        (err: Error) => {
+          if (stop) return;
+          setError(err.message);
+          setLoading(false);
+        },
+      );
     // the stream opens first so nothing accepted during the first page's load is missed
     const close = openStream(
       new URLSearchParams(query),
@@ -147,20 +161,9 @@ export function Timeline({ search }: { search: string }) {
         if (kind === "event") setTick((t) => t + 1);
       },
       (state) => !stop && setLive(state),
+      loadFirstPage,
     );
-    getEvents(toQuery(filters, { limit: String(PAGE) })).then(
-      (page) => {
-        if (stop) return;
-        setEvents((list) => merge(list, page.events));
-        setNext(page.next);
-        setLoading(false);
-      },
-      (err: Error) => {
-        if (stop) return;
-        setError(err.message);
-        setLoading(false);
-      },
-    );
+    loadFirstPage();
     return () => {
       stop = true;
       close();
