@@ -14,6 +14,8 @@ export class FalcoSyntaxError extends Error {
 }
 
 const RE_BLANK = /[ \t\b\r\n]+/y;
+// POSIX [[:space:]] after the word, as libsinsp's `not` pattern
+const RE_NOT_BLANK = /not[ \t\n\v\f\r]+/y;
 const RE_IDENTIFIER = /[a-zA-Z]+[a-zA-Z0-9_]*/y;
 const RE_FIELD_NAME = /[a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+/y;
 const RE_BARE_ARG = /[^\][\s"']+/y;
@@ -82,6 +84,10 @@ export class Scanner {
     const found = this.re(RE_BLANK);
     this.lastToken = last;
     return found;
+  }
+  /** `not` followed by blanks. */
+  notWord(): boolean {
+    return this.re(RE_NOT_BLANK);
   }
   identifier(): boolean {
     return this.re(RE_IDENTIFIER);

@@ -98,3 +98,12 @@ test("multivalue transformer arguments carry libsinsp's positions", () => {
     "binary0 1 1;transformer0 1 1;value5 1 6;transformer_list9 1 10;field9 1 10;field9 1 10;value24 1 25;",
   );
 });
+
+test("'not' words toggle one negation, as libsinsp reads them", () => {
+  assert.equal(astToString(parseCondition("not not a")), "a");
+  assert.equal(astToString(parseCondition("not not not a")), "not a");
+  assert.equal(astToString(parseCondition("not  not(a)")), "a");
+  // a parenthesised negation is its own expression
+  assert.equal(astToString(parseCondition("not(not a)")), "not not a");
+  assert.equal(astToString(parseCondition("notb and not_m")), "(notb and not_m)");
+});

@@ -155,27 +155,23 @@ class Parser {
     return this.s.str(word);
   }
 
+  /** `not` words toggle one negation, as libsinsp reads them: `not not a` is `a`. */
   private parseNot(): Expr {
     this.push();
     const pos = this.s.pos();
     this.s.blank();
-    const start = this.s.idx;
-    let res: Expr;
-    if (this.s.str("not")) {
-      if (this.s.blank()) {
-        res = { kind: "not", child: this.parseNot(), pos };
-      } else if (this.s.str("(")) {
-        res = { kind: "not", child: this.parseEmbeddedRemainder(), pos };
-      } else {
-        // `notb`, `not_macro`: an identifier that merely starts with "not"
-        this.s.idx = start;
-        res = this.parseCheck();
-      }
+    let negated = false;
+    // `not` and its blanks (`notb`, `not_macro` are identifiers)
+    while (this.s.notWord()) negated = !negated;
+    let child: Expr;
+    if (this.s.str("not(")) {
+      negated = !negated;
+      child = this.parseEmbeddedRemainder();
     } else {
-      res = this.parseCheck();
+      child = this.parseCheck();
     }
     this.pop();
-    return res;
+    return negated ? { kind: "not", child, pos } : child;
   }
 
   /** After a consumed "(": an expression and its ")". */
