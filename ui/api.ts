@@ -110,7 +110,7 @@ export function openStream(
   query: URLSearchParams,
   onMessage: (event: ConsoleEvent, kind: "event" | "update") => void,
   onState: (state: "live" | "reconnecting" | "closed") => void,
-  onReopen?: () => void,
+  onOpen?: () => void,
 ): () => void {
   const source = new EventSource(`${API}/stream?${query}`);
   const handle = (kind: "event" | "update") => (msg: MessageEvent<string>) => {
@@ -122,12 +122,10 @@ export function openStream(
   };
   source.addEventListener("event", handle("event"));
   source.addEventListener("update", handle("update"));
-  let opened = false;
   source.onopen = () => {
     onState("live");
-    // after a reconnection the stream resumes from now: the caller reloads what it missed
-    if (opened) onReopen?.();
-    opened = true;
+    // the stream starts from now, on each (re)connection: the caller reloads what came before
+    onOpen?.();
   };
   source.onerror = () => {
     if (source.readyState === EventSource.CLOSED) {

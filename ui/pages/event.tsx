@@ -138,6 +138,8 @@ export function EventPage({ id }: { id: string }) {
         if (e.id === id) setEvent(e);
       },
       () => undefined,
+      // on each (re)connection: fetch the event again, for any update sent while unconnected
+      () => setReload((r) => r + 1),
     );
     return close;
   }, [id]);

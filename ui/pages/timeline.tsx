@@ -152,7 +152,8 @@ export function Timeline({ search }: { search: string }) {
           setLoading(false);
         },
       );
-    // the stream opens first so nothing accepted during the first page's load is missed
+    // the first page loads now, and again each time the stream (re)connects: an event accepted
+    // before the stream was up is then in that page
     const close = openStream(
       new URLSearchParams(query),
       (e, kind) => {
