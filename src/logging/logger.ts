@@ -25,7 +25,7 @@ function loadPretty(): typeof PinoPretty {
  *   chunk (up to the 64 KiB) each time it appends a line, a tenth of the intake's CPU; buffer
  *   mode keeps each chunk's length as it goes.
  */
-export function lineDestination(fd: number): DestinationStream {
+export function lineDestination(fd: number): ReturnType<typeof pino.destination> {
   const stream = pino.destination({ dest: fd, sync: false, maxWrite: 1 << 16, contentMode: "buffer" });
   const writeBytes: (data: Buffer) => boolean = stream.write.bind(stream) as never;
   // pino hands over strings; the buffer-mode write takes bytes. (pino itself replaces this
