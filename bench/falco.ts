@@ -1,14 +1,14 @@
 // The Falco k8s_audit rule engine through the official k8s_audit_rules.yaml (rule_matching: first):
 //   1. in process: audit events/s of Engine.processK8sAudit on parsed events;
 //   2. end to end: `falco-talon detect` (compiled JavaScript) on a generated audit log of
-//      204,000 events (bench/falco-events.ts): events/s by wall clock and by its CPU time, and
+//      204,000 events (bench/falco-events.ts), best of three runs: events/s by wall clock and by its CPU time, and
 //      its peak RSS (VmHWM);
 //   3. the server: POST /k8s-audit with 100-event EventList bodies (autocannon, 4 connections):
 //      events/s by wall clock and by the server's CPU time.
 // Usage: tsx bench/falco.ts [seconds] [src/cli/main.js compiled, or src/cli/main.ts]   (compiles src/ when not given)
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -78,7 +78,21 @@ async function detect(main: string, dir: string): Promise<void> {
     }
   }
   writeFileSync(fd, chunk);
-  const bytes = readFileSync(events).length;
+  const bytes = statSync(events).size;
+  const runs: { wall: number; cpu: number; peak: number; alerts: number }[] = [];
+  for (let i = 0; i < 3; i++) runs.push(await detectOnce(main, dir, events));
+  // the fastest of three runs: the machine's noise only ever slows a run down
+  const best = runs.reduce((a, b) => (b.wall < a.wall ? b : a));
+  const peak = Math.max(...runs.map((r) => r.peak));
+  console.log(
+    `falco-talon detect: ${fmt(DETECT_EVENTS / best.wall)} audit events/s (wall clock), ` +
+      `${fmt(DETECT_EVENTS / best.cpu)} per CPU second; peak RSS ${peak.toFixed(0)} MiB ` +
+      `(${fmt(DETECT_EVENTS)} events, ${(bytes / 1e6).toFixed(0)} MB, ${best.alerts} alerts, start-up included; ` +
+      `best of ${runs.map((r) => `${r.wall.toFixed(1)}`).join(", ")} s)`,
+  );
+}
+
+async function detectOnce(main: string, dir: string, events: string) {
   const out = openSync(join(dir, "alerts.jsonl"), "w");
   const started = performance.now();
   const loader = main.endsWith(".ts") ? ["--import", "tsx"] : [];
@@ -106,11 +120,7 @@ async function detect(main: string, dir: string): Promise<void> {
   const wall = (performance.now() - started) / 1000;
   const alerts = readFileSync(join(dir, "alerts.jsonl"), "utf8").split("\n").length - 1;
   if (code !== 0) throw new Error(`detect exited with ${code}`);
-  console.log(
-    `falco-talon detect: ${fmt(DETECT_EVENTS / wall)} audit events/s (wall clock), ` +
-      `${fmt(DETECT_EVENTS / cpu)} per CPU second; peak RSS ${peak.toFixed(0)} MiB ` +
-      `(${fmt(DETECT_EVENTS)} events, ${(bytes / 1e6).toFixed(0)} MB, ${alerts} alerts, ${wall.toFixed(1)} s, start-up included)`,
-  );
+  return { wall, cpu, peak, alerts };
 }
 
 async function postK8sAudit(main: string, dir: string): Promise<void> {
