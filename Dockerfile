@@ -1,7 +1,7 @@
 # falco-talon image: docker build -t falco-talon:0.1.0 .
 # Base image: Node 24, a current LTS line (the one CI tests next to Node 20; see README, Node).
 # Build stage: every dependency, then tsc into dist/ (src only, see tsconfig.build.json) and the
-# operator console's bundle into dist/ui (scripts/build-ui.ts, esbuild: a build-time dependency only).
+# operator console's bundle into dist/ui (npm's postbuild: ui/build.ts, esbuild, build time only).
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,7 +9,6 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY ui ./ui
-COPY scripts/build-ui.ts ./scripts/
 RUN npm run build
 
 # Runtime stage: production dependencies only (no install scripts: none is needed at run time).

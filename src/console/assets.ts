@@ -2,8 +2,8 @@
  * The operator console's browser files (index.html, the hashed script and stylesheet), served
  * under `/ui/`. They come from `dist/ui/` (written by `npm run build`, next to the compiled
  * server); when the server runs from the source tree (tsx) and that folder is missing, the UI is
- * bundled in memory once, on the first request, with the build script's esbuild (a
- * devDependency: the packaged server never loads it).
+ * bundled in memory once, on the first request, by ui/build.ts with esbuild (a devDependency:
+ * the packaged server never loads it).
  *
  * Only files found in that folder at load time are served, looked up by exact name, so no request
  * path can reach anything outside it. A path that is no file is a client-side route (events/<id>,
@@ -63,7 +63,7 @@ function defaultDir(): string {
 
 /** The source tree's build script, loaded by a computed path so the compiled server never follows it. */
 async function buildFromSource(): Promise<UiFiles> {
-  const script = new URL("../../scripts/build-ui.ts", import.meta.url).href;
+  const script = new URL("../../ui/build.ts", import.meta.url).href;
   const mod = (await import(script)) as { buildUi(): Promise<UiFiles> };
   return mod.buildUi();
 }

@@ -3,7 +3,8 @@
  * content-hashed names under assets/, and an index.html that loads them (no inline script or
  * style: the server's CSP is `default-src 'self'`). Nothing is fetched at run time.
  *
- *   tsx scripts/build-ui.ts            writes dist/ui/ (run by `npm run build`) and prints sizes
+ *   tsx ui/build.ts                    writes dist/ui/ (npm's postbuild, after `npm run build`'s tsc)
+ *                                      and prints the sizes
  *   buildUi()                          the same files in memory (src/console/assets.ts, from source)
  */
 
