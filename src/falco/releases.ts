@@ -41,14 +41,11 @@ export const EVT_DIR_CONDITION_WARNING =
 const EVT_DIR_OUTPUT_WARNING = "usage of deprecated field 'evt.dir' has been detected in the rule output";
 const EVT_DIR_CONDITION_LOADER_TEXT =
   "usage of deprecated field 'evt.dir' has been detected in the rule condition";
-/** Falco 0.41 and later, for an output using %container.info (the container plugin adds those fields). */
-export const CONTAINER_INFO_WARNING =
-  "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.";
 
 /**
  * The loader's problems as `release` reports them. Every release from 0.37 warns about the
- * deprecated `append: true` and standalone `enabled`; 0.41 added %container.info; 0.42 added the
- * deprecated field `evt.dir` (in a condition its message is the field's description).
+ * deprecated `append: true` and standalone `enabled`; 0.42 added the deprecated field `evt.dir`
+ * (in a condition its message is the field's description).
  */
 export function problemsAsRelease(problems: FalcoProblem[], release: FalcoRelease): FalcoProblem[] {
   const out: FalcoProblem[] = [];
@@ -59,7 +56,6 @@ export function problemsAsRelease(problems: FalcoProblem[], release: FalcoReleas
         continue;
       }
       if (p.message === EVT_DIR_OUTPUT_WARNING && !atLeast(release, "0.42")) continue;
-      if (p.message === CONTAINER_INFO_WARNING && !atLeast(release, "0.41")) continue;
     }
     out.push(p);
   }
