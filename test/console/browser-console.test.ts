@@ -188,6 +188,18 @@ audit:
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(await rows.count(), 1);
 
+    // the time range: nothing before 2000, everything in the last hour
+    await page.getByRole("button", { name: "Reset" }).click();
+    await waitFor("all rows", async () => (await rows.count()) === 3);
+    await page.getByLabel("Until", { exact: true }).fill("2000-01-01T00:00:00Z");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.getByText("No events match these filters.").waitFor();
+    assert.equal(await rows.count(), 0);
+    await page.getByLabel("Until", { exact: true }).fill("");
+    await page.getByLabel("Since", { exact: true }).fill("1h");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await waitFor("the last hour's rows", async () => (await rows.count()) === 3);
+
     await page.getByRole("button", { name: "Reset" }).click();
     await waitFor("all rows", async () => (await rows.count()) === 3);
     // the charts count what was posted: 3 events by priority, the label action's success
