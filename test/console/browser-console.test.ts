@@ -340,6 +340,16 @@ audit:
     await screenshot(page, "revert");
   });
 
+  it("pages back through older events", async () => {
+    for (let i = 0; i < 60; i++) await post("Noise", "Debug", "db");
+    await page.goto(`${server.url}/ui/?falco_rule=Noise`);
+    const rows = page.locator("#events-table tbody tr");
+    await waitFor("the first page", async () => (await rows.count()) === 50);
+    await page.getByRole("button", { name: "Load older events" }).click();
+    await waitFor("all 60", async () => (await rows.count()) === 60);
+    assert.equal(await page.getByRole("button", { name: "Load older events" }).count(), 0, "the end");
+  });
+
   it("signs out: the API answers 401 and the app goes back to sign-in", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/ui\/signin/);
