@@ -95,9 +95,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const falcoFiles =
     opts.falcoRulesFiles && opts.falcoRulesFiles.length > 0 ? opts.falcoRulesFiles : config.falco.rules_files;
   const detector =
-    falcoFiles.length > 0
-      ? loadFalcoEngine(falcoFiles, logger, falcoEngineOptions(config.falco))
-      : undefined;
+    falcoFiles.length > 0 ? loadFalcoEngine(falcoFiles, logger, falcoEngineOptions(config.falco)) : undefined;
 
   // The NATS client libraries are loaded only in distributed mode.
   const jetstream = config.queue.nats.url
