@@ -8,9 +8,18 @@ import type {
   TransformerExpr,
   TransformerListExpr,
 } from "./ast.js";
-import { ALLOWED, comparator, FAMILY_TEXT, family, scalarKey } from "./comparators.js";
+import { notComparable, paramTypeName, paramTypeOf } from "./comparable.js";
+import { comparator, scalarKey } from "./comparators.js";
 import { FalcoCompileError } from "./compile-error.js";
-import type { Extracted, FalcoEventCtx, FieldDef, FieldTable, FieldType, Scalar } from "./fields/types.js";
+import type {
+  Extracted,
+  FalcoEventCtx,
+  FieldDef,
+  FieldTable,
+  FieldType,
+  ParamType,
+  Scalar,
+} from "./fields/types.js";
 import { asciiLower, asciiUpper } from "./operators.js";
 import { LIST_OPERATORS, MULTIVALUE_TRANSFORMERS, TRANSFORMERS } from "./parser.js";
 import { getopt, type OptString, parseOptString } from "./transformers.js";
@@ -28,6 +37,8 @@ interface CompiledLhs {
   get: (ev: FalcoEventCtx) => Extracted;
   /** type of the value after transformers */
   type: FieldType;
+  /** libsinsp's parameter type of the value after transformers (what operators are checked against) */
+  ptype: ParamType;
   isList: boolean;
   multi: boolean;
   /**
@@ -44,7 +55,24 @@ interface CompiledLhs {
 const MULTIVALUE: ReadonlySet<string> = new Set(MULTIVALUE_TRANSFORMERS);
 const VALUE_TRANSFORMER_NAMES: ReadonlySet<string> = new Set([...TRANSFORMERS, ...MULTIVALUE_TRANSFORMERS]);
 
-const INDEX_RE = /^(0|[1-9][0-9]*)$/;
+/** The string types libsinsp's text transformers accept. */
+const STRING_PTYPES: ReadonlySet<ParamType> = new Set<ParamType>(["CHARBUF", "FSPATH", "FSRELPATH"]);
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/**
+ * libsinsp's check of a plugin field's index argument (extract_arg_index): Falco's text when it is
+ * not a plain decimal number that fits in 64 bits, else undefined.
+ */
+export function indexArgError(full: string, name: string, arg: string): string | undefined {
+  let why: string | undefined;
+  if (arg.length === 0 || (arg.length > 1 && arg[0] === "0")) why = "starting with 0";
+  if (!/^[0-9]*$/.test(arg)) why = "not composed only by digits";
+  if (why === undefined) {
+    if (BigInt(arg) <= UINT64_MAX) return undefined;
+    why = "not representable on 64 bit";
+  }
+  return `filter ${full} ${name} has an invalid index argument ${why}: ${arg}`;
+}
 
 export function compileFilter(ast: Expr, fields: FieldTable): CompiledFilter {
   const c = new Compiler(fields);
@@ -89,6 +117,8 @@ class Compiler {
         throw new FalcoCompileError(`filter error: unexpected identifier '${e.name}'`, e.pos);
       case "unary": {
         const lhs = this.lhs(e.left);
+        // with no delta the window is the event's own time
+        if (lhs.def?.name === "evt.around") return around(e.left, "=", "0", e);
         const get = lhs.get;
         return (ev) => get(ev) !== undefined;
       }
@@ -120,11 +150,9 @@ class Compiler {
         f.pos,
       );
     }
-    if (!def.checkArg && f.arg !== undefined && def.arg?.kind === "index" && !INDEX_RE.test(f.arg)) {
-      throw new FalcoCompileError(
-        `filter '${full}': ${f.name} has an invalid index argument: ${f.arg}`,
-        f.pos,
-      );
+    if (!def.checkArg && f.arg !== undefined && def.arg?.kind === "index") {
+      const bad = indexArgError(full, f.name, f.arg);
+      if (bad !== undefined) throw new FalcoCompileError(bad, f.pos);
     }
     const multi = !!def.multi && !(def.multiWithoutArg && f.arg !== undefined);
     if (inTransformer && (multi || def.noTransformer)) {
@@ -135,6 +163,7 @@ class Compiler {
     return {
       get: (ev) => extract(ev, arg),
       type: def.type,
+      ptype: def.ptype ?? paramTypeOf(def.type),
       isList: !!def.isList,
       multi,
       argType: { type: def.type, isList: !!def.isList },
@@ -158,6 +187,7 @@ class Compiler {
         return {
           get: () => v,
           type: "string",
+          ptype: "CHARBUF",
           isList: false,
           multi: false,
           argType: { type: "string", isList: false },
@@ -184,6 +214,7 @@ class Compiler {
         return out;
       },
       type: "string",
+      ptype: "CHARBUF",
       isList: true,
       multi: false,
       argType: { type: "string", isList: true },
@@ -209,7 +240,7 @@ class Compiler {
     const inner = args[0]!;
     const unsupported = () =>
       new FalcoCompileError(
-        `can't add field transformer: type '${typeName(inner.type, inner.isList)}' is not supported by '${t.name}' transformer applied on field '${inner.name}'`,
+        `can't add field transformer: type '${paramTypeName(inner.ptype)}' is not supported by '${t.name}' transformer applied on ${inner.isList ? "list " : ""}field '${inner.name}'`,
         t.pos,
       );
     const g = inner.get;
@@ -232,12 +263,12 @@ class Compiler {
     switch (t.name) {
       case "tolower":
       case "toupper": {
-        if (inner.type !== "string") throw unsupported();
+        if (!STRING_PTYPES.has(inner.ptype)) throw unsupported();
         const f = t.name === "tolower" ? asciiLower : asciiUpper;
         return { ...inner, get: perElem((s) => f(s as string)), transformed: true };
       }
       case "b64": {
-        if (inner.type !== "string" && inner.type !== "bytebuf") throw unsupported();
+        if (inner.ptype !== "CHARBUF" && inner.ptype !== "BYTEBUF") throw unsupported();
         const asString = inner.type === "string";
         return {
           ...inner,
@@ -251,7 +282,7 @@ class Compiler {
         };
       }
       case "basename": {
-        if (inner.type !== "string") throw unsupported();
+        if (!STRING_PTYPES.has(inner.ptype)) throw unsupported();
         return {
           ...inner,
           get: perElem((s) => {
@@ -263,11 +294,13 @@ class Compiler {
         };
       }
       case "len": {
-        if (!inner.isList && inner.type !== "string" && inner.type !== "bytebuf") throw unsupported();
+        if (!inner.isList && !STRING_PTYPES.has(inner.ptype) && inner.ptype !== "BYTEBUF")
+          throw unsupported();
         const isList = inner.isList;
         return {
           ...inner,
           type: "int",
+          ptype: "UINT64",
           isList: false,
           get: (ev) => {
             const v = g(ev);
@@ -294,6 +327,7 @@ class Compiler {
     const result = (get: CompiledLhs["get"], isList: boolean): CompiledLhs => ({
       get,
       type: "string",
+      ptype: "CHARBUF",
       isList,
       multi: false,
       argType: { type: "string", isList: false },
@@ -378,18 +412,9 @@ class Compiler {
     // `= anyof`: the operator, then how many of the list's values must match
     const [written, mod] = e.op.split(" ") as [string, string | undefined];
     const op = written === "==" ? "=" : written;
-    const fam = lhs.isList ? "list" : family(lhs.type);
-    if (!ALLOWED[fam]!.has(op)) {
-      if (mod && fam === "ip") {
-        throw new FalcoCompileError(
-          `filter error: '${op}' with modifier not supported for ip address and network filters`,
-          e.pos,
-        );
-      }
-      // libsinsp names the operator canonically (`==` is `=`) and says "not supported list filters"
-      const what = fam === "list" ? "list filters" : `for ${FAMILY_TEXT[fam]} filters`;
-      throw new FalcoCompileError(`filter error: '${op}' operator not supported ${what}`, e.pos);
-    }
+    // libsinsp names the operator canonically (`==` is `=`)
+    const refused = notComparable(op, mod, lhs.ptype, lhs.isList);
+    if (refused !== undefined) throw new FalcoCompileError(`filter error: ${refused}`, e.pos);
     const r = e.right;
     if (mod) return this.modified(e, lhs, op, mod);
     if (r.kind === "transformer") return this.fieldRhs(e, lhs, op, r);
@@ -410,6 +435,7 @@ class Compiler {
     }
     for (const v of values) this.valueWarnings(v, op);
     const cmp = comparator(lhs.type, op, values, e.pos);
+    if (lhs.def?.name === "evt.around") return around(e.left, op, values[0]!, e);
     return wrap(lhs, op, cmp);
   }
 
@@ -501,28 +527,27 @@ class Compiler {
     } else {
       rhs = this.transformer(r);
     }
-    if (op === "pmatch" || op === "regex" || op === "bcontains" || op === "bstartswith") {
-      throw new FalcoCompileError(`filter error: '${e.op}' operator does not support field values`, e.pos);
-    }
-    if (
-      lhs.type === "ipnet" ||
-      rhs.type === "ipnet" ||
-      lhs.multi ||
-      rhs.multi ||
-      lhs.def?.noRhs ||
-      rhs.def?.noRhs
-    ) {
+    // libsinsp's checks and texts, in its order (no "filter error:" prefix)
+    if (op === "pmatch" || op === "regex")
       throw new FalcoCompileError(
-        `filter error: field '${rhs.name}' can't be used as a right-hand side value of '${lhs.name}'`,
+        `operator '${op.toUpperCase()}' doesn't support right-hand side fields`,
+        e.pos,
+      );
+    if (lhs.ptype === "IPNET" || lhs.ptype === "IPV4NET" || lhs.ptype === "IPV6NET")
+      throw new FalcoCompileError("field type 'IPNET' doesn't support right-hand side fields", e.pos);
+    if (lhs.def?.noRhs)
+      throw new FalcoCompileError(`field '${lhs.name}' doesn't support right-hand side fields`, e.pos);
+    if (rhs.def?.noRhs)
+      throw new FalcoCompileError(`field '${rhs.name}' can't be used as a right-hand side field`, e.pos);
+    if (lhs.ptype !== rhs.ptype || lhs.isList !== rhs.isList) {
+      const typeText = (x: CompiledLhs) => paramTypeName(x.ptype) + (x.isList ? " (list)" : "");
+      throw new FalcoCompileError(
+        `field '${lhs.name}' has type '${typeText(lhs)}' while the right-hand side field '${rhs.name}' has incompatible type '${typeText(rhs)}'`,
         e.pos,
       );
     }
-    if (family(lhs.type) !== family(rhs.type)) {
-      throw new FalcoCompileError(
-        `filter error: field '${rhs.name}' of type '${rhs.type}' is not compatible with field '${lhs.name}' of type '${lhs.type}'`,
-        e.pos,
-      );
-    }
+    // the other field's bytes are the needle; the comparator reads needles as hex
+    const hexNeedle = op === "bcontains" || op === "bstartswith";
     const lget = lhs.get;
     const rget = rhs.get;
     const type = lhs.type;
@@ -533,7 +558,8 @@ class Compiler {
       if (rv === undefined) return false;
       const lv = lget(ev);
       if (lv === undefined) return false;
-      const texts = (Array.isArray(rv) ? rv : [rv]).map(scalarKey);
+      let texts = (Array.isArray(rv) ? rv : [rv]).map(scalarKey);
+      if (hexNeedle) texts = texts.map((t) => Buffer.from(t, "latin1").toString("hex"));
       const cmp = comparator(type, op, texts, pos);
       if (Array.isArray(lv)) {
         if (isList && op === "in") return lv.every(cmp);
@@ -612,18 +638,25 @@ function b64Decode(s: string): Buffer | undefined {
   return out.toString("base64").replace(/=+$/, "") === body ? out : undefined;
 }
 
-function typeName(t: FieldType, isList: boolean): string {
-  const names: Record<FieldType, string> = {
-    string: "CHARBUF",
-    int: "INT64",
-    port: "PORT",
-    abstime: "ABSTIME",
-    reltime: "RELTIME",
-    double: "DOUBLE",
-    bool: "BOOL",
-    ipaddr: "IPADDR",
-    ipnet: "IPNET",
-    bytebuf: "BYTEBUF",
+/**
+ * `evt.around[T] = D`: true when T (ns since the epoch) is within D milliseconds of the event's
+ * time, bounds included, in libsinsp's unsigned 64-bit arithmetic. Any other operator is refused
+ * once the value is read, as libsinsp does.
+ */
+function around(
+  field: TransformerArg,
+  op: string,
+  value: string,
+  e: { pos: BinaryCheckExpr["pos"] },
+): Predicate {
+  if (op !== "=") throw new FalcoCompileError("evt.around supports only '=' comparison operator", e.pos);
+  const delta = (BigInt(value) * 1_000_000n) & UINT64_MAX;
+  // the field's own argument was checked to be a number
+  const t = BigInt(field.kind === "field" ? (field.arg ?? "0") : "0") & UINT64_MAX;
+  return (ev) => {
+    const ts = ev.timeNs;
+    const lo = (ts - delta) & UINT64_MAX;
+    const hi = (ts + delta) & UINT64_MAX;
+    return t >= lo && t <= hi;
   };
-  return (isList ? "list " : "") + names[t];
 }

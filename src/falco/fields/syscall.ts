@@ -110,7 +110,15 @@ export function defFromSpec(spec: FieldSpec, name = spec.name, fromPlugin = fals
   }
   const self = ANCESTORS[name];
   const ends = ENDPOINTS[name];
-  if (self !== undefined) {
+  if (name === "proc.aargs") {
+    // libsinsp compares proc.aargs without an index as one string, the ancestors' args joined
+    // by spaces, so transformers and val() take it like any string field
+    const ancestor = ancestorExtractor(def, self!);
+    def.extract = (ev, arg) => {
+      const v = ancestor(ev, arg);
+      return Array.isArray(v) ? v.join(" ") : v;
+    };
+  } else if (self !== undefined) {
     def.multi = true;
     def.multiWithoutArg = true;
     def.extract = ancestorExtractor(def, self);
