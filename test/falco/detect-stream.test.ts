@@ -65,6 +65,15 @@ describe("detect input", () => {
     }
   });
 
+  it("a line over 16 MiB is reported and skipped, not held in memory; the next ones are read", async () => {
+    const long = Buffer.from(`{"kind":"Event","x":"${"a".repeat(17 * 1024 * 1024)}"}\n${EXEC}\n`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < long.length; i += 1024 * 1024) chunks.push(long.subarray(i, i + 1024 * 1024));
+    const { code, rules } = await detect("-", Readable.from(chunks));
+    assert.equal(code, 0);
+    assert.deepEqual(rules, ["events:1: line longer than 16 MiB, skipped", "Attach/Exec Pod"]);
+  });
+
   it("a missing file is an error", async () => {
     const { code, out } = await detect(join(tmp, "nope.jsonl"));
     assert.equal(code, 1);
