@@ -57,12 +57,16 @@ export function addDetectFlags(cmd: Command): Command {
   boolPair(cmd, "json-include-tags-property", "alerts carry `tags` (default; --no-… drops it)");
   boolPair(cmd, "buffered-outputs", "write alerts in chunks instead of one by one");
   cmd.addOption(
-    new Option(
-      "--engine-version <release>",
+    engineVersionOption(
       "check rules as this Falco release does (required_engine_version, deprecation warnings): 0.37 … 0.42",
-    ).argParser(parse(parseFalcoRelease, releaseError)),
+    ),
   );
   return cmd;
+}
+
+/** `--engine-version <release>`: a supported Falco release (0.42, or a patch release such as 0.42.1). */
+export function engineVersionOption(what: string): Option {
+  return new Option("--engine-version <release>", what).argParser(parse(parseFalcoRelease, releaseError));
 }
 
 /** The flags over the config's `falco` section (already validated). */

@@ -6,9 +6,10 @@ import { Command, Option } from "commander";
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, peekLogFormat } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
+import type { FalcoRelease } from "../falco/releases.js";
 import { formatProblem, loadRules, printRules } from "../rules/index.js";
 import { buildInfo } from "../version.js";
-import { addDetectFlags, type DetectFlags, detectSettings } from "./detect.js";
+import { addDetectFlags, type DetectFlags, detectSettings, engineVersionOption } from "./detect.js";
 import type { ListFormat } from "./list.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -127,23 +128,30 @@ export function buildProgram(): Command {
     )
     .option("-c, --config <file>", "config file")
     .option("--falco", "the files are Falco rules files (falco.rules_files when no -r)")
-    .action(async (opts: { config?: string; falco?: boolean }, cmd: Command) => {
-      const flag = rulesFlag(cmd);
-      if (opts.falco) {
-        const files =
-          flag.length > 0
-            ? flag
-            : loadConfig({ file: opts.config, env: process.env }).config.falco.rules_files;
-        const { runFalcoRulesCheck } = await import("../falco/index.js");
-        process.exitCode = runFalcoRulesCheck(files, out);
-        if (process.exitCode === 0) out("rules file valid");
-        return;
-      }
-      const { checkRules } = await import("./check.js");
-      const result = await checkRules({ configFile: opts.config, rules: flag, env: process.env });
-      for (const line of result.lines) out(line);
-      process.exitCode = result.valid ? 0 : 1;
-    });
+    .addOption(
+      engineVersionOption("with --falco: check as this Falco release does (default falco.engine_version)"),
+    )
+    .action(
+      async (opts: { config?: string; falco?: boolean; engineVersion?: FalcoRelease }, cmd: Command) => {
+        const flag = rulesFlag(cmd);
+        if (opts.falco) {
+          const falco = loadConfig({ file: opts.config, env: process.env }).config.falco;
+          const files = flag.length > 0 ? flag : falco.rules_files;
+          const { runFalcoRulesCheck, parseFalcoRelease } = await import("../falco/index.js");
+          process.exitCode = runFalcoRulesCheck(
+            files,
+            out,
+            opts.engineVersion ?? parseFalcoRelease(falco.engine_version),
+          );
+          if (process.exitCode === 0) out("rules file valid");
+          return;
+        }
+        const { checkRules } = await import("./check.js");
+        const result = await checkRules({ configFile: opts.config, rules: flag, env: process.env });
+        for (const line of result.lines) out(line);
+        process.exitCode = result.valid ? 0 : 1;
+      },
+    );
   rules
     .command("print")
     .description("print the merged rules")

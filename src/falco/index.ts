@@ -100,9 +100,13 @@ export function formatAlertJson(a: FalcoAlert, opts: AlertJsonOptions = {}): str
   return `${line},"time":${JSON.stringify(a.time)}}`;
 }
 
-/** CLI `rules check --falco`: prints every problem; exit 1 on any error. */
-export function runFalcoRulesCheck(files: string[], out: (line: string) => void): number {
-  const { problems } = loadFalcoRules(files);
+/** CLI `rules check --falco`: prints every problem as `release` reports it; exit 1 on any error. */
+export function runFalcoRulesCheck(
+  files: string[],
+  out: (line: string) => void,
+  release: FalcoRelease = DEFAULT_RELEASE,
+): number {
+  const { problems } = loadFalcoRules(files, { release });
   for (const p of problems) out(formatProblem(p));
   return problems.some((p) => p.severity === "error") ? 1 : 0;
 }

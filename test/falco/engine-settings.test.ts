@@ -217,6 +217,41 @@ describe("engine_version: rules checked as a given Falco release", () => {
   });
 });
 
+describe("rules check --falco as a given release", () => {
+  it("--engine-version, else the config's falco.engine_version, else 0.42", () => {
+    const rules = join(tmp, "dir.yaml");
+    writeFileSync(
+      rules,
+      "- required_engine_version: 0.50.0\n- rule: r\n  desc: d\n  condition: evt.type = open and evt.dir = <\n  output: o\n  priority: WARNING\n",
+    );
+    const check = (...args: string[]) => {
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "rules", "check", "--falco", "-r", rules, ...args],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, RULES_FILES: "", LOG_FORMAT: "" },
+        },
+      );
+      return { code: r.status, out: r.stdout };
+    };
+    const now = check();
+    assert.equal(now.code, 0);
+    assert.equal(
+      now.out,
+      `${rules}:4:3: warning LOAD_DEPRECATED_ITEM: due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'\nrules file valid\n`,
+    );
+    assert.deepEqual(check("--engine-version", "0.41"), { code: 0, out: "rules file valid\n" });
+    const cfg = join(tmp, "release.yaml");
+    writeFileSync(cfg, 'falco:\n  engine_version: "0.40"\n');
+    assert.deepEqual(check("-c", cfg), {
+      code: 1,
+      out: `${rules}:1:3: error LOAD_ERR_VALIDATE: Rules require engine version 0.50.0, but engine version is 0.46.0\n`,
+    });
+  });
+});
+
 describe("detect flags and the config's falco section", () => {
   it("flags override the config; the config's settings apply otherwise", () => {
     const cfg = join(tmp, "config.yaml");
