@@ -1,8 +1,9 @@
 // Reads an audit log as it arrives: one JSON value per line, in batches of lines, so memory
 // stays bounded whatever the input's size. A file that is one multi-line JSON document (an
-// EventList as kubectl or the API prints it) is gathered whole, as it must be to be parsed.
+// EventList as kubectl or the API prints it) is read item by item (event-list-stream.ts).
 import { open } from "node:fs/promises";
 import { errorText } from "../error-text.js";
+import { EventListScanner } from "./event-list-stream.js";
 
 /** A longer line is reported and skipped: it would hold memory without bound. */
 export const MAX_LINE = 16 * 1024 * 1024;
@@ -37,13 +38,32 @@ export async function readEventValues(input: AsyncIterable<Buffer | string>, sin
   let lineNo = 0;
   /** undefined until the first non-blank line tells: JSON lines, or one document */
   let mode: "lines" | "document" | undefined;
-  const doc: string[] = [];
+  let whole: string | undefined;
+  const doc = new EventListScanner({
+    item(text) {
+      let item: unknown;
+      try {
+        item = JSON.parse(text);
+      } catch (e) {
+        sink.problem(`events:${lineNo}: invalid JSON: ${errorText(e)}`);
+        return;
+      }
+      // as a one-item list: an item that is not an object is Falco's "not recognized" error
+      sink.value({ kind: "EventList", items: [item] });
+    },
+    document(text) {
+      whole = text;
+    },
+    unfinished() {
+      sink.problem(`events:${lineNo}: invalid JSON: the EventList ends before its items do`);
+    },
+  });
   let skipping = false;
 
   const onLine = (line: string) => {
     lineNo++;
     if (mode === "document") {
-      doc.push(line);
+      doc.push(`${line}\n`);
       return;
     }
     if (line.trim() === "") return;
@@ -54,7 +74,7 @@ export async function readEventValues(input: AsyncIterable<Buffer | string>, sin
       if (mode === undefined) {
         // not a JSON value on its own: the first line of a multi-line document
         mode = "document";
-        doc.push(line);
+        doc.push(`${line}\n`);
         return;
       }
       sink.problem(`events:${lineNo}: invalid JSON: ${errorText(e)}`);
@@ -102,15 +122,17 @@ export async function readEventValues(input: AsyncIterable<Buffer | string>, sin
   }
   if (rest !== undefined && !skipping) onLine(rest.toString("utf8"));
   if (mode !== "document") return;
-  const whole = doc.join("\n");
-  doc.length = 0;
+  doc.end();
+  if (whole === undefined) return; // read item by item
+  const text: string = whole;
+  whole = undefined;
   try {
-    sink.value(JSON.parse(whole));
+    sink.value(JSON.parse(text));
     return;
   } catch {
     // not one document either: report each line that is not JSON, as for JSON lines
   }
   mode = "lines";
   lineNo = 0;
-  for (const line of whole.split("\n")) onLine(line);
+  for (const line of text.split("\n")) onLine(line);
 }

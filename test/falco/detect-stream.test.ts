@@ -74,6 +74,46 @@ describe("detect input", () => {
     assert.deepEqual(rules, ["events:1: line longer than 16 MiB, skipped", "Attach/Exec Pod"]);
   });
 
+  it("a multi-line EventList is read item by item: an item's alert comes before the document ends", async () => {
+    const input = new PassThrough();
+    const out: string[] = [];
+    const done = runDetect({
+      rules: [RULES],
+      events: "-",
+      stdin: input,
+      out: (l) => out.push(l),
+      hostname: "h",
+    });
+    const exec = JSON.stringify(JSON.parse(EXEC), null, 2);
+    input.write(`{\n  "kind": "EventList",\n  "apiVersion": "audit.k8s.io/v1",\n  "items": [\n${exec},\n`);
+    const deadline = Date.now() + 20_000;
+    while (out.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(out.length, 1);
+    assert.equal(JSON.parse(out[0]!).rule, "Attach/Exec Pod");
+    input.end(`${JSON.stringify(JSON.parse(PRIV), null, 2)},\n  42\n  ]\n}\n`);
+    assert.equal(await done, 0);
+    assert.equal(JSON.parse(out[1]!).rule, "Create Privileged Pod");
+    // an item that is not an object: Falco's message, and the rest of the list is not read
+    assert.deepEqual(out.slice(2), ["data not recognized as a k8s audit event"]);
+  });
+
+  it("a multi-line document cut short, or not JSON: reported", async () => {
+    const cut = join(tmp, "cut.json");
+    writeFileSync(cut, `{\n  "kind": "EventList",\n  "items": [\n${EXEC},\n`);
+    const { code, rules } = await detect(cut);
+    assert.equal(code, 0);
+    assert.deepEqual(rules, [
+      "Attach/Exec Pod",
+      "events:4: invalid JSON: the EventList ends before its items do",
+    ]);
+    // not an EventList read item by item: gathered whole, then each line that is not JSON
+    const broken = join(tmp, "broken.json");
+    writeFileSync(broken, '{\n  "kind": "Event",\n  "verb": [\n');
+    const b = await detect(broken);
+    assert.equal(b.rules.length, 3);
+    assert.match(b.rules[0]!, /^events:1: invalid JSON: /);
+  });
+
   it("a missing file is an error", async () => {
     const { code, out } = await detect(join(tmp, "nope.jsonl"));
     assert.equal(code, 1);
