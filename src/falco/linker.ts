@@ -14,11 +14,11 @@ import {
   type RuleItems,
   substituteList,
 } from "./definitions.js";
-import { evttypeCount, unknownEvttypes } from "./evttypes.js";
+import { EvttypeSearchError, matchesTooManyEvttypes, unknownEvttypes } from "./evttypes.js";
 import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
 import { type CompiledOutput, compileOutput } from "./output.js";
 import { FalcoSyntaxError, isModifiedOperator, LIST_OPERATORS, parseCondition } from "./parser.js";
-import { conditionWarnings } from "./warnings.js";
+import { conditionWarnings, outputWarnings } from "./warnings.js";
 import { LoadError, type Loc } from "./yamlitem.js";
 
 /** A problem found while building a rule's exception condition (LOAD_ERR_VALIDATE, at the exception). */
@@ -214,6 +214,22 @@ class Linker {
       }
       if (part) cond += " and not " + part;
     }
+    // Falco validates the output before it parses the condition
+    let output: CompiledOutput;
+    try {
+      output = compileOutput(r.output, table);
+    } catch (e) {
+      if (e instanceof FalcoCompileError) {
+        if (r.skipIfUnknownFilter && isUnknownTypeOrField(e.message)) {
+          this.problems.warn("LOAD_UNKNOWN_FILTER", e.message, r.origin);
+          return;
+        }
+        this.problems.error("LOAD_ERR_COMPILE_OUTPUT", e.message, r.origin);
+        return;
+      }
+      throw e;
+    }
+    for (const w of outputWarnings(r.output)) this.problems.warn(w.code, w.message, r.origin);
     const finalCond = substitute(cond);
     let ast: Expr;
     try {
@@ -244,6 +260,8 @@ class Linker {
       }
       throw e;
     }
+    // the <NA> and deprecated-field checks run on the condition before it is compiled
+    for (const w of conditionWarnings(ast)) this.problems.warn(w.code, w.message, r.condOrigin);
     if (r.source === SYSCALL_SOURCE) {
       // An unknown event name never matches: Falco warns and still loads the rule, or skips the
       // rule with skip-if-unknown-filter. A warning also keeps a rule naming an event this list
@@ -259,14 +277,13 @@ class Linker {
       }
     }
     let evaluate: Predicate;
-    let output: CompiledOutput;
     try {
       const compiled = compileFilter(ast, table);
       evaluate = compiled.evaluate;
       for (const w of compiled.warnings) this.problems.warn("LOAD_COMPILE_CONDITION", w, r.condOrigin);
     } catch (e) {
       if (e instanceof FalcoCompileError) {
-        if (r.skipIfUnknownFilter && e.message.startsWith("filter_check called with nonexistent field")) {
+        if (r.skipIfUnknownFilter && isUnknownTypeOrField(e.message)) {
           this.problems.warn("LOAD_UNKNOWN_FILTER", e.message, r.condOrigin);
           return;
         }
@@ -275,33 +292,25 @@ class Linker {
       }
       throw e;
     }
-    for (const w of conditionWarnings(ast)) this.problems.warn(w.code, w.message, r.condOrigin);
-    if (r.source === SYSCALL_SOURCE && r.warnEvttypes && evttypeCount(ast) > 100) {
-      this.problems.warn(
-        "LOAD_NO_EVTTYPE",
-        "Rule matches too many evt.type values. This has a significant performance penalty.",
-        r.condOrigin,
-      );
-    }
-    try {
-      output = compileOutput(r.output, table);
-    } catch (e) {
-      if (e instanceof FalcoCompileError) {
-        if (r.skipIfUnknownFilter) {
-          this.problems.warn("LOAD_UNKNOWN_FILTER", e.message, r.origin);
+    if (r.source === SYSCALL_SOURCE) {
+      let tooMany: boolean;
+      try {
+        tooMany = matchesTooManyEvttypes(ast);
+      } catch (e) {
+        // libsinsp's event-code search refuses evt.type compared with a field or transformed
+        if (e instanceof EvttypeSearchError) {
+          this.problems.error("LOAD_ERR_COMPILE_CONDITION", e.message, r.condOrigin);
           return;
         }
-        this.problems.error("LOAD_ERR_COMPILE_OUTPUT", e.message, r.origin);
-        return;
+        throw e;
       }
-      throw e;
-    }
-    if (/%evt\.dir\b/.test(r.output)) {
-      this.problems.warn(
-        "LOAD_DEPRECATED_ITEM",
-        "usage of deprecated field 'evt.dir' has been detected in the rule output",
-        r.origin,
-      );
+      if (tooMany && r.warnEvttypes) {
+        this.problems.warn(
+          "LOAD_NO_EVTTYPE",
+          "Rule matches too many evt.type values. This has a significant performance penalty.",
+          r.origin,
+        );
+      }
     }
     this.compiled.push({
       name: r.name,
@@ -334,4 +343,13 @@ function exactPosition(
     return { file: origin.file, loc: { line: start.line, col: start.col + offset } };
   }
   return origin;
+}
+
+/** The errors skip-if-unknown-filter turns into a LOAD_UNKNOWN_FILTER warning (Falco's test). */
+function isUnknownTypeOrField(message: string): boolean {
+  return (
+    message.includes("nonexistent field") ||
+    message.includes("invalid formatting token") ||
+    message.includes("unknown event type")
+  );
 }

@@ -558,3 +558,112 @@ test("an unmet plugin requirement is the error reported, in place of the failing
     [["error", "LOAD_ERR_VALIDATE", msg]],
   );
 });
+
+// ---- deprecated fields, LOAD_NO_EVTTYPE's position, warnings of earlier files ----
+
+test("each deprecated field warns once, in Falco's order: output text search first, then the condition's fields", () => {
+  const rule = [
+    "- rule: r",
+    "  desc: d",
+    "  condition: evt.type = read and evt.wait_latency > 1 and evt.latency > 10 and evt.dir = < and evt.latency > 20",
+    "  output: took %evt.latency.human (%evt.dir)",
+    "  priority: info",
+    "",
+  ].join("\n");
+  const got = warnings(rule).map((p) => [p.code, p.message, p.line, p.col]);
+  const desc = "field is not available due to the drop of enter events.";
+  assert.deepEqual(got, [
+    [
+      "LOAD_DEPRECATED_ITEM",
+      "usage of deprecated field 'evt.dir' has been detected in the rule output",
+      1,
+      3,
+    ],
+    [
+      "LOAD_DEPRECATED_ITEM",
+      "usage of deprecated field 'evt.latency' has been detected in the rule output",
+      1,
+      3,
+    ],
+    [
+      "LOAD_DEPRECATED_ITEM",
+      "usage of deprecated field 'evt.latency.human' has been detected in the rule output",
+      1,
+      3,
+    ],
+    [
+      "LOAD_DEPRECATED_ITEM",
+      "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
+      3,
+      3,
+    ],
+    ["LOAD_DEPRECATED_ITEM", desc, 3, 3],
+    ["LOAD_DEPRECATED_ITEM", desc, 3, 3],
+  ]);
+  // a field compared through val() on the right is not looked at
+  const rhsOnly = rule
+    .replace(
+      "evt.wait_latency > 1 and evt.latency > 10 and evt.dir = < and evt.latency > 20",
+      "evt.num = val(evt.latency)",
+    )
+    .replace(" (%evt.dir)", "")
+    .replace("%evt.latency.human", "x");
+  assert.deepEqual(warnings(rhsOnly), []);
+});
+
+test("LOAD_NO_EVTTYPE is reported at the rule, from libsinsp's event-code count", () => {
+  const rule = (cond: string) =>
+    `- rule: r\n  desc: d\n  condition: ${cond}\n  output: o\n  priority: info\n`;
+  assert.deepEqual(
+    warnings(rule("evt.type != open and proc.name = x")).map((p) => [p.code, p.line, p.col]),
+    [["LOAD_NO_EVTTYPE", 1, 3]],
+  );
+  // 8 names of 2 codes each and execve's 16: well under 100
+  assert.deepEqual(
+    warnings(rule("evt.type in (open, openat, openat2, creat, execve, close, read, write)")),
+    [],
+  );
+  // never true: no warning
+  assert.deepEqual(warnings(rule("evt.num = 0")), []);
+});
+
+test("a later file's load reports the earlier files' compile warnings again, as Falco's per-file results do", () => {
+  const file1 = [
+    "- macro: unused1",
+    "  condition: proc.name = a",
+    "- rule: r1",
+    "  desc: d",
+    "  condition: evt.type = open and proc.name regex 'x'",
+    "  output: o",
+    "  priority: info",
+    "- rule: r1",
+    "  condition: and proc.name != z",
+    "  append: true",
+    "",
+  ].join("\n");
+  const file2 = [
+    "- rule: r2",
+    "  desc: d",
+    "  condition: evt.type = open and proc.name = x and proc.pname regex 'y'",
+    "  output: o",
+    "  priority: info",
+    "",
+  ].join("\n");
+  const got = loadRules([
+    { path: "a.yaml", content: file1 },
+    { path: "b.yaml", content: file2 },
+  ]).problems.map((p) => `${p.file}:${p.line} ${p.code} ${p.message}`);
+  const regex = (f: string, line: number, v: string) =>
+    `${f}:${line} LOAD_COMPILE_CONDITION regex check with '${v}' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'`;
+  const unused = "a.yaml:1 LOAD_UNUSED_MACRO Macro not referred to by any other rule/macro";
+  assert.deepEqual(got, [
+    // a.yaml's result: its reading (once), then the compilation of everything so far
+    "a.yaml:8 LOAD_DEPRECATED_ITEM 'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.",
+    regex("a.yaml", 5, "x"),
+    unused,
+    // b.yaml's result: the compilation of a.yaml's and b.yaml's rules
+    regex("a.yaml", 5, "x"),
+    regex("b.yaml", 3, "y"),
+    unused,
+  ]);
+});

@@ -11,13 +11,16 @@ describe("Falco releases", () => {
       "0.40": "0.46.0",
       "0.41": "0.50.0",
       "0.42": "0.57.0",
+      "0.43": "0.58.0",
+      "0.44": "0.62.0",
     });
   });
 
   it("a release or one of its patch releases; anything else is unsupported", () => {
     assert.equal(parseFalcoRelease("0.42"), "0.42");
+    assert.equal(parseFalcoRelease("0.44.1"), "0.44");
     assert.equal(parseFalcoRelease("0.41.3"), "0.41");
-    for (const bad of ["0.43", "0.36", "0.4", "1.0", "0.42.x", "v0.42", "", "0.42.1.1"]) {
+    for (const bad of ["0.45", "0.36", "0.4", "1.0", "0.42.x", "v0.42", "", "0.42.1.1"]) {
       assert.equal(parseFalcoRelease(bad), undefined, bad);
     }
   });
@@ -56,5 +59,29 @@ describe("Falco releases", () => {
         "List not referred to by any other rule/macro",
       ],
     );
+  });
+
+  it("the evt.latency fields and evt.wait_latency warn from 0.43", () => {
+    const at = {
+      file: "r.yaml",
+      line: 1,
+      col: 1,
+      severity: "warning" as const,
+      code: "LOAD_DEPRECATED_ITEM",
+    };
+    const problems = [
+      { ...at, message: "field is not available due to the drop of enter events." },
+      {
+        ...at,
+        message: "usage of deprecated field 'evt.latency.human' has been detected in the rule output",
+      },
+      { ...at, message: "usage of deprecated field 'evt.dir' has been detected in the rule output" },
+    ];
+    assert.deepEqual(
+      problemsAsRelease(problems, "0.42").map((p) => p.message),
+      ["usage of deprecated field 'evt.dir' has been detected in the rule output"],
+    );
+    assert.deepEqual(problemsAsRelease(problems, "0.43"), problems);
+    assert.deepEqual(problemsAsRelease(problems, "0.44"), problems);
   });
 });

@@ -1,6 +1,12 @@
 // The Falco releases whose rule loading this engine can reproduce: the engine version each one
 // reports to `required_engine_version`, and the deprecation warnings each one prints.
 import type { FalcoProblem } from "./definitions.js";
+import {
+  DEPRECATED_FIELDS,
+  deprecatedInOutputText,
+  EVT_DIR_DESCRIPTION,
+  LATENCY_DESCRIPTION,
+} from "./warnings.js";
 
 /** Falco release → its FALCO_ENGINE_VERSION (userspace/engine/falco_engine_version.h at the tag). */
 const ENGINE_VERSIONS = {
@@ -10,6 +16,8 @@ const ENGINE_VERSIONS = {
   "0.40": "0.46.0",
   "0.41": "0.50.0",
   "0.42": "0.57.0",
+  "0.43": "0.58.0",
+  "0.44": "0.62.0",
 } as const;
 
 export type FalcoRelease = keyof typeof ENGINE_VERSIONS;
@@ -36,16 +44,21 @@ const atLeast = (release: FalcoRelease, min: FalcoRelease) =>
   FALCO_RELEASES.indexOf(release) >= FALCO_RELEASES.indexOf(min);
 
 /** What Falco 0.42 says about `evt.dir` in a condition (the deprecated field's description). */
-export const EVT_DIR_CONDITION_WARNING =
-  "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'";
-const EVT_DIR_OUTPUT_WARNING = "usage of deprecated field 'evt.dir' has been detected in the rule output";
+export const EVT_DIR_CONDITION_WARNING = EVT_DIR_DESCRIPTION;
+const EVT_DIR_OUTPUT_WARNING = deprecatedInOutputText("evt.dir");
 const EVT_DIR_CONDITION_LOADER_TEXT =
   "usage of deprecated field 'evt.dir' has been detected in the rule condition";
+/** The evt.latency family and evt.wait_latency: deprecated from 0.43, in conditions and outputs. */
+const LATENCY_TEXTS: ReadonlySet<string> = new Set([
+  LATENCY_DESCRIPTION,
+  ...DEPRECATED_FIELDS.filter((f) => f !== "evt.dir").map(deprecatedInOutputText),
+]);
 
 /**
  * The loader's problems as `release` reports them. Every release from 0.37 warns about the
  * deprecated `append: true` and standalone `enabled`; 0.42 added the deprecated field `evt.dir`
- * (in a condition its message is the field's description).
+ * (in a condition its message is the field's description), 0.43 the evt.latency fields and
+ * evt.wait_latency.
  */
 export function problemsAsRelease(problems: FalcoProblem[], release: FalcoRelease): FalcoProblem[] {
   const out: FalcoProblem[] = [];
@@ -56,6 +69,7 @@ export function problemsAsRelease(problems: FalcoProblem[], release: FalcoReleas
         continue;
       }
       if (p.message === EVT_DIR_OUTPUT_WARNING && !atLeast(release, "0.42")) continue;
+      if (LATENCY_TEXTS.has(p.message) && !atLeast(release, "0.43")) continue;
     }
     out.push(p);
   }

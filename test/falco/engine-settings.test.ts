@@ -156,7 +156,7 @@ describe("buffered_outputs", () => {
 describe("engine_version: rules checked as a given Falco release", () => {
   const rule = (extra: string) =>
     `- required_engine_version: 0.50.0\n- rule: r\n  desc: d\n  condition: ${extra}\n  output: o %evt.dir\n  priority: WARNING\n`;
-  const load = (content: string, release?: "0.40" | "0.41" | "0.42") =>
+  const load = (content: string, release?: "0.40" | "0.41" | "0.42" | "0.43") =>
     loadFalcoRulesFromStrings([{ path: "r.yaml", content }], { release }).problems.map(formatProblem);
 
   it("required_engine_version against that release's engine version", () => {
@@ -169,12 +169,28 @@ describe("engine_version: rules checked as a given Falco release", () => {
   it("the evt.dir deprecation warnings only from 0.42, with 0.42's texts", () => {
     const cond = rule("evt.type = open and evt.dir = <");
     assert.deepEqual(load(cond, "0.41"), []);
+    // Falco checks the output before the condition
     assert.deepEqual(load(cond, "0.42"), [
-      "r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
       "r.yaml:2:3: warning LOAD_DEPRECATED_ITEM: usage of deprecated field 'evt.dir' has been detected in the rule output",
+      "r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
     ]);
     // the default is the release this engine implements
     assert.deepEqual(load(cond), load(cond, "0.42"));
+  });
+
+  it("the evt.latency fields and evt.wait_latency warn from 0.43, each once", () => {
+    const cond = rule(
+      "evt.type = read and evt.latency > 10 and evt.wait_latency > 1 and evt.latency.ns > 0",
+    ).replace("o %evt.dir", "o %evt.latency.human");
+    assert.deepEqual(load(cond, "0.42"), []);
+    const desc = "field is not available due to the drop of enter events.";
+    assert.deepEqual(load(cond, "0.43"), [
+      "r.yaml:2:3: warning LOAD_DEPRECATED_ITEM: usage of deprecated field 'evt.latency' has been detected in the rule output",
+      "r.yaml:2:3: warning LOAD_DEPRECATED_ITEM: usage of deprecated field 'evt.latency.human' has been detected in the rule output",
+      `r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: ${desc}`,
+      `r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: ${desc}`,
+      `r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: ${desc}`,
+    ]);
   });
 
   it("the deprecated `append: true` warns in every release", () => {
@@ -212,7 +228,7 @@ describe("engine_version: rules checked as a given Falco release", () => {
     assert.equal(bad.code, 1);
     assert.match(
       bad.err,
-      /^error: option '--engine-version <release>' argument '0\.36' is invalid\. unsupported Falco release '0\.36': supported releases are 0\.37, 0\.38, 0\.39, 0\.40, 0\.41, 0\.42 \(a patch release such as 0\.42\.1 counts as its release\)$/m,
+      /^error: option '--engine-version <release>' argument '0\.36' is invalid\. unsupported Falco release '0\.36': supported releases are 0\.37, 0\.38, 0\.39, 0\.40, 0\.41, 0\.42, 0\.43, 0\.44 \(a patch release such as 0\.42\.1 counts as its release\)$/m,
     );
   });
 });
@@ -338,12 +354,12 @@ describe("detect flags and the config's falco section", () => {
       /unknown key 'falco\.json_include_output_propery'.*json_include_output_property/,
     );
     const unsupported = join(tmp, "unsupported.yaml");
-    writeFileSync(unsupported, 'falco:\n  engine_version: "0.43"\n');
+    writeFileSync(unsupported, 'falco:\n  engine_version: "0.45"\n');
     assert.throws(
       () => loadConfig({ file: unsupported, env: {} }),
       (e: ConfigError) => {
         assert.deepEqual(e.problems, [
-          `${unsupported}:2:19: falco.engine_version: unsupported Falco release '0.43': supported releases are 0.37, 0.38, 0.39, 0.40, 0.41, 0.42 (a patch release such as 0.42.1 counts as its release)`,
+          `${unsupported}:2:19: falco.engine_version: unsupported Falco release '0.45': supported releases are 0.37, 0.38, 0.39, 0.40, 0.41, 0.42, 0.43, 0.44 (a patch release such as 0.42.1 counts as its release)`,
         ]);
         return true;
       },

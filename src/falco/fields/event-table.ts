@@ -310,3 +310,49 @@ export const EVENT_PARAMS: Readonly<Record<string, ParamType>> = {
   arg4: "DYN",
   arg5: "DYN",
 };
+
+/**
+ * The name of each event code 0…453 (PPM_EVENT_MAX = 454), in code order: enter and exit events
+ * and every version of an event share a name. What the evt.type event-code search counts.
+ */
+export const EVENT_CODE_NAMES = list(`
+  syscall syscall open open close close read read write write brk brk execve execve clone clone
+  procexit NA socket socket bind bind connect connect listen listen accept accept send send sendto
+  sendto recv recv recvfrom recvfrom shutdown shutdown getsockname getsockname getpeername
+  getpeername socketpair socketpair setsockopt setsockopt getsockopt getsockopt sendmsg sendmsg
+  sendmmsg sendmmsg recvmsg recvmsg recvmmsg recvmmsg accept accept creat creat pipe pipe eventfd
+  eventfd futex futex stat stat lstat lstat fstat fstat stat64 stat64 lstat64 lstat64 fstat64
+  fstat64 epoll_wait epoll_wait poll poll select select select select lseek lseek llseek llseek
+  ioctl ioctl getcwd getcwd chdir chdir fchdir fchdir mkdir mkdir rmdir rmdir openat openat link
+  link linkat linkat unlink unlink unlinkat unlinkat pread pread pwrite pwrite readv readv writev
+  writev preadv preadv pwritev pwritev dup dup signalfd signalfd kill kill tkill tkill tgkill
+  tgkill nanosleep nanosleep timerfd_create timerfd_create inotify_init inotify_init getrlimit
+  getrlimit setrlimit setrlimit prlimit prlimit switch NA drop drop fcntl fcntl switch NA execve
+  execve clone clone brk brk mmap mmap mmap2 mmap2 munmap munmap splice splice ptrace ptrace ioctl
+  ioctl execve execve rename rename renameat renameat symlink symlink symlinkat symlinkat fork fork
+  vfork vfork procexit NA sendfile sendfile quotactl quotactl setresuid setresuid setresgid
+  setresgid scapevent NA setuid setuid setgid setgid getuid getuid geteuid geteuid getgid getgid
+  getegid getegid getresuid getresuid getresgid getresgid execve execve clone clone fork fork vfork
+  vfork clone clone fork fork vfork vfork container NA execve execve signaldeliver NA procinfo NA
+  getdents getdents getdents64 getdents64 setns setns flock flock cpu_hotplug NA accept accept
+  accept accept semop semop semctl semctl ppoll ppoll mount mount umount umount k8s NA semget
+  semget access access chroot chroot tracer NA mesos NA container NA setsid setsid mkdir mkdir
+  rmdir rmdir notification NA execve execve unshare unshare infra NA execve execve page_fault NA
+  execve execve setpgid setpgid bpf bpf seccomp seccomp unlink unlink unlinkat unlinkat mkdirat
+  mkdirat openat openat link link linkat linkat fchmodat fchmodat chmod chmod fchmod fchmod
+  renameat2 renameat2 userfaultfd userfaultfd pluginevent NA container NA openat2 openat2 mprotect
+  mprotect execveat execveat copy_file_range copy_file_range clone3 clone3 open_by_handle_at
+  open_by_handle_at io_uring_setup io_uring_setup io_uring_enter io_uring_enter io_uring_register
+  io_uring_register mlock mlock munlock munlock mlockall mlockall munlockall munlockall capset
+  capset useradded NA userdeleted NA groupadded NA groupdeleted NA dup2 dup2 dup3 dup3 dup dup bpf
+  bpf mlock2 mlock2 fsconfig fsconfig epoll_create epoll_create epoll_create1 epoll_create1 chown
+  chown lchown lchown fchown fchown fchownat fchownat umount umount accept4 accept4 umount2 umount2
+  pipe2 pipe2 inotify_init1 inotify_init1 eventfd2 eventfd2 signalfd4 signalfd4 prctl prctl
+  asyncevent NA memfd_create memfd_create pidfd_getfd pidfd_getfd pidfd_open pidfd_open init_module
+  init_module finit_module finit_module mknod mknod mknodat mknodat newfstatat newfstatat
+  process_vm_readv process_vm_readv process_vm_writev process_vm_writev delete_module delete_module
+  setreuid setreuid setregid setregid task NA task_file_pipe NA task_file_memfd NA
+  task_file_regular NA task_file_directory NA task_file_socket_inet NA task_file_socket_inet6 NA
+  task_file_socket_unix NA task_file_socket_netlink NA task_file_anon_inode NA NA close_range NA
+  keyctl
+`);
