@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import { JsonNumber } from "../events/event.js";
 import { fieldTableFor } from "./fields/index.js";
 import { compileOutput, exactInteger } from "./output.js";
@@ -97,4 +97,43 @@ test("exactInteger: a number when a double holds it, else the exact digits", () 
   const big = exactInteger(2n ** 53n + 1n);
   assert.ok(big instanceof JsonNumber);
   assert.equal(big.raw, "9007199254740993");
+});
+
+describe("output fields are checked as Falco 0.42's formatter checks them", () => {
+  const table = fieldTableFor("syscall");
+  const outputError = (format: string): string => {
+    try {
+      compileOutput(format, table);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail(`compiled: ${format}`);
+  };
+  it("a filter-only field is refused, quoting the format from the field on", () => {
+    assert.equal(outputError("conn %fd.ip"), "fd.ip is filter only and cannot be used as a display field");
+    assert.equal(
+      outputError("conn %fd.port (%proc.name)"),
+      "fd.port (%proc.name) is filter only and cannot be used as a display field",
+    );
+    assert.equal(
+      outputError("%evt.around[1]"),
+      "evt.around[1] is filter only and cannot be used as a display field",
+    );
+  });
+  it("each field's argument rules apply", () => {
+    assert.equal(outputError("a %evt.arg.nope"), "unknown event argument nope");
+    assert.equal(outputError("a %evt.rawarg.nope b"), "unknown event argument nope b");
+    assert.equal(outputError("a %evt.arg b"), "filter syntax error: evt.arg b");
+  });
+  it("a field without arguments leaves `[…]` as text; container.info stays a placeholder", () => {
+    const out = compileOutput("%proc.name[1] %container.info %evt.arg.flags %proc.aname[2]", table);
+    const ev = {
+      source: "syscall",
+      timeNs: 0n,
+      payload: { "proc.name": "bash", "evt.arg.flags": "O_RDONLY", "proc.aname[2]": "sshd" },
+      num: 1n,
+      hostname: "h",
+    };
+    assert.equal(out.render(ev).text, "bash[1] <NA> O_RDONLY sshd");
+  });
 });

@@ -172,7 +172,14 @@ function parseFieldRef(s: string, start: number, table: FieldTable): ParsedRef |
     if (close < 0) return undefined;
     arg = s.slice(end + 1, close);
     end = close + 1;
-  } else if (def.arg?.required) return undefined;
+  } else if (def.arg?.required && !def.checkArg) return undefined;
+  // libsinsp parses an output field from its start to the end of the format, so its texts
+  // quote that whole rest (Falco 0.42's formatter)
+  const rest = s.slice(start);
+  const argError = outputArgError(def.checkArg?.(arg), name, rest);
+  if (argError !== undefined) throw new FalcoCompileError(argError);
+  if (def.filterOnly)
+    throw new FalcoCompileError(`${rest} is filter only and cannot be used as a display field`);
   const key = name + (arg !== undefined ? `[${arg}]` : "");
   const a = arg;
   const numeric =
@@ -186,4 +193,18 @@ function parseFieldRef(s: string, start: number, table: FieldTable): ParsedRef |
     },
     end,
   };
+}
+
+/**
+ * A field's argument error as libsinsp words it in an output, where it sees the format's rest:
+ * the evt.arg family's own parsing (a missing `.name`/`[n]`, an unknown parameter). Other argument
+ * problems are not errors in outputs (the `[…]` stays text).
+ */
+function outputArgError(message: string | undefined, name: string, rest: string): string | undefined {
+  if (message === undefined) return undefined;
+  if (message.startsWith("filter syntax error: ")) return `filter syntax error: ${rest}`;
+  const base = /^evt\.(?:raw)?arg\./.exec(name)?.[0];
+  if (base && message.startsWith("unknown event argument "))
+    return `unknown event argument ${rest.slice(base.length)}`;
+  return undefined;
 }
