@@ -345,9 +345,15 @@ export function buildProgram(): Command {
         throw err;
       }
       const flagged = [...rulesFlag(cmd), ...opts.falcoRules];
+      const rules = flagged.length > 0 ? flagged : config.falco.rules_files;
+      if (rules.length === 0) {
+        out("error: no Falco rules: pass -r/--falco-rules or set falco.rules_files in the configuration");
+        process.exitCode = 2;
+        return;
+      }
       const { runDetect } = await import("../falco/index.js");
       process.exitCode = await runDetect({
-        rules: flagged.length > 0 ? flagged : config.falco.rules_files,
+        rules,
         events: opts.events,
         hostname: opts.hostname ?? (config.falco.hostname || undefined),
         settings: detectSettings(config.falco, opts),

@@ -313,6 +313,15 @@ describe("detect flags and the config's falco section", () => {
     assert.equal(f[0].output, undefined);
   });
 
+  it("no rules at all is an error", () => {
+    const r = cli("-e", EVENTS);
+    assert.equal(r.code, 2);
+    assert.equal(
+      r.out,
+      "error: no Falco rules: pass -r/--falco-rules or set falco.rules_files in the configuration\n",
+    );
+  });
+
   it("a bad flag value is an error naming the flag, with Falco's text", () => {
     const r = cli("--falco-rules", RULES, "-e", EVENTS, "--rule-matching", "any");
     assert.equal(r.code, 1);
