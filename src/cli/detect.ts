@@ -2,7 +2,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Config } from "../config/schema.js";
 import type { Priority } from "../falco/definitions.js";
-import { type FalcoRelease, parseFalcoRelease, releaseError } from "../falco/releases.js";
+import { FALCO_RELEASES, type FalcoRelease, parseFalcoRelease, releaseError } from "../falco/releases.js";
 import {
   type FalcoSettings,
   priorityError,
@@ -58,7 +58,7 @@ export function addDetectFlags(cmd: Command): Command {
   boolPair(cmd, "buffered-outputs", "write alerts in chunks instead of one by one");
   cmd.addOption(
     engineVersionOption(
-      "check rules as this Falco release does (required_engine_version, deprecation warnings): 0.37 … 0.42",
+      `check rules as this Falco release does (required_engine_version, deprecation warnings): ${FALCO_RELEASES.join(", ")}`,
     ),
   );
   return cmd;

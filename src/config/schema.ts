@@ -185,7 +185,7 @@ export const configSchema = z.object({
       buffered_outputs: boolish.default(false),
       /**
        * Check rules as this Falco release does: the engine version `required_engine_version` is
-       * checked against and the deprecation warnings it prints (0.37 … 0.42; quote it in YAML).
+       * checked against and the deprecation warnings it prints (FALCO_RELEASES; quote it in YAML).
        */
       engine_version: z
         .string({
