@@ -3,6 +3,7 @@
 import type { Expr } from "./ast.js";
 import type { Predicate } from "./compiler.js";
 import type { CompiledOutput } from "./output.js";
+import type { Language } from "./parser.js";
 import type { Loc } from "./yamlitem.js";
 
 export interface FalcoProblem {
@@ -32,7 +33,8 @@ export function parsePriority(s: string): Priority | undefined {
   return PRIORITIES.find((p) => p.toLowerCase() === l);
 }
 
-export const ENGINE_VERSION = "0.57.0";
+/** The engine version of the default release (Falco 0.44's FALCO_ENGINE_VERSION). */
+export const ENGINE_VERSION = "0.62.0";
 /** Plugins whose fields this engine provides natively (k8s_audit serves every k8saudit variant). */
 export const DEFAULT_PLUGINS: Record<string, string> = {
   k8saudit: "0.18.0",
@@ -46,6 +48,8 @@ export const DEFAULT_PLUGINS: Record<string, string> = {
 
 export interface LoadOptions {
   engineVersion?: string;
+  /** the condition language of the Falco release loading the rules (default: the current one) */
+  language?: Language;
   plugins?: Record<string, string>;
   /** registered event sources (default syscall and k8s_audit) */
   sources?: string[];

@@ -7,7 +7,13 @@ import { expandRulesPaths } from "../files/rules-paths.js";
 import type { FalcoProblem, LoadOptions } from "./definitions.js";
 import { Engine, type EngineOptions, type FalcoAlert, FalcoInputError } from "./engine.js";
 import { loadRules } from "./loader.js";
-import { DEFAULT_RELEASE, engineVersionOf, type FalcoRelease, problemsAsRelease } from "./releases.js";
+import {
+  DEFAULT_RELEASE,
+  engineVersionOf,
+  type FalcoRelease,
+  languageOf,
+  problemsAsRelease,
+} from "./releases.js";
 
 export { compileFilter } from "./compiler.js";
 export { DEFAULT_PLUGINS, ENGINE_VERSION, PRIORITIES } from "./definitions.js";
@@ -67,7 +73,11 @@ export function loadFalcoRulesFromStrings(
   opts: LoadFalcoRulesOptions = {},
 ): { engine?: FalcoEngine; problems: FalcoProblem[] } {
   const release = opts.release ?? DEFAULT_RELEASE;
-  const loaded = loadRules(files, { ...opts, engineVersion: engineVersionOf(release) });
+  const loaded = loadRules(files, {
+    ...opts,
+    engineVersion: engineVersionOf(release),
+    language: languageOf(release),
+  });
   const { rules } = loaded;
   const problems = problemsAsRelease(loaded.problems, release);
   if (problems.some((p) => p.severity === "error")) return { problems };

@@ -17,7 +17,14 @@ import {
 import { EvttypeSearchError, matchesTooManyEvttypes, unknownEvttypes } from "./evttypes.js";
 import { fieldTableFor, SYSCALL_SOURCE } from "./fields/index.js";
 import { type CompiledOutput, compileOutput } from "./output.js";
-import { FalcoSyntaxError, isModifiedOperator, LIST_OPERATORS, parseCondition } from "./parser.js";
+import {
+  CURRENT_LANGUAGE,
+  FalcoSyntaxError,
+  isModifiedOperator,
+  type Language,
+  LIST_OPERATORS,
+  parseCondition,
+} from "./parser.js";
 import { conditionWarnings, outputWarnings } from "./warnings.js";
 import { LoadError, type Loc } from "./yamlitem.js";
 
@@ -73,8 +80,13 @@ export function buildExceptionCondition(ex: ExceptionInfo): string | undefined {
  * Compiles the rules in definition order. Stops at the first error; the rules compiled until
  * then are returned. `sources`: the event sources rules may be compiled for.
  */
-export function linkRules(items: RuleItems, sources: Set<string>, problems: Problems): LoadedRule[] {
-  const linker = new Linker(items, sources, problems);
+export function linkRules(
+  items: RuleItems,
+  sources: Set<string>,
+  problems: Problems,
+  language: Language = CURRENT_LANGUAGE,
+): LoadedRule[] {
+  const linker = new Linker(items, sources, problems, language);
   linker.linkAll();
   return linker.compiled;
 }
@@ -86,6 +98,7 @@ class Linker {
     private readonly items: RuleItems,
     private readonly sources: Set<string>,
     private readonly problems: Problems,
+    private readonly language: Language,
   ) {}
 
   linkAll(): void {
@@ -123,7 +136,7 @@ class Linker {
     for (const m of macrosByOrdinal) {
       const text = substitute(m.condition);
       try {
-        m.ast = parseCondition(text);
+        m.ast = parseCondition(text, { language: this.language });
       } catch (e) {
         if (e instanceof FalcoSyntaxError) {
           this.problems.error(
@@ -233,7 +246,7 @@ class Linker {
     const finalCond = substitute(cond);
     let ast: Expr;
     try {
-      ast = parseCondition(finalCond);
+      ast = parseCondition(finalCond, { language: this.language });
     } catch (e) {
       if (e instanceof FalcoSyntaxError) {
         this.problems.error(

@@ -121,7 +121,7 @@ test("loader errors carry Falco's messages, codes and positions", () => {
     ],
     [
       "- required_engine_version: 0.99.0\n",
-      "Rules require engine version 0.99.0, but engine version is 0.57.0",
+      "Rules require engine version 0.99.0, but engine version is 0.62.0",
       "LOAD_ERR_VALIDATE",
       1,
     ],

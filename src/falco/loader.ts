@@ -26,7 +26,7 @@ export function loadRules(files: RulesFile[], opts: LoadOptions = {}): LoadResul
     const start = problems.list.length;
     reader.readFile(f);
     // each file's load compiles everything read so far, so its warnings include earlier files' rules
-    if (!problems.hasErrors()) rules = linkRules(reader.items, sources, problems);
+    if (!problems.hasErrors()) rules = linkRules(reader.items, sources, problems, opts.language);
     if (problems.hasErrors()) {
       failedFileStart = start;
       break;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import { astToString, walk } from "./ast.js";
-import { FalcoSyntaxError, parseCondition } from "./parser.js";
+import { CURRENT_LANGUAGE, FalcoSyntaxError, parseCondition } from "./parser.js";
+import { type FalcoRelease, languageOf } from "./releases.js";
 
 test("precedence: not > and > or, macros behave as identifiers", () => {
   assert.equal(astToString(parseCondition("a or b and not c")), "(a or (b and not c))");
@@ -106,4 +107,38 @@ test("'not' words toggle one negation, as libsinsp reads them", () => {
   // a parenthesised negation is its own expression
   assert.equal(astToString(parseCondition("not(not a)")), "not not a");
   assert.equal(astToString(parseCondition("notb and not_m")), "(notb and not_m)");
+});
+
+describe("an older release's language", () => {
+  const fail = (cond: string, release: FalcoRelease): string => {
+    try {
+      parseCondition(cond, { language: languageOf(release) });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    assert.fail(`parsed: ${cond}`);
+  };
+  it("0.37 has no transformers: its value errors name none", () => {
+    assert.equal(fail("proc.name in 'x'", "0.37"), "expected a list or an identifier");
+    assert.equal(fail("proc.name = (", "0.37"), "expected a string value");
+    assert.equal(fail("proc.pid > x", "0.37"), "expected a number value");
+  });
+  it("0.43 reads `oneof` as a value and has no transformer `[arg]`", () => {
+    assert.deepEqual(
+      parseCondition("proc.name = oneof", { language: languageOf("0.43") }),
+      parseCondition("proc.name = oneof"),
+    );
+    assert.equal(
+      fail("proc.name = val(proc.pname)[1]", "0.43"),
+      "unexpected token after ')', expecting 'or', 'and'",
+    );
+  });
+  it("0.44 is the current language", () => {
+    assert.equal(languageOf("0.44"), CURRENT_LANGUAGE);
+    assert.doesNotThrow(() =>
+      parseCondition("getopt(proc.args, 'ab:')[b] = x and proc.name = anyof (a)", {
+        language: languageOf("0.44"),
+      }),
+    );
+  });
 });

@@ -20,9 +20,27 @@ export { FalcoSyntaxError } from "./lexer.js";
 export const TRANSFORMERS = ["tolower", "toupper", "b64", "basename", "len"] as const;
 /** Transformers of several arguments (Falco 0.44): `join(sep, list)`, `concat(a, b, ...)`, `getopt(args, optstring)`. */
 export const MULTIVALUE_TRANSFORMERS = ["join", "concat", "getopt"] as const;
-const ALL_TRANSFORMERS: readonly string[] = [...TRANSFORMERS, ...MULTIVALUE_TRANSFORMERS];
-/** `'val', 'tolower', ...`: the transformers a value position accepts, as libsinsp lists them in errors. */
-const TRANSFORMER_LIST_TEXT = ["val", ...ALL_TRANSFORMERS].map((t) => `'${t}'`).join(", ");
+
+/**
+ * The condition language of a Falco release: its single-value transformers (in libsinsp's
+ * order), whether it has val(), the multivalue transformers (with literals, transformer lists and
+ * `[arg]` after a transformer) and the oneof/anyof/allof modifiers. A release parses what it
+ * lacks as libsinsp's parser of that time did, which gives its parse errors.
+ */
+export interface Language {
+  transformers: readonly string[];
+  val: boolean;
+  multivalue: boolean;
+  modifiers: boolean;
+}
+
+/** The language this engine implements (Falco 0.44's). */
+export const CURRENT_LANGUAGE: Language = {
+  transformers: TRANSFORMERS,
+  val: true,
+  multivalue: true,
+  modifiers: true,
+};
 /** Written after a string operator and before a list: how many list values must match (Falco 0.44). */
 export const OPERATOR_MODIFIERS = ["oneof", "anyof", "allof"] as const;
 const UNARY_OPS = ["exists"];
@@ -83,21 +101,43 @@ export const DEFAULT_MAX_DEPTH = 1000;
 
 export interface ParseOptions {
   maxDepth?: number;
+  language?: Language;
 }
 
 export function parseCondition(input: string, opts: ParseOptions = {}): Expr {
-  return new Parser(input, opts.maxDepth ?? DEFAULT_MAX_DEPTH).parse();
+  return new Parser(input, opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.language ?? CURRENT_LANGUAGE).parse();
 }
 
 class Parser {
   private readonly s: Scanner;
   private depth = 0;
+  /** the transformer names a `name(` can start */
+  private readonly names: readonly string[];
+  /** libsinsp's texts for a value position: what it expected there */
+  private readonly expected: { num: string; str: string; list: string };
 
   constructor(
     input: string,
     private readonly maxDepth: number,
+    private readonly lang: Language,
   ) {
     this.s = new Scanner(input);
+    this.names = [...lang.transformers, ...(lang.multivalue ? MULTIVALUE_TRANSFORMERS : [])];
+    if (lang.val || this.names.length > 0) {
+      // `'val', 'tolower', ...`: the transformers a value position accepts
+      const list = [...(lang.val ? ["val"] : []), ...this.names].map((t) => `'${t}'`).join(", ");
+      this.expected = {
+        num: `expected a number value or a field with a valid transformer: ${list}`,
+        str: `expected a string value or a field with a valid transformer: ${list}`,
+        list: `expected a list, an identifier, or a field with a valid transformer: ${list}`,
+      };
+    } else {
+      this.expected = {
+        num: "expected a number value",
+        str: "expected a string value",
+        list: "expected a list or an identifier",
+      };
+    }
   }
 
   parse(): Expr {
@@ -208,8 +248,8 @@ class Parser {
 
   /** Is the cursor on `name(` for a transformer (or val() when allowed)? */
   private lookTransformer(allowVal: boolean): boolean {
-    if (allowVal && this.s.input.startsWith("val(", this.s.idx)) return true;
-    for (const n of ALL_TRANSFORMERS) if (this.s.input.startsWith(n + "(", this.s.idx)) return true;
+    if (allowVal && this.lang.val && this.s.input.startsWith("val(", this.s.idx)) return true;
+    for (const n of this.names) if (this.s.input.startsWith(n + "(", this.s.idx)) return true;
     return false;
   }
 
@@ -224,7 +264,8 @@ class Parser {
     const field = this.parseFieldRemainder(this.s.lastToken, fpos);
     this.s.blank();
     if (!this.s.str(")")) this.s.fail("expected a ')' token closing the transformer");
-    return { kind: "transformer", name: "val", args: [field], arg: this.parseFieldArg(), pos };
+    const arg = this.lang.multivalue ? this.parseFieldArg() : undefined;
+    return { kind: "transformer", name: "val", args: [field], arg, pos };
   }
 
   /**
@@ -234,13 +275,14 @@ class Parser {
   private parseTransformer(pos: Pos = this.s.pos()): TransformerExpr {
     this.push();
     let name = "";
-    for (const n of ALL_TRANSFORMERS) {
+    for (const n of this.names) {
       if (this.s.str(n + "(")) {
         name = n;
         break;
       }
     }
     this.s.blank();
+    if (!this.lang.multivalue) return this.parseSingleTransformerRemainder(name, pos);
     const args: TransformerArg[] = [];
     do {
       args.push(this.parseTransformerArg(this.s.pos()));
@@ -250,6 +292,22 @@ class Parser {
     const arg = this.parseFieldArg();
     this.pop();
     return { kind: "transformer", name, args, arg, pos };
+  }
+
+  /** Before multivalue transformers: one field or nested transformer, the ")", no `[arg]`. */
+  private parseSingleTransformerRemainder(name: string, pos: Pos): TransformerExpr {
+    const apos = this.s.pos();
+    let child: FieldExpr | TransformerExpr | undefined;
+    if (this.lookTransformer(false)) child = this.parseTransformer(apos);
+    if (this.s.fieldName()) child = this.parseFieldRemainder(this.s.lastToken, apos);
+    if (!child) {
+      const list = [...(this.lang.val ? ["val"] : []), ...this.names].map((t) => `'${t}'`).join(", ");
+      this.s.fail(`expected a field or a nested valid transformer: ${list}`);
+    }
+    this.s.blank();
+    if (!this.s.str(")")) this.s.fail("expected a ')' token closing the transformer");
+    this.pop();
+    return { kind: "transformer", name, args: [child], arg: undefined, pos };
   }
 
   private parseTransformerArg(pos: Pos): TransformerArg {
@@ -331,15 +389,14 @@ class Parser {
       let right: Rhs;
       if (this.lookTransformer(true)) right = this.parseRhsTransformer();
       else if (this.s.number()) right = { kind: "value", value: this.s.lastToken, pos: vpos };
-      else
-        this.s.fail(`expected a number value or a field with a valid transformer: ${TRANSFORMER_LIST_TEXT}`);
+      else this.s.fail(this.expected.num);
       return { kind: "binary", left, op, right, pos };
     }
 
     op = this.lexOp(STR_OPS, false) ?? this.lexOp(STR_WORD_OPS, true);
     if (op) {
       // a modifier needs a blank before it (a word operator is always followed by one)
-      const modified = this.s.blank() ? this.parseModifiedList() : undefined;
+      const modified = this.s.blank() && this.lang.modifiers ? this.parseModifiedList() : undefined;
       if (modified) return { kind: "binary", left, op: `${op} ${modified.mod}`, right: modified.right, pos };
       this.s.blank();
       const vpos = this.s.pos();
@@ -350,10 +407,7 @@ class Parser {
         const q = this.s.quoted();
         if (q !== undefined) right = { kind: "value", value: q, pos: vpos };
         else if (this.s.bareString()) right = { kind: "value", value: this.s.lastToken, pos: vpos };
-        else
-          this.s.fail(
-            `expected a string value or a field with a valid transformer: ${TRANSFORMER_LIST_TEXT}`,
-          );
+        else this.s.fail(this.expected.str);
       }
       return { kind: "binary", left, op, right, pos };
     }
@@ -366,10 +420,7 @@ class Parser {
       if (this.s.str("(")) right = this.parseListRemainder(vpos);
       else if (this.lookTransformer(true)) right = this.parseRhsTransformer();
       else if (this.s.identifier()) right = { kind: "identifier", name: this.s.lastToken, pos: vpos };
-      else
-        this.s.fail(
-          `expected a list, an identifier, or a field with a valid transformer: ${TRANSFORMER_LIST_TEXT}`,
-        );
+      else this.s.fail(this.expected.list);
       return { kind: "binary", left, op, right, pos };
     }
 

@@ -1,6 +1,7 @@
 // The Falco releases whose rule loading this engine can reproduce: the engine version each one
 // reports to `required_engine_version`, and the deprecation warnings each one prints.
 import type { FalcoProblem } from "./definitions.js";
+import { CURRENT_LANGUAGE, type Language } from "./parser.js";
 import {
   DEPRECATED_FIELDS,
   deprecatedInOutputText,
@@ -22,8 +23,8 @@ const ENGINE_VERSIONS = {
 
 export type FalcoRelease = keyof typeof ENGINE_VERSIONS;
 export const FALCO_RELEASES = Object.keys(ENGINE_VERSIONS) as FalcoRelease[];
-/** The release whose language and fields this engine implements. */
-export const DEFAULT_RELEASE: FalcoRelease = "0.42";
+/** The release whose language and fields this engine implements (oneof, join, concat, getopt are 0.44's). */
+export const DEFAULT_RELEASE: FalcoRelease = "0.44";
 
 /** `0.42` or a patch release such as `0.42.1` (patches of a release share its engine version). */
 export function parseFalcoRelease(text: string): FalcoRelease | undefined {
@@ -74,4 +75,21 @@ export function problemsAsRelease(problems: FalcoProblem[], release: FalcoReleas
     out.push(p);
   }
   return out;
+}
+
+/**
+ * The condition language `release` parses (its libsinsp's parser): 0.37 has no transformers;
+ * val(), tolower, toupper and b64 came with 0.38, basename with 0.39, len with 0.40; join, concat,
+ * getopt and the oneof/anyof/allof modifiers with 0.44.
+ */
+export function languageOf(release: FalcoRelease): Language {
+  if (atLeast(release, "0.44")) return CURRENT_LANGUAGE;
+  const transformers = atLeast(release, "0.40")
+    ? ["tolower", "toupper", "b64", "basename", "len"]
+    : atLeast(release, "0.39")
+      ? ["tolower", "toupper", "b64", "basename"]
+      : atLeast(release, "0.38")
+        ? ["tolower", "toupper", "b64"]
+        : [];
+  return { transformers, val: atLeast(release, "0.38"), multivalue: false, modifiers: false };
 }

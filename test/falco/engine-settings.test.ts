@@ -8,7 +8,12 @@ import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
-import { formatProblem, loadFalcoRulesFromStrings, runDetect } from "../../src/falco/index.js";
+import {
+  type FalcoRelease,
+  formatProblem,
+  loadFalcoRulesFromStrings,
+  runDetect,
+} from "../../src/falco/index.js";
 import type { FalcoSettings } from "../../src/falco/settings.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -156,7 +161,7 @@ describe("buffered_outputs", () => {
 describe("engine_version: rules checked as a given Falco release", () => {
   const rule = (extra: string) =>
     `- required_engine_version: 0.50.0\n- rule: r\n  desc: d\n  condition: ${extra}\n  output: o %evt.dir\n  priority: WARNING\n`;
-  const load = (content: string, release?: "0.40" | "0.41" | "0.42" | "0.43") =>
+  const load = (content: string, release?: FalcoRelease) =>
     loadFalcoRulesFromStrings([{ path: "r.yaml", content }], { release }).problems.map(formatProblem);
 
   it("required_engine_version against that release's engine version", () => {
@@ -174,8 +179,7 @@ describe("engine_version: rules checked as a given Falco release", () => {
       "r.yaml:2:3: warning LOAD_DEPRECATED_ITEM: usage of deprecated field 'evt.dir' has been detected in the rule output",
       "r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
     ]);
-    // the default is the release this engine implements
-    assert.deepEqual(load(cond), load(cond, "0.42"));
+    assert.deepEqual(load(cond, "0.44"), load(cond, "0.42"));
   });
 
   it("the evt.latency fields and evt.wait_latency warn from 0.43, each once", () => {
@@ -191,6 +195,69 @@ describe("engine_version: rules checked as a given Falco release", () => {
       `r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: ${desc}`,
       `r.yaml:4:3: warning LOAD_DEPRECATED_ITEM: ${desc}`,
     ]);
+  });
+
+  it("the default is the release this engine implements: 0.44", () => {
+    const cond = rule("evt.type = read and evt.latency > 10 and proc.name = oneof (a, b)");
+    assert.deepEqual(load(cond), load(cond, "0.44"));
+    assert.equal(load(cond).length, 2);
+  });
+
+  it("a release parses conditions with its own language: what it lacks is its parse error", () => {
+    const cases: [string, FalcoRelease, string][] = [
+      // modifiers (0.44): `oneof` is a bare value, the list after it is unexpected
+      ["proc.name = oneof (a, b)", "0.43", "unexpected token after 'oneof', expecting 'or', 'and'"],
+      // multivalue transformers (0.44): `join` is not a transformer, so an identifier
+      [
+        "join(',', (proc.name, proc.pname)) = x",
+        "0.43",
+        "unexpected token after 'join', expecting 'or', 'and'",
+      ],
+      // a bare value stops at "("
+      [
+        "proc.name = concat(proc.pname, 'x')",
+        "0.42",
+        "unexpected token after 'concat', expecting 'or', 'and'",
+      ],
+      // a transformer takes one field or transformer before 0.44
+      [
+        "tolower('X') = x",
+        "0.43",
+        "expected a field or a nested valid transformer: 'val', 'tolower', 'toupper', 'b64', 'basename', 'len'",
+      ],
+      ["tolower(proc.name, proc.pname) = x", "0.43", "expected a ')' token closing the transformer"],
+      // len (0.40), basename (0.39), val and the first transformers (0.38)
+      ["len(proc.name) > 3", "0.39", "unexpected token after 'len', expecting 'or', 'and'"],
+      [
+        "evt.num > len(proc.name)",
+        "0.39",
+        "expected a number value or a field with a valid transformer: 'val', 'tolower', 'toupper', 'b64', 'basename'",
+      ],
+      ["basename(proc.exe) = sh", "0.38", "unexpected token after 'basename', expecting 'or', 'and'"],
+      ["proc.name = val(proc.pname)", "0.37", "unexpected token after 'val', expecting 'or', 'and'"],
+      ["proc.pid > val(proc.ppid)", "0.37", "expected a number value"],
+      ["proc.name in val(proc.pname)", "0.37", "unexpected token after 'val', expecting 'or', 'and'"],
+      ["proc.name in tolower(proc.pname)", "0.37", "unexpected token after 'tolower', expecting 'or', 'and'"],
+    ];
+    for (const [cond, release, msg] of cases) {
+      const got = load(
+        `- rule: r\n  desc: d\n  condition: ${cond}\n  output: o\n  priority: WARNING\n`,
+        release,
+      );
+      assert.equal(got.length, 1, `${cond} as ${release}: ${got.join("; ")}`);
+      assert.match(got[0]!, /^r\.yaml:3:\d+: error LOAD_ERR_COMPILE_CONDITION: /, cond);
+      assert.equal(got[0]!.replace(/^.*?LOAD_ERR_COMPILE_CONDITION: /, ""), msg, `${cond} as ${release}`);
+      // 0.44 has every feature (a transformer of two fields is still refused, by the compiler)
+      if (cond.startsWith("tolower(proc.name,")) continue;
+      assert.deepEqual(
+        load(
+          `- rule: r\n  desc: d\n  condition: evt.type = open and ${cond}\n  output: o\n  priority: WARNING\n`,
+          "0.44",
+        ).filter((p) => p.includes("error")),
+        [],
+        `${cond} as 0.44`,
+      );
+    }
   });
 
   it("the deprecated `append: true` warns in every release", () => {
