@@ -74,6 +74,26 @@ export function indexArgError(full: string, name: string, arg: string): string |
   return `filter ${full} ${name} has an invalid index argument ${why}: ${arg}`;
 }
 
+/** A transformer expression's value (outputs): its getter and the fields it reads. */
+export interface CompiledValue {
+  get: (ev: FalcoEventCtx) => Extracted;
+  isList: boolean;
+  fields: FieldExpr[];
+}
+
+export function compileValue(node: TransformerArg, fields: FieldTable): CompiledValue {
+  const c = new Compiler(fields);
+  const v = c.value(node);
+  const used: FieldExpr[] = [];
+  const visit = (a: TransformerArg | TransformerListExpr["items"][number]): void => {
+    if (a.kind === "field") used.push(a);
+    else if (a.kind === "transformer") a.args.forEach(visit);
+    else if (a.kind === "transformer_list") a.items.forEach(visit);
+  };
+  visit(node);
+  return { get: v.get, isList: v.isList, fields: used };
+}
+
 export function compileFilter(ast: Expr, fields: FieldTable): CompiledFilter {
   const c = new Compiler(fields);
   const evaluate = c.expr(ast);
@@ -171,6 +191,11 @@ class Compiler {
       def,
       transformed: false,
     };
+  }
+
+  value(node: TransformerArg): { get: CompiledLhs["get"]; isList: boolean } {
+    const l = this.lhs(node);
+    return { get: l.get, isList: l.isList };
   }
 
   /** A left-hand side, or a transformer's argument (`inTransformer`). */

@@ -230,7 +230,7 @@ class Linker {
     // Falco validates the output before it parses the condition
     let output: CompiledOutput;
     try {
-      output = compileOutput(r.output, table);
+      output = compileOutput(r.output, table, this.language);
     } catch (e) {
       if (e instanceof FalcoCompileError) {
         if (r.skipIfUnknownFilter && isUnknownTypeOrField(e.message)) {

@@ -3,6 +3,7 @@ import { describe, it, test } from "node:test";
 import { JsonNumber } from "../events/event.js";
 import { fieldTableFor } from "./fields/index.js";
 import { compileOutput, exactInteger } from "./output.js";
+import { languageOf } from "./releases.js";
 
 const ev = (payload: unknown) => ({ source: "k8s_audit", timeNs: 0n, payload, num: 1n, hostname: "h" });
 
@@ -103,7 +104,7 @@ describe("output fields are checked as Falco 0.42's formatter checks them", () =
   const table = fieldTableFor("syscall");
   const outputError = (format: string): string => {
     try {
-      compileOutput(format, table);
+      compileOutput(format, table, languageOf("0.42"));
     } catch (e) {
       return (e as Error).message;
     }
@@ -120,6 +121,9 @@ describe("output fields are checked as Falco 0.42's formatter checks them", () =
       "evt.around[1] is filter only and cannot be used as a display field",
     );
   });
+  it("0.44's formatter displays filter-only fields", () => {
+    assert.doesNotThrow(() => compileOutput("conn %fd.ip", table));
+  });
   it("each field's argument rules apply", () => {
     assert.equal(outputError("a %evt.arg.nope"), "unknown event argument nope");
     assert.equal(outputError("a %evt.rawarg.nope b"), "unknown event argument nope b");
@@ -135,5 +139,49 @@ describe("output fields are checked as Falco 0.42's formatter checks them", () =
       hostname: "h",
     };
     assert.equal(out.render(ev).text, "bash[1] <NA> O_RDONLY sshd");
+  });
+});
+
+describe("multivalue transformers in outputs (Falco 0.44)", () => {
+  const table = fieldTableFor("syscall");
+  const ev = (payload: Record<string, unknown>) => ({
+    source: "syscall",
+    timeNs: 0n,
+    payload,
+    num: 1n,
+    hostname: "h",
+  });
+  it("render as a filter computes them; output_fields has the fields they read", () => {
+    const out = compileOutput(
+      "chain=%join(' > ', fd.types) who=%concat(user.name, '@', proc.name) o=%getopt(('-v', '-o', proc.pname), 'o:')[o] all=%getopt(('-v', '-o', proc.pname), 'vo:') end",
+      table,
+    );
+    const r = out.render(
+      ev({
+        "fd.types": ["ipv4", "file"],
+        "user.name": "root",
+        "proc.name": "curl",
+        "proc.pname": "out.txt",
+      }),
+    );
+    assert.equal(r.text, "chain=ipv4 > file who=root@curl o=out.txt all=(v,o,out.txt) end");
+    assert.deepEqual(r.fields, {
+      "fd.types": ["ipv4", "file"],
+      "user.name": "root",
+      "proc.name": "curl",
+      "proc.pname": "out.txt",
+    });
+    assert.deepEqual(out.fieldKeys, ["fd.types", "user.name", "proc.name", "proc.pname"]);
+  });
+  it("a missing input renders <NA>; argument errors are the compiler's", () => {
+    const out = compileOutput("%concat(user.name, proc.name)", table);
+    assert.equal(out.render(ev({ "user.name": "root" })).text, "<NA>");
+    assert.throws(() => compileOutput("%join(',')", table), /unknown field transfomer 'join'/);
+  });
+  it("before 0.44 they are not transformers: an unknown formatting token", () => {
+    assert.throws(
+      () => compileOutput("%join(',', proc.aname)", table, languageOf("0.43")),
+      /^FalcoCompileError: invalid formatting token join/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 // Output templates: `%field`, `%10field`, `%tolower(field)`, `<NA>` for missing values.
 import { JsonNumber } from "../events/event.js";
 import { FalcoCompileError } from "./compile-error.js";
+import { compileValue } from "./compiler.js";
 import {
   type Extracted,
   type FalcoEventCtx,
@@ -9,7 +10,14 @@ import {
   scalarToText,
 } from "./fields/types.js";
 import { asciiLower, asciiUpper } from "./operators.js";
-import { TRANSFORMERS } from "./parser.js";
+import {
+  CURRENT_LANGUAGE,
+  FalcoSyntaxError,
+  type Language,
+  MULTIVALUE_TRANSFORMERS,
+  parseOutputTransformer,
+  TRANSFORMERS,
+} from "./parser.js";
 
 interface OutputToken {
   /** literal text, or a field reference */
@@ -21,6 +29,8 @@ interface OutputToken {
     get: (ev: FalcoEventCtx) => Extracted;
     numeric: boolean;
     isList: boolean;
+    /** output_fields entries when they are not `key` itself: the fields a multivalue transformer reads */
+    resolve?: { key: string; get: (ev: FalcoEventCtx) => Extracted; numeric: boolean; isList: boolean }[];
   };
 }
 
@@ -65,7 +75,15 @@ function jsonValue(v: Extracted, numeric: boolean, isList: boolean): unknown {
   return isList ? [one(v)] : one(v);
 }
 
-export function compileOutput(format: string, table: FieldTable): CompiledOutput {
+/**
+ * `language`: the release's; before 0.44 (no multivalue transformers) libsinsp's formatter also
+ * refused filter-only fields, from 0.44 its parser-based formatter takes join/concat/getopt.
+ */
+export function compileOutput(
+  format: string,
+  table: FieldTable,
+  language: Language = CURRENT_LANGUAGE,
+): CompiledOutput {
   const tokens: OutputToken[] = [];
   let lit = "";
   let i = 0;
@@ -85,14 +103,18 @@ export function compileOutput(format: string, table: FieldTable): CompiledOutput
     let width = 0;
     while (j < format.length && format[j]! >= "0" && format[j]! <= "9")
       width = width * 10 + Number(format[j++]);
-    const parsed = parseFieldRef(format, j, table);
+    const parsed = parseFieldRef(format, j, table, language);
     if (!parsed) throw new FalcoCompileError(`invalid formatting token ${format.slice(i + 1)}`);
     tokens.push({ field: { ...parsed.field, width } });
     i = parsed.end;
   }
   if (lit) tokens.push({ text: lit });
   const fieldTokens = tokens.filter((t) => t.field);
-  const fieldKeys = [...new Set(fieldTokens.map((t) => t.field!.key))];
+  const fieldKeys = [
+    ...new Set(
+      fieldTokens.flatMap((t) => (t.field!.resolve ? t.field!.resolve.map((r) => r.key) : [t.field!.key])),
+    ),
+  ];
   return {
     tokens,
     fieldKeys,
@@ -109,7 +131,10 @@ export function compileOutput(format: string, table: FieldTable): CompiledOutput
         let s = renderValue(v);
         if (f.width > 0) s = s.length > f.width ? s.slice(0, f.width) : s.padEnd(f.width, " ");
         text += s;
-        if (!(f.key in fields)) fields[f.key] = jsonValue(v, f.numeric, f.isList);
+        if (f.resolve) {
+          for (const r of f.resolve)
+            if (!(r.key in fields)) fields[r.key] = jsonValue(r.get(ev), r.numeric, r.isList);
+        } else if (!(f.key in fields)) fields[f.key] = jsonValue(v, f.numeric, f.isList);
       }
       return { text, fields };
     },
@@ -122,10 +147,17 @@ interface ParsedRef {
 }
 
 /** Parses `field[arg]` or `transformer(…)` at `start`; undefined if nothing valid is there. */
-function parseFieldRef(s: string, start: number, table: FieldTable): ParsedRef | undefined {
+function parseFieldRef(
+  s: string,
+  start: number,
+  table: FieldTable,
+  language: Language,
+): ParsedRef | undefined {
+  if (language.multivalue && MULTIVALUE_TRANSFORMERS.some((t) => s.startsWith(t + "(", start)))
+    return parseMultivalue(s, start, table);
   for (const tr of TRANSFORMERS) {
     if (!s.startsWith(tr + "(", start)) continue;
-    const inner = parseFieldRef(s, start + tr.length + 1, table);
+    const inner = parseFieldRef(s, start + tr.length + 1, table, language);
     if (!inner || s[inner.end] !== ")") return undefined;
     const g = inner.field.get;
     const fn = (x: Scalar): Scalar => {
@@ -178,7 +210,7 @@ function parseFieldRef(s: string, start: number, table: FieldTable): ParsedRef |
   const rest = s.slice(start);
   const argError = outputArgError(def.checkArg?.(arg), name, rest);
   if (argError !== undefined) throw new FalcoCompileError(argError);
-  if (def.filterOnly)
+  if (def.filterOnly && !language.multivalue)
     throw new FalcoCompileError(`${rest} is filter only and cannot be used as a display field`);
   const key = name + (arg !== undefined ? `[${arg}]` : "");
   const a = arg;
@@ -207,4 +239,37 @@ function outputArgError(message: string | undefined, name: string, rest: string)
   if (base && message.startsWith("unknown event argument "))
     return `unknown event argument ${rest.slice(base.length)}`;
   return undefined;
+}
+
+/** `join(…)`, `concat(…)`, `getopt(…)[o]` in an output (Falco 0.44): rendered as a filter compiles them. */
+function parseMultivalue(s: string, start: number, table: FieldTable): ParsedRef | undefined {
+  let parsed: ReturnType<typeof parseOutputTransformer>;
+  try {
+    parsed = parseOutputTransformer(s, start);
+  } catch (e) {
+    if (e instanceof FalcoSyntaxError) return undefined;
+    throw e;
+  }
+  const v = compileValue(parsed.node, table);
+  // output_fields has the fields read, untransformed (Falco leaves transformed values out)
+  const resolve = v.fields.map((f) => {
+    const def = table.lookup(f.name)!;
+    const arg = f.arg;
+    const numeric =
+      def.type !== "string" &&
+      def.type !== "bytebuf" &&
+      def.type !== "ipaddr" &&
+      def.type !== "ipnet" &&
+      def.type !== "bool";
+    return {
+      key: f.name + (arg !== undefined ? `[${arg}]` : ""),
+      get: (ev: FalcoEventCtx) => def.extract(ev, arg),
+      numeric,
+      isList: !!def.isList,
+    };
+  });
+  return {
+    field: { key: s.slice(start, parsed.end), get: v.get, numeric: false, isList: v.isList, resolve },
+    end: parsed.end,
+  };
 }

@@ -108,6 +108,15 @@ export function parseCondition(input: string, opts: ParseOptions = {}): Expr {
   return new Parser(input, opts.maxDepth ?? DEFAULT_MAX_DEPTH, opts.language ?? CURRENT_LANGUAGE).parse();
 }
 
+/**
+ * A multivalue transformer written at `start` of an output format (`%join(",", proc.aname)`):
+ * the node and where it ends. Throws FalcoSyntaxError when it does not parse.
+ */
+export function parseOutputTransformer(input: string, start: number): { node: TransformerExpr; end: number } {
+  const p = new Parser(input, DEFAULT_MAX_DEPTH, CURRENT_LANGUAGE);
+  return p.transformerAt(start);
+}
+
 class Parser {
   private readonly s: Scanner;
   private depth = 0;
@@ -138,6 +147,12 @@ class Parser {
         list: "expected a list or an identifier",
       };
     }
+  }
+
+  transformerAt(start: number): { node: TransformerExpr; end: number } {
+    this.s.idx = start;
+    const node = this.parseTransformer();
+    return { node, end: this.s.idx };
   }
 
   parse(): Expr {
