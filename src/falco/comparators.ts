@@ -1,5 +1,5 @@
-// How each operator compares an extracted value with the condition's right-hand side values,
-// per field type family: which operators a family supports, and the comparison closures.
+// How each operator compares an extracted value with the condition's right-hand side values, per
+// field type family (which operators a type accepts is comparable.ts's).
 import { errorText } from "../error-text.js";
 import type { Pos } from "./ast.js";
 import { FalcoCompileError } from "./compile-error.js";
@@ -23,63 +23,13 @@ import {
   SERVICE_PORTS,
 } from "./operators.js";
 
-/** The operators each type family supports (`list`: fields whose value is a list). */
-export const ALLOWED: Record<string, Set<string>> = {
-  numeric: new Set(["=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects", "exists"]),
-  bool: new Set(["=", "==", "!=", "in", "intersects", "exists"]),
-  string: new Set([
-    "=",
-    "==",
-    "!=",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "contains",
-    "icontains",
-    "startswith",
-    "endswith",
-    "glob",
-    "iglob",
-    "regex",
-    "in",
-    "intersects",
-    "pmatch",
-    "exists",
-  ]),
-  buffer: new Set([
-    "=",
-    "==",
-    "!=",
-    "contains",
-    "startswith",
-    "endswith",
-    "in",
-    "intersects",
-    "bcontains",
-    "bstartswith",
-    "exists",
-  ]),
-  ip: new Set(["=", "==", "!=", "in", "intersects", "exists"]),
-  list: new Set(["in", "intersects", "exists"]),
-};
-
-export function family(t: FieldType): "numeric" | "bool" | "string" | "buffer" | "ip" {
+function family(t: FieldType): "numeric" | "bool" | "string" | "buffer" | "ip" {
   if (isNumericType(t)) return "numeric";
   if (t === "bool") return "bool";
   if (t === "bytebuf") return "buffer";
   if (t === "ipaddr" || t === "ipnet") return "ip";
   return "string";
 }
-
-export const FAMILY_TEXT: Record<string, string> = {
-  numeric: "numeric",
-  bool: "numeric",
-  string: "string",
-  buffer: "buffer",
-  ip: "ip address and network",
-  list: "list",
-};
 
 /** Builds the single-value comparison `v OP rhs`. */
 export function comparator(type: FieldType, op: string, raw: string[], pos: Pos): (v: Scalar) => boolean {

@@ -1,5 +1,5 @@
 // The Falco releases whose rule loading this engine can reproduce: the engine version each one
-// reports to `required_engine_version`, and the deprecation warnings each one prints.
+// reports to `required_engine_version`, its condition language, and the deprecation warnings it prints.
 import type { FalcoProblem } from "./definitions.js";
 import { CURRENT_LANGUAGE, type Language } from "./parser.js";
 import {
