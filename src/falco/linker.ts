@@ -363,6 +363,7 @@ function isUnknownTypeOrField(message: string): boolean {
   return (
     message.includes("nonexistent field") ||
     message.includes("invalid formatting token") ||
+    message.includes("unknown filter:") ||
     message.includes("unknown event type")
   );
 }

@@ -42,13 +42,33 @@ test("output templates: widths, <NA>, lists, arguments, transformers", () => {
   });
 });
 
-test("output template errors", () => {
-  assert.throws(() => compileOutput("x %", fieldTableFor("k8s_audit")), /formatting cannot end with a %/);
+test("output template errors: Falco 0.42's formatter names the token, 0.44's always says the same", () => {
+  const k8s = fieldTableFor("k8s_audit");
+  const old = languageOf("0.42");
   assert.throws(
-    () => compileOutput("x %nope.field y", fieldTableFor("k8s_audit")),
-    /invalid formatting token nope.field y/,
+    () => compileOutput("x %", k8s),
+    /^FalcoCompileError: invalid formatting syntax: formatting cannot end with a %$/,
   );
-  assert.throws(() => compileOutput("%proc.name", fieldTableFor("k8s_audit")), /invalid formatting token/);
+  assert.throws(
+    () => compileOutput("x %12", k8s),
+    /^FalcoCompileError: invalid formatting syntax: formatting cannot end with a number$/,
+  );
+  assert.throws(
+    () => compileOutput("x %nope.field y", k8s, old),
+    /^FalcoCompileError: invalid formatting token nope.field y$/,
+  );
+  assert.throws(() => compileOutput("%proc.name", k8s, old), /invalid formatting token/);
+  for (const bad of ["x %nope.field y", "%proc.name", "%join(',', ka.verb)"])
+    assert.throws(
+      () => compileOutput(bad, k8s),
+      /^FalcoCompileError: unknown filter: unexpected token after '$/,
+      bad,
+    );
+  const sys = fieldTableFor("syscall");
+  assert.throws(
+    () => compileOutput("a %evt.arg.nope", sys),
+    /^FalcoCompileError: unknown filter: unexpected token after '$/,
+  );
 });
 
 test("syscall numeric fields are numbers in output_fields", () => {
@@ -173,10 +193,13 @@ describe("multivalue transformers in outputs (Falco 0.44)", () => {
     });
     assert.deepEqual(out.fieldKeys, ["fd.types", "user.name", "proc.name", "proc.pname"]);
   });
-  it("a missing input renders <NA>; argument errors are the compiler's", () => {
+  it("a missing input renders <NA>; a transformer that does not compile is 0.44's one error", () => {
     const out = compileOutput("%concat(user.name, proc.name)", table);
     assert.equal(out.render(ev({ "user.name": "root" })).text, "<NA>");
-    assert.throws(() => compileOutput("%join(',')", table), /unknown field transfomer 'join'/);
+    assert.throws(
+      () => compileOutput("%join(',')", table),
+      /^FalcoCompileError: unknown filter: unexpected token after '$/,
+    );
   });
   it("before 0.44 they are not transformers: an unknown formatting token", () => {
     assert.throws(

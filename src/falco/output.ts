@@ -103,7 +103,11 @@ export function compileOutput(
     let width = 0;
     while (j < format.length && format[j]! >= "0" && format[j]! <= "9")
       width = width * 10 + Number(format[j++]);
-    const parsed = parseFieldRef(format, j, table, language);
+    if (j > i + 1 && j >= format.length)
+      throw new FalcoCompileError("invalid formatting syntax: formatting cannot end with a number");
+    const parsed = language.multivalue
+      ? parseToken044(format, j, table, language)
+      : parseFieldRef(format, j, table, language);
     if (!parsed) throw new FalcoCompileError(`invalid formatting token ${format.slice(i + 1)}`);
     tokens.push({ field: { ...parsed.field, width } });
     i = parsed.end;
@@ -144,6 +148,21 @@ export function compileOutput(
 interface ParsedRef {
   field: Omit<NonNullable<OutputToken["field"]>, "width">;
   end: number;
+}
+
+/**
+ * Falco 0.44's formatter parses a token with the filter parser and retries shorter texts until
+ * one compiles; when none does, its error is always the one the last (one-character) try gives.
+ */
+function parseToken044(s: string, start: number, table: FieldTable, language: Language): ParsedRef {
+  let parsed: ParsedRef | undefined;
+  try {
+    parsed = parseFieldRef(s, start, table, language);
+  } catch (e) {
+    if (!(e instanceof FalcoCompileError)) throw e;
+  }
+  if (!parsed) throw new FalcoCompileError("unknown filter: unexpected token after '");
+  return parsed;
 }
 
 /** Parses `field[arg]` or `transformer(…)` at `start`; undefined if nothing valid is there. */
