@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { decodeEventValue } from "../events/decode.js";
 import type { FalcoEvent } from "../events/event.js";
+import { parseJsonChunks } from "../events/json-chunks.js";
 import { parsePriority } from "../falco/definitions.js";
 import {
   type FalcoAlert,
@@ -19,8 +20,8 @@ import {
 import { StartupError } from "./errors.js";
 
 export interface AuditDetector {
-  /** Evaluates a request body; `error` is the 400 text for malformed input. */
-  processAudit(body: string): { events: FalcoEvent[]; error?: string };
+  /** Evaluates a request body (text, or the bytes as received); `error` is the 400 text for malformed input. */
+  processAudit(body: string | readonly Buffer[]): { events: FalcoEvent[]; error?: string };
   ruleCount(): number;
   ruleNames(): string[];
 }
@@ -72,7 +73,7 @@ export function loadFalcoEngine(
     processAudit(body) {
       let value: unknown;
       try {
-        value = JSON.parse(body);
+        value = typeof body === "string" ? JSON.parse(body) : parseJsonChunks(body);
       } catch {
         return { events: [], error: "data not recognized as a k8s audit event" };
       }
