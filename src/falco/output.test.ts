@@ -149,6 +149,19 @@ describe("output fields are checked as Falco 0.42's formatter checks them", () =
     assert.equal(outputError("a %evt.rawarg.nope b"), "unknown event argument nope b");
     assert.equal(outputError("a %evt.arg b"), "filter syntax error: evt.arg b");
   });
+  it("a field name is matched as the longest known prefix, the rest is text", () => {
+    for (const lang of [languageOf("0.42"), languageOf("0.44")]) {
+      const out = compileOutput("%proc.namex %evt.arg.flagsy", table, lang);
+      const r = out.render({
+        source: "syscall",
+        timeNs: 0n,
+        payload: { "proc.name": "sh", "evt.arg.flags": "F" },
+        num: 1n,
+        hostname: "h",
+      });
+      assert.equal(r.text, "shx Fy");
+    }
+  });
   it("a field without arguments leaves `[…]` as text; container.info stays a placeholder", () => {
     const out = compileOutput("%proc.name[1] %container.info %evt.arg.flags %proc.aname[2]", table);
     const ev = {

@@ -42,15 +42,16 @@ export interface CompiledOutput {
 
 const FIELD_RE = /[a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+/y;
 
-/** Longest prefix of `candidate` (on `.` boundaries) that names a known field. */
+/**
+ * Longest prefix of `candidate` that names a known field: libsinsp matches field names as
+ * character prefixes, so `%proc.namex` is proc.name followed by the text "x".
+ */
 function longestField(candidate: string, table: FieldTable): string | undefined {
-  let name = candidate;
-  for (;;) {
-    if (table.lookup(name)) return name;
-    const dot = name.lastIndexOf(".");
-    if (dot < 0 || name.indexOf(".") === dot) return undefined;
-    name = name.slice(0, dot);
+  for (let n = candidate.length; n > 0; n--) {
+    const name = candidate.slice(0, n);
+    if (name.includes(".") && !name.endsWith(".") && table.lookup(name)) return name;
   }
+  return undefined;
 }
 
 export function renderValue(v: Extracted): string {
