@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import { errorText } from "../error-text.js";
 import { JsonNumber } from "./event.js";
-import { parseJsonExact, parseJsonExactSlow } from "./json.js";
+import { parseJsonExact, parseJsonExactSlow, stringifyJsonExact } from "./json.js";
 
 /** The result or the error message, so both paths can be compared whole. */
 function outcome(parse: (t: string) => unknown, text: string): unknown {
@@ -62,4 +62,16 @@ describe("parseJsonExact: the native fast path agrees with the exact parser", ()
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     assert.deepEqual(Object.keys(v), ["__proto__"]);
   });
+});
+
+test("stringifyJsonExact: JSON.stringify's text without JsonNumbers, their literals with them", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => {
+      assert.equal(stringifyJsonExact(v), JSON.stringify(v));
+    }),
+    { numRuns: 300 },
+  );
+  const deep = { a: [1, { b: new JsonNumber("12345678901234567890"), c: "x" }], d: undefined, e: null };
+  assert.equal(stringifyJsonExact(deep), '{"a":[1,{"b":12345678901234567890,"c":"x"}],"e":null}');
+  assert.equal(stringifyJsonExact([new JsonNumber("1.0"), undefined]), "[1.0,null]");
 });

@@ -245,16 +245,39 @@ export function parseJsonExactSlow(text: string): unknown {
 
 /** JSON.stringify that writes JsonNumber values as their exact literal. */
 export function stringifyJsonExact(value: unknown): string {
+  // Most values hold no JsonNumber: the native stringifier then writes the same text, faster.
+  if (!needsExactWriter(value, 0)) return JSON.stringify(value) ?? "null";
+  return writeExact(value);
+}
+
+/** True when `value` holds a JsonNumber, or anything JSON.stringify would write differently. */
+function needsExactWriter(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (value instanceof JsonNumber || depth > 64) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (needsExactWriter(v, depth + 1)) return true;
+    return false;
+  }
+  // toJSON (a Date...) is honoured by JSON.stringify, not by the exact writer.
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return true;
+  for (const k in value) {
+    if (Object.hasOwn(value, k) && needsExactWriter((value as Record<string, unknown>)[k], depth + 1))
+      return true;
+  }
+  return false;
+}
+
+function writeExact(value: unknown): string {
   if (value instanceof JsonNumber) return value.raw;
   if (value === null || typeof value !== "object") {
     const s = JSON.stringify(value);
     return s === undefined ? "null" : s;
   }
-  if (Array.isArray(value)) return `[${value.map(stringifyJsonExact).join(",")}]`;
+  if (Array.isArray(value)) return `[${value.map(writeExact).join(",")}]`;
   const parts: string[] = [];
   for (const [k, v] of Object.entries(value)) {
     if (v === undefined || typeof v === "function") continue;
-    parts.push(`${JSON.stringify(k)}:${stringifyJsonExact(v)}`);
+    parts.push(`${JSON.stringify(k)}:${writeExact(v)}`);
   }
   return `{${parts.join(",")}}`;
 }
