@@ -49,13 +49,17 @@ test(
 );
 
 test(
-  "flushSync writes what is pending (the exit path)",
-  withFile((fd, path) => {
+  "flushSync writes what waits behind the write in flight, nothing lost (the exit path)",
+  withFile(async (fd, path) => {
     const dest = lineDestination(fd);
     const logger = createLogger("json", "info", dest);
-    logger.info({ k: "é" }, "last words");
+    logger.info({ k: "é" }, "first"); // goes out at once, asynchronously
+    logger.info({ k: "ü" }, "last words"); // waits for it
     dest.flushSync();
-    assert.match(readFileSync(path, "utf8"), /"k":"é".*"message":"last words"/);
+    const lines = (await linesOf(path, 2)).sort();
+    assert.equal(lines.length, 2);
+    assert.match(lines.join("\n"), /"k":"é".*"message":"first"/);
+    assert.match(lines.join("\n"), /"k":"ü".*"message":"last words"/);
   }),
 );
 
