@@ -11,7 +11,7 @@
  * subscribers are told.
  */
 import type { AuditRecord } from "../audit/log.js";
-import type { FalcoEvent } from "../events/event.js";
+import { type FalcoEvent, receivedFields } from "../events/event.js";
 import { stringifyJsonExact } from "../events/json.js";
 import type { OutcomeWatcher } from "../pipeline/report.js";
 import type { Rule } from "../rules/types.js";
@@ -160,16 +160,7 @@ export class ConsoleFeed implements OutcomeWatcher {
       ...(e.trace_id ? { trace_id: e.trace_id } : {}),
       received_at: new Date(entry.at).toISOString(),
       replica: this.opts.replica,
-      event: {
-        output: e.output,
-        priority: e.priority,
-        rule: e.rule,
-        hostname: e.hostname,
-        time: e.time,
-        source: e.source,
-        output_fields: e.output_fields,
-        tags: e.tags,
-      },
+      event: receivedFields(e),
       matches: entry.matches,
       actions: [],
     };

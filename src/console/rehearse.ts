@@ -8,7 +8,7 @@
 
 import { errorText } from "../error-text.js";
 import { decodeEventValue } from "../events/decode.js";
-import type { FalcoEvent } from "../events/event.js";
+import { type FalcoEvent, receivedFields } from "../events/event.js";
 import { genericPlan } from "../pipeline/pipeline.js";
 import { withTalonContext } from "../pipeline/talon-context.js";
 import type { PluginLookup } from "../plugins/lookup.js";
@@ -80,16 +80,7 @@ export async function rehearse(body: unknown, deps: RehearseDeps): Promise<Rehea
     }
   }
   return {
-    event: {
-      output: event.output,
-      priority: event.priority,
-      rule: event.rule,
-      hostname: event.hostname,
-      time: event.time,
-      source: event.source,
-      output_fields: event.output_fields,
-      tags: event.tags,
-    },
+    event: receivedFields(event),
     matches,
     misses,
     plans,

@@ -30,3 +30,17 @@ export interface FalcoEvent {
   context: Record<string, unknown>;
   trace_id: string;
 }
+
+/** The event as Falco sent it: its fields without the engine's id, context and trace id. */
+export function receivedFields(event: FalcoEvent) {
+  return {
+    output: event.output,
+    priority: event.priority,
+    rule: event.rule,
+    hostname: event.hostname,
+    time: event.time,
+    source: event.source,
+    output_fields: event.output_fields,
+    tags: event.tags,
+  };
+}

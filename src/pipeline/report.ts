@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { AuditRecord, AuditSink } from "../audit/log.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
-import type { FalcoEvent } from "../events/event.js";
+import { type FalcoEvent, receivedFields } from "../events/event.js";
 import { boundsFor, type LabelBounds } from "../metrics/bounds.js";
 import { Metrics } from "../metrics/metrics.js";
 import type { ActionPlan, ActionResult, Notification, OutputResult } from "../plugins/types.js";
@@ -148,16 +148,7 @@ export class Reporter {
       actionner: "",
       target: targetKey(event),
       status: "matched",
-      event: {
-        output: event.output,
-        priority: event.priority,
-        rule: event.rule,
-        hostname: event.hostname,
-        time: event.time,
-        source: event.source,
-        output_fields: event.output_fields,
-        tags: event.tags,
-      },
+      event: receivedFields(event),
       rules: matched.map((r) => r.name),
     });
   }
