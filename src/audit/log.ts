@@ -7,6 +7,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { errorText } from "../error-text.js";
+import type { ReceivedEvent } from "../events/event.js";
 import { stringifyJsonExact } from "../events/json.js";
 
 export interface AuditEntry {
@@ -62,16 +63,7 @@ export interface AuditEntry {
 }
 
 /** An event as received (the fields the intake decodes), in an `event` entry. */
-export interface AuditedEvent {
-  output: string;
-  priority: string;
-  rule: string;
-  hostname: string;
-  time: string;
-  source: string;
-  output_fields: Record<string, unknown>;
-  tags: string[];
-}
+export type AuditedEvent = ReceivedEvent;
 
 export type AuditRecord = Omit<AuditEntry, "time" | "replica"> & { time?: string };
 

@@ -6,19 +6,10 @@
  * it matched and why, and each action attempt (plan, result, outputs, notifications, revert).
  */
 
-/** The event as received (the fields Talon's intake decodes). */
-export interface ReceivedEvent {
-  output: string;
-  priority: string;
-  /** The Falco rule. */
-  rule: string;
-  hostname: string;
-  /** RFC 3339 text as sent ("" when absent). */
-  time: string;
-  source: string;
-  output_fields: Record<string, unknown>;
-  tags: string[];
-}
+import type { ReceivedEvent } from "../events/event.js";
+
+/** The event as received (the fields Talon's intake decodes; `time` is RFC 3339 text as sent, "" when absent). */
+export type { ReceivedEvent };
 
 /** One match criterion of a Talon rule and whether the event met it. */
 export interface MatchReason {

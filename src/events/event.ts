@@ -32,7 +32,12 @@ export interface FalcoEvent {
 }
 
 /** The event as Falco sent it: its fields without the engine's id, context and trace id. */
-export function receivedFields(event: FalcoEvent) {
+export type ReceivedEvent = Pick<
+  FalcoEvent,
+  "output" | "priority" | "rule" | "hostname" | "time" | "source" | "output_fields" | "tags"
+>;
+
+export function receivedFields(event: FalcoEvent): ReceivedEvent {
   return {
     output: event.output,
     priority: event.priority,
