@@ -3,11 +3,12 @@
  * The `falco-talon` command line (README, CLI), with commander.
  */
 import { Command, Option } from "commander";
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig, peekLogFormat } from "../config/load.js";
+import { ConfigError, DEFAULT_CONFIG_PATH, peekLogFormat } from "../config/peek.js";
+import { envSetsFalcoSection, FALCO_SECTION_DEFAULTS } from "../config/falco-defaults.js";
+import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import type { FalcoRelease } from "../falco/releases.js";
-import { formatProblem, loadRules, printRules } from "../rules/index.js";
 import { buildInfo } from "../version.js";
 import { addDetectFlags, type DetectFlags, detectSettings, engineVersionOption } from "./detect.js";
 import type { ListFormat } from "./list.js";
@@ -30,10 +31,19 @@ function rulesFlag(cmd: Command): string[] {
   return (cmd.optsWithGlobals() as { rules?: string[] }).rules ?? [];
 }
 
+/**
+ * The configuration (file and environment). The loader and its schemas are imported here, on
+ * first use, so that commands that need no configuration start without them.
+ */
+async function readConfig(file: string | undefined): Promise<LoadedConfig> {
+  const { loadConfig } = await import("../config/load.js");
+  return loadConfig({ file, env: process.env });
+}
+
 /** Rules files: -r when given, else `rules_files` from the config (file and env). */
-function rulesFilesFrom(rules: string[], configFile: string | undefined): string[] {
+async function rulesFilesFrom(rules: string[], configFile: string | undefined): Promise<string[]> {
   if (rules.length > 0) return rules;
-  return loadConfig({ file: configFile, env: process.env }).config.rules_files;
+  return (await readConfig(configFile)).config.rules_files;
 }
 
 /**
@@ -82,7 +92,8 @@ async function openStoreOrExit(config: Config) {
 }
 
 /** Each rule's notifiers, so a revert is notified like its action; none when the rules don't load. */
-function ruleNotifiers(flag: string[], configured: string[]): Map<string, string[]> {
+async function ruleNotifiers(flag: string[], configured: string[]): Promise<Map<string, string[]>> {
+  const { loadRules } = await import("../rules/index.js");
   const files = flag.length > 0 ? flag : configured;
   const set = files.length > 0 ? loadRules(files).ruleset : undefined;
   return new Map((set?.rules ?? []).map((r) => [r.name, r.notifiers]));
@@ -135,7 +146,7 @@ export function buildProgram(): Command {
       async (opts: { config?: string; falco?: boolean; engineVersion?: FalcoRelease }, cmd: Command) => {
         const flag = rulesFlag(cmd);
         if (opts.falco) {
-          const falco = loadConfig({ file: opts.config, env: process.env }).config.falco;
+          const falco = (await readConfig(opts.config)).config.falco;
           const files = flag.length > 0 ? flag : falco.rules_files;
           const { runFalcoRulesCheck, parseFalcoRelease } = await import("../falco/index.js");
           process.exitCode = runFalcoRulesCheck(
@@ -156,8 +167,9 @@ export function buildProgram(): Command {
     .command("print")
     .description("print the merged rules")
     .option("-c, --config <file>", "config file")
-    .action((opts: { config?: string }, cmd: Command) => {
-      const loaded = loadRules(rulesFilesFrom(rulesFlag(cmd), opts.config));
+    .action(async (opts: { config?: string }, cmd: Command) => {
+      const { formatProblem, loadRules, printRules } = await import("../rules/index.js");
+      const loaded = loadRules(await rulesFilesFrom(rulesFlag(cmd), opts.config));
       if (!loaded.ruleset || loaded.problems.length > 0) {
         for (const p of loaded.problems) out(formatProblem(p));
         process.exitCode = 1;
@@ -200,7 +212,7 @@ export function buildProgram(): Command {
     .option("-c, --config <file>", "config file (for rules_files and default_notifiers)")
     .action(async (opts: { config?: string }, cmd: Command) => {
       const { renderRbac } = await import("./rbac.js");
-      const { config } = loadConfig({ file: opts.config, env: process.env });
+      const { config } = await readConfig(opts.config);
       const rules = rulesFlag(cmd);
       const files = rules.length > 0 ? rules : config.rules_files;
       out(await renderRbac(files, { notifiers: config.default_notifiers }));
@@ -219,7 +231,7 @@ export function buildProgram(): Command {
     .option("--json", "print JSON lines")
     .action(
       async (o: { config?: string; reversible?: boolean; rule?: string; since?: string; json?: boolean }) => {
-        const { config } = loadConfig({ file: o.config, env: process.env });
+        const { config } = await readConfig(o.config);
         const { runActionsList } = await import("./actions.js");
         const store = await openStoreOrExit(config);
         try {
@@ -239,7 +251,7 @@ export function buildProgram(): Command {
     .option("-c, --config <file>", "config file")
     .option("--dry-run", "show what would be reverted; change nothing")
     .action(async (id: string, o: { config?: string; dryRun?: boolean }, cmd: Command) => {
-      const { config } = loadConfig({ file: o.config, env: process.env });
+      const { config } = await readConfig(o.config);
       const { cliRevert, printRevert } = await import("./actions.js");
       const { builtinPlugins } = await import("../app/plugins.js");
       const { createLogger } = await import("../logging/logger.js");
@@ -252,7 +264,7 @@ export function buildProgram(): Command {
             logger,
             store,
             plugins: builtinPlugins,
-            ruleNotifiers: ruleNotifiers(rulesFlag(cmd), config.rules_files),
+            ruleNotifiers: await ruleNotifiers(rulesFlag(cmd), config.rules_files),
           },
           id,
           o.dryRun === true,
@@ -296,7 +308,7 @@ export function buildProgram(): Command {
           process.exitCode = await runAuditList({ file: o.file, ...filters }, out);
           return;
         }
-        const { config } = loadConfig({ file: o.config, env: process.env });
+        const { config } = await readConfig(o.config);
         // An explicit --nats/--stream, or a config without audit.file in distributed mode, reads the stream.
         const useNats =
           o.nats !== undefined ||
@@ -337,15 +349,19 @@ export function buildProgram(): Command {
       opts: DetectFlags & { events: string; config?: string; falcoRules: string[]; hostname?: string },
       cmd: Command,
     ) => {
-      let config: Config;
-      try {
-        config = loadConfig({ file: opts.config, env: process.env }).config;
-      } catch (err) {
-        if (err instanceof ConfigError) fatal(err, opts.config);
-        throw err;
+      // detect reads only the `falco` section: with no config file and no FALCO_* variable it is
+      // the defaults, and the configuration's schemas are not loaded (a tenth of a second of start-up)
+      let falco: Config["falco"] = FALCO_SECTION_DEFAULTS;
+      if (opts.config !== undefined || envSetsFalcoSection(process.env)) {
+        try {
+          falco = (await readConfig(opts.config)).config.falco;
+        } catch (err) {
+          if (err instanceof ConfigError) fatal(err, opts.config);
+          throw err;
+        }
       }
       const flagged = [...rulesFlag(cmd), ...opts.falcoRules];
-      const rules = flagged.length > 0 ? flagged : config.falco.rules_files;
+      const rules = flagged.length > 0 ? flagged : falco.rules_files;
       if (rules.length === 0) {
         out("error: no Falco rules: pass -r/--falco-rules or set falco.rules_files in the configuration");
         process.exitCode = 2;
@@ -355,8 +371,8 @@ export function buildProgram(): Command {
       process.exitCode = await runDetect({
         rules,
         events: opts.events,
-        hostname: opts.hostname ?? (config.falco.hostname || undefined),
-        settings: detectSettings(config.falco, opts),
+        hostname: opts.hostname ?? (falco.hostname || undefined),
+        settings: detectSettings(falco, opts),
       });
     },
   );

@@ -6,18 +6,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { unknownKeys } from "../validation/keys.js";
 import { pathText, zodProblems } from "../validation/zod-errors.js";
+import { ConfigError } from "./peek.js";
 import { type Config, configSchema } from "./schema.js";
 
-export const DEFAULT_CONFIG_PATH = "/etc/falco-talon/config.yaml";
-
-/** An unusable configuration; `problems` holds one line per problem. */
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(message: string, problems: string[] = [message]) {
-    super(message);
-    this.problems = problems;
-  }
-}
+export { ConfigError, DEFAULT_CONFIG_PATH, peekLogFormat } from "./peek.js";
 
 export interface LoadConfigOptions {
   /** Path given with -c, or undefined for none. */
@@ -233,21 +225,4 @@ function writtenPath(doc: Document, path: readonly (string | number)[]): (string
     node = (node as { get?: (k: unknown, keep: boolean) => unknown } | undefined)?.get?.(next, true);
   }
   return out;
-}
-
-/**
- * The log format a failed start should use for its fatal error: `LOG_FORMAT`, else the
- * file's `log_format` (read leniently: the file may be the thing that is broken).
- */
-export function peekLogFormat(file: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.LOG_FORMAT?.trim().toLowerCase();
-  if (fromEnv) return fromEnv;
-  if (!file) return "color";
-  try {
-    const doc = parseDocument(readFileSync(file, "utf8"));
-    const v = doc.get("log_format");
-    return typeof v === "string" ? v.trim().toLowerCase() : "color";
-  } catch {
-    return "color";
-  }
 }

@@ -1,0 +1,28 @@
+/**
+ * The configuration's `falco` section when nothing sets it, without loading the configuration's
+ * schemas: `falco-talon detect` with no config file starts from these. A unit test holds them equal
+ * to the schema's defaults, which stay the source of truth.
+ */
+import { DEFAULT_RELEASE } from "../falco/releases.js";
+import type { Config } from "./schema.js";
+
+export const FALCO_SECTION_DEFAULTS: Readonly<Config["falco"]> = Object.freeze({
+  rules_files: [],
+  hostname: "",
+  rule_matching: "first",
+  priority: "debug",
+  time_format_iso_8601: false,
+  json_include_output_property: true,
+  json_include_tags_property: true,
+  buffered_outputs: false,
+  engine_version: DEFAULT_RELEASE,
+});
+
+/**
+ * Whether the environment sets a key of the `falco` section: every key's variable is its path in
+ * capitals joined by `_` (`falco.hostname` is FALCO_HOSTNAME), and an empty variable counts as unset.
+ */
+export function envSetsFalcoSection(env: NodeJS.ProcessEnv): boolean {
+  for (const [name, value] of Object.entries(env)) if (name.startsWith("FALCO_") && value) return true;
+  return false;
+}
