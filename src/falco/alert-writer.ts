@@ -1,5 +1,7 @@
-// Where `detect` writes its lines: straight through, one write per line (Falco's default,
-// `buffered_outputs: false`), or gathered into large writes (`buffered_outputs: true`).
+// Where `detect` writes its lines: unbuffered (Falco's default, `buffered_outputs: false`), the
+// lines found in one batch of input are written together when the batch ends, so no line waits for
+// more input (a live pipe's line is out as soon as its batch is read); buffered
+// (`buffered_outputs: true`), lines are gathered across batches into large writes.
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 
@@ -23,12 +25,14 @@ export class LineWriter {
 
   line(text: string): void {
     if (this.failed) return;
-    if (!this.buffered) {
-      this.send(text + "\n");
-      return;
-    }
     this.pending += text + "\n";
     if (this.pending.length >= CHUNK) this.flush();
+  }
+
+  /** The end of a batch of input: unbuffered, its lines are written now; then waits as `drained`. */
+  async batchEnd(): Promise<void> {
+    if (!this.buffered) this.flush();
+    await this.drained();
   }
 
   flush(): void {

@@ -66,7 +66,7 @@ export async function runDetect(opts: DetectOptions): Promise<number> {
         }
       },
       problem: (text) => writer.line(text),
-      batchDone: () => writer.drained(),
+      batchDone: () => writer.batchEnd(),
     });
   } catch (e) {
     // the reader of our output went away (`detect … | head`): stop, as Falco would on SIGPIPE

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig } from "../../src/config/load.js";
 import {
@@ -128,7 +128,9 @@ describe("json_include_output_property, json_include_tags_property", () => {
 });
 
 describe("buffered_outputs", () => {
-  const writes = async (bufferedOutputs: boolean) => {
+  const events = readFileSync(EVENTS, "utf8").trim().split("\n");
+  /** detect on a live pipe: each event written on its own, `step` after each; the writes to stdout. */
+  const live = async (bufferedOutputs: boolean, step: (chunks: string[], sent: number) => Promise<void>) => {
     const chunks: string[] = [];
     const output = new Writable({
       write(chunk, _enc, done) {
@@ -136,23 +138,45 @@ describe("buffered_outputs", () => {
         done();
       },
     });
-    const code = await runDetect({
-      rules: [RULES],
-      events: EVENTS,
-      output,
-      hostname: "h",
-      settings: { bufferedOutputs },
-    });
-    assert.equal(code, 0);
+    const stdin = new PassThrough();
+    const done = runDetect({ rules: [RULES], events: "-", stdin, output, hostname: "h", settings: { bufferedOutputs } });
+    for (let i = 0; i < events.length; i++) {
+      stdin.write(`${events[i]}\n`);
+      await step(chunks, i + 1);
+    }
+    stdin.end();
+    assert.equal(await done, 0);
     return chunks;
   };
-  it("unbuffered (Falco's default): one write per alert, as it is found", async () => {
-    const chunks = await writes(false);
+  const until = async (cond: () => boolean) => {
+    for (let t = 0; t < 200 && !cond(); t++) await new Promise((r) => setTimeout(r, 10));
+    return cond();
+  };
+
+  it("unbuffered (Falco's default): each alert is written as soon as its event is read", async () => {
+    const chunks = await live(false, async (chunks, sent) => {
+      assert.ok(await until(() => chunks.join("").split("\n").length - 1 === sent), `alert ${sent} written`);
+    });
     assert.equal(chunks.length, 3);
     for (const c of chunks) assert.match(c, /^\{.*\}\n$/);
   });
-  it("buffered: alerts gathered into one write", async () => {
-    const chunks = await writes(true);
+  it("unbuffered: the alerts of one batch of input go out in one write", async () => {
+    const chunks: string[] = [];
+    const output = new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    assert.equal(await runDetect({ rules: [RULES], events: EVENTS, output, hostname: "h" }), 0);
+    assert.equal(chunks.length, 1);
+    assert.equal(chunks[0]!.split("\n").length, 4);
+  });
+  it("buffered: alerts gathered until the end (or 64 KiB)", async () => {
+    const chunks = await live(true, async (chunks) => {
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(chunks.length, 0);
+    });
     assert.equal(chunks.length, 1);
     assert.equal(chunks[0]!.split("\n").length, 4);
   });
