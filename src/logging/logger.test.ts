@@ -3,7 +3,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { createLogger, lineDestination } from "./logger.js";
+import { pino } from "pino";
+import { createLogger, isoTimeOncePerMs, lineDestination } from "./logger.js";
 
 /** The file's lines once it has `n` of them (the writes are asynchronous). */
 async function linesOf(path: string, n: number): Promise<string[]> {
@@ -72,3 +73,16 @@ test(
     assert.match((await linesOf(path, 1)).join("\n"), /match rule="r ü"/);
   }),
 );
+
+test("the time of a line: pino's isoTime, made once per millisecond", () => {
+  let now = Date.UTC(2026, 11, 2, 1, 2, 3, 456);
+  const stamp = isoTimeOncePerMs(() => now);
+  assert.equal(stamp(), ',"time":"2026-12-02T01:02:03.456Z"');
+  assert.equal(stamp(), ',"time":"2026-12-02T01:02:03.456Z"');
+  now += 1;
+  assert.equal(stamp(), ',"time":"2026-12-02T01:02:03.457Z"');
+  // the format is pino's own
+  const real = isoTimeOncePerMs()();
+  assert.match(real, /^,"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
+  assert.equal(pino.stdTimeFunctions.isoTime().length, real.length);
+});

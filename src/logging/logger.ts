@@ -36,6 +36,23 @@ export function lineDestination(fd: number): ReturnType<typeof pino.destination>
 
 export type LogFormat = "color" | "text" | "json";
 
+/**
+ * pino's `isoTime` (`,"time":"<ISO 8601>"`), formatted once per millisecond: at the intake's rate
+ * the lines of one event, and of its neighbours, share their millisecond.
+ */
+export function isoTimeOncePerMs(now: () => number = Date.now): () => string {
+  let last = Number.NaN;
+  let text = "";
+  return () => {
+    const t = now();
+    if (t !== last) {
+      last = t;
+      text = `,"time":"${new Date(t).toISOString()}"`;
+    }
+    return text;
+  };
+}
+
 export function createLogger(
   format: LogFormat,
   level = "info",
@@ -45,7 +62,7 @@ export function createLogger(
     level,
     messageKey: "message",
     base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeOncePerMs(),
     formatters: { level: (label: string) => ({ level: label }) },
   };
   if (format === "json") return pino(options, destination);

@@ -3,7 +3,7 @@
  * expires, and how its reverts ended. The audit trail holds these (the `undo` and `revert_at` of
  * an action entry, then `revert` entries); with NATS, a JetStream KV bucket does too.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { RevertStatus } from "../plugins/types.js";
 
 export interface ReversibleAction {
@@ -54,7 +54,8 @@ export interface StoredAction extends ReversibleAction {
  * redelivered by NATS does not make a second record of the same change.
  */
 export function actionId(eventId: string, rule: string, action: string): string {
-  return createHash("sha256").update(`${eventId}\u0000${rule}\u0000${action}`).digest("hex").slice(0, 20);
+  // one-shot hashing: the same digest as a Hash object's, without making one per action
+  return hash("sha256", `${eventId}\u0000${rule}\u0000${action}`, "hex").slice(0, 20);
 }
 
 /** True once a revert left nothing to undo: later reverts are no-ops and the expiry is done. */
