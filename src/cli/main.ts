@@ -3,9 +3,9 @@
  * The `falco-talon` command line (README, CLI), with commander.
  */
 import { Command, Option } from "commander";
-import { ConfigError, DEFAULT_CONFIG_PATH, peekLogFormat } from "../config/peek.js";
 import { envSetsFalcoSection, FALCO_SECTION_DEFAULTS } from "../config/falco-defaults.js";
 import type { LoadedConfig } from "../config/load.js";
+import { ConfigError, DEFAULT_CONFIG_PATH, peekLogFormat } from "../config/peek.js";
 import type { Config } from "../config/schema.js";
 import { errorText } from "../error-text.js";
 import type { FalcoRelease } from "../falco/releases.js";

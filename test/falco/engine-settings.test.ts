@@ -139,7 +139,14 @@ describe("buffered_outputs", () => {
       },
     });
     const stdin = new PassThrough();
-    const done = runDetect({ rules: [RULES], events: "-", stdin, output, hostname: "h", settings: { bufferedOutputs } });
+    const done = runDetect({
+      rules: [RULES],
+      events: "-",
+      stdin,
+      output,
+      hostname: "h",
+      settings: { bufferedOutputs },
+    });
     for (let i = 0; i < events.length; i++) {
       stdin.write(`${events[i]}\n`);
       await step(chunks, i + 1);
