@@ -28,6 +28,9 @@ describe("the falco section's defaults without the schema", () => {
   it("empty and unrelated variables are not", () => {
     assert.equal(envSetsFalcoSection({}), false);
     assert.equal(envSetsFalcoSection({ FALCO_HOSTNAME: "" }), false);
-    assert.equal(envSetsFalcoSection({ LOG_LEVEL: "debug", PATH: "/bin" }), false);
+    assert.equal(
+      envSetsFalcoSection({ LOG_LEVEL: "debug", PATH: "/bin", FALCO_TALON_GIT_COMMIT: "abc" }),
+      false,
+    );
   });
 });

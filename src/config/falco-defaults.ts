@@ -18,11 +18,10 @@ export const FALCO_SECTION_DEFAULTS: Readonly<Config["falco"]> = Object.freeze({
   engine_version: DEFAULT_RELEASE,
 });
 
-/**
- * Whether the environment sets a key of the `falco` section: every key's variable is its path in
- * capitals joined by `_` (`falco.hostname` is FALCO_HOSTNAME), and an empty variable counts as unset.
- */
+/** The variables of the section's keys: a key's variable is its path in capitals joined by `_`. */
+const SECTION_VARIABLES = Object.keys(FALCO_SECTION_DEFAULTS).map((k) => `FALCO_${k.toUpperCase()}`);
+
+/** Whether the environment sets a key of the `falco` section (an empty variable counts as unset). */
 export function envSetsFalcoSection(env: NodeJS.ProcessEnv): boolean {
-  for (const [name, value] of Object.entries(env)) if (name.startsWith("FALCO_") && value) return true;
-  return false;
+  return SECTION_VARIABLES.some((name) => !!env[name]);
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { describe, it } from "node:test";
@@ -33,14 +33,43 @@ async function detect(settings: Partial<FalcoSettings>, events = EVENTS) {
   return { code, lines: out, alerts: out.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)) };
 }
 
-const cli = (...args: string[]) => {
+const cliWith = (env: Record<string, string>, ...args: string[]) => {
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "detect", ...args], {
     cwd: ROOT,
     encoding: "utf8",
-    env: { ...process.env, RULES_FILES: "", LOG_FORMAT: "" },
+    env: { ...process.env, RULES_FILES: "", LOG_FORMAT: "", ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+const cli = (...args: string[]) => cliWith({}, ...args);
+
+describe("detect without a config file", () => {
+  it("reads the falco section's variables (FALCO_HOSTNAME, FALCO_RULES_FILES)", () => {
+    const r = cliWith({ FALCO_HOSTNAME: "from-env", FALCO_RULES_FILES: RULES }, "-e", EVENTS);
+    assert.equal(r.code, 0, r.err);
+    const alerts = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(alerts.length, 3);
+    for (const a of alerts) assert.equal(a.hostname, "from-env");
+  });
+  it("a wrong value in a falco variable is an error naming it", () => {
+    const r = cliWith({ FALCO_RULE_MATCHING: "some" }, "-r", RULES, "-e", EVENTS);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /env FALCO_RULE_MATCHING: /);
+  });
+  it("with no falco variable, Falco's defaults: the first matching rule, the machine's host name", () => {
+    const r = cliWith({ FALCO_HOSTNAME: "" }, "-r", RULES, "-e", EVENTS);
+    assert.equal(r.code, 0, r.err);
+    const alerts = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(alerts.length, 3);
+    assert.equal(alerts[0].hostname, hostname());
+  });
+});
 
 describe("rule_matching", () => {
   it("first: one alert per event; all: every matching rule, in rules-file order", async () => {
