@@ -143,3 +143,41 @@ describe("bounded metrics", () => {
     assert.match(events, /source="other"/);
   });
 });
+
+describe("Talon's log lines of a matched event", () => {
+  it("`event` carries the event's fields, `match` those and the rule; the dry-run `action` its plan and objects", async () => {
+    const h = harness(`
+- rule: r
+  dry_run: true
+  actions:
+    - action: p
+      actionner: tests:planned
+`);
+    await h.pipeline.accept(event());
+    await h.done();
+    const line = (m: string) => h.logs.find((l) => l.message === m)!;
+    // the harness's logger adds pino's own pid and hostname
+    const keys = (l: Record<string, unknown>) =>
+      Object.keys(l).filter((k) => !["level", "time", "pid", "hostname"].includes(k));
+    const fields = ["event", "priority", "source", "output", "trace_id"];
+    assert.deepEqual(keys(line("event")), [...fields, "message"]);
+    assert.deepEqual(keys(line("match")), [...fields, "rule", "message"]);
+    assert.equal(line("match").rule, "r");
+    const action = line("action");
+    assert.deepEqual(keys(action), [
+      "rule",
+      "action",
+      "actionner",
+      "category",
+      "trace_id",
+      "target",
+      "status",
+      "output",
+      "plan",
+      "details",
+      "pod",
+      "namespace",
+      "message",
+    ]);
+  });
+});

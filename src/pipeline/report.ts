@@ -160,7 +160,7 @@ export class Reporter {
 
   /** One matching rule: its `match` line and count. */
   match(event: FalcoEvent, rule: Rule, labels: EventLabels): void {
-    this.deps.logger.info(matchFields(event, rule.name), "match");
+    this.deps.logger.info(eventFields(event, rule.name), "match");
     this.deps.metrics.matches.inc({ rule: rule.name, ...labels, ...scope() });
   }
 
@@ -485,18 +485,11 @@ export class Reporter {
 const scope = () => Metrics.scope;
 
 /** Talon's keys for an event in logs: `event` is the Falco rule, `output` its text. */
-function eventFields(event: FalcoEvent) {
-  return {
-    event: event.rule,
-    priority: event.priority,
-    source: event.source,
-    output: event.output,
-    trace_id: event.trace_id,
-  };
-}
-
-/** The `match` line's fields: the event's and the rule's name (one literal: no spread on the hot path). */
-function matchFields(event: FalcoEvent, rule: string) {
+/**
+ * An event's log fields, and the matching rule's name on its `match` line: one literal (no
+ * spread on the hot path); an undefined `rule` is left out of the line by pino.
+ */
+function eventFields(event: FalcoEvent, rule?: string) {
   return {
     event: event.rule,
     priority: event.priority,

@@ -42,15 +42,18 @@ const cliWith = (env: Record<string, string>, ...args: string[]) => {
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const cli = (...args: string[]) => cliWith({}, ...args);
+/** The alerts `detect` printed, one JSON line each. */
+const printedAlerts = (out: string) =>
+  out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 
 describe("detect without a config file", () => {
   it("reads the falco section's variables (FALCO_HOSTNAME, FALCO_RULES_FILES)", () => {
     const r = cliWith({ FALCO_HOSTNAME: "from-env", FALCO_RULES_FILES: RULES }, "-e", EVENTS);
     assert.equal(r.code, 0, r.err);
-    const alerts = r.out
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const alerts = printedAlerts(r.out);
     assert.equal(alerts.length, 3);
     for (const a of alerts) assert.equal(a.hostname, "from-env");
   });
@@ -62,10 +65,7 @@ describe("detect without a config file", () => {
   it("with no falco variable, Falco's defaults: the first matching rule, the machine's host name", () => {
     const r = cliWith({ FALCO_HOSTNAME: "" }, "-r", RULES, "-e", EVENTS);
     assert.equal(r.code, 0, r.err);
-    const alerts = r.out
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const alerts = printedAlerts(r.out);
     assert.equal(alerts.length, 3);
     assert.equal(alerts[0].hostname, hostname());
   });
