@@ -3,6 +3,20 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { event, harness } from "../../test/support/pipeline.js";
 
+/** One event through one dry-run rule `r` whose one action `a` uses this actionner. */
+async function dryRunOne(actionner: string) {
+  const h = harness(`
+- rule: r
+  dry_run: true
+  actions:
+    - action: a
+      actionner: ${actionner}
+`);
+  await h.pipeline.accept(event());
+  await h.done();
+  return h;
+}
+
 describe("every attempt is audited", () => {
   it("a dry run logs and audits its plan, and sends nothing", async () => {
     const h = harness(`
@@ -36,15 +50,7 @@ describe("every attempt is audited", () => {
   });
 
   it("a dry run on an event it can't act on is a failure with the reason", async () => {
-    const h = harness(`
-- rule: r
-  dry_run: true
-  actions:
-    - action: b
-      actionner: tests:badname
-`);
-    await h.pipeline.accept(event());
-    await h.done();
+    const h = await dryRunOne("tests:badname");
     assert.equal(h.audits[0]?.status, "failure");
     assert.match(String(h.audits[0]?.error), /invalid pod name '\.\.' in k8s\.pod\.name/);
   });
@@ -146,15 +152,7 @@ describe("bounded metrics", () => {
 
 describe("Talon's log lines of a matched event", () => {
   it("`event` carries the event's fields, `match` those and the rule; the dry-run `action` its plan and objects", async () => {
-    const h = harness(`
-- rule: r
-  dry_run: true
-  actions:
-    - action: p
-      actionner: tests:planned
-`);
-    await h.pipeline.accept(event());
-    await h.done();
+    const h = await dryRunOne("tests:planned");
     const line = (m: string) => h.logs.find((l) => l.message === m)!;
     // the harness's logger adds pino's own pid and hostname
     const keys = (l: Record<string, unknown>) =>
