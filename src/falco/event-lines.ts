@@ -17,17 +17,29 @@ export type EventSink = {
   batchDone(): Promise<void>;
 };
 
-/** Reads a file in chunks into one reused buffer (each chunk is valid until the next is asked for). */
+/**
+ * Reads a file in chunks into two reused buffers (each chunk is valid until the next is asked
+ * for): the next chunk is read while the consumer works on this one. Reading one chunk after the
+ * other left the thread idle for each read, a tenth of `detect`'s time.
+ */
 export async function* fileChunks(path: string, size = 1024 * 1024): AsyncGenerator<Buffer> {
   const file = await open(path, "r");
+  const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  let which = 0;
+  let reading: Promise<{ bytesRead: number }> | undefined = file.read(buffers[0]!, 0, size, null);
   try {
-    const buf = Buffer.allocUnsafe(size);
     for (;;) {
-      const { bytesRead } = await file.read(buf, 0, size, null);
+      const { bytesRead } = await reading;
+      reading = undefined;
       if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
+      const chunk = buffers[which]!.subarray(0, bytesRead);
+      which ^= 1;
+      reading = file.read(buffers[which]!, 0, size, null);
+      yield chunk;
     }
   } finally {
+    // a consumer that stops early leaves a read under way: it ends before the file is closed
+    await reading?.catch(() => undefined);
     await file.close();
   }
 }
