@@ -4,6 +4,7 @@
  * to the schema's defaults, which stay the source of truth.
  */
 import { DEFAULT_RELEASE } from "../falco/releases.js";
+import { envName } from "./peek.js";
 import type { Config } from "./schema.js";
 
 export const FALCO_SECTION_DEFAULTS: Readonly<Config["falco"]> = Object.freeze({
@@ -18,8 +19,8 @@ export const FALCO_SECTION_DEFAULTS: Readonly<Config["falco"]> = Object.freeze({
   engine_version: DEFAULT_RELEASE,
 });
 
-/** The variables of the section's keys: a key's variable is its path in capitals joined by `_`. */
-const SECTION_VARIABLES = Object.keys(FALCO_SECTION_DEFAULTS).map((k) => `FALCO_${k.toUpperCase()}`);
+/** The variables of the section's keys, named as the loader names every key's. */
+const SECTION_VARIABLES = Object.keys(FALCO_SECTION_DEFAULTS).map((k) => envName(["falco", k]));
 
 /** Whether the environment sets a key of the `falco` section (an empty variable counts as unset). */
 export function envSetsFalcoSection(env: NodeJS.ProcessEnv): boolean {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { unknownKeys } from "../validation/keys.js";
 import { pathText, zodProblems } from "../validation/zod-errors.js";
-import { ConfigError } from "./peek.js";
+import { ConfigError, envName } from "./peek.js";
 import { type Config, configSchema } from "./schema.js";
 
 export { ConfigError, DEFAULT_CONFIG_PATH, peekLogFormat } from "./peek.js";
@@ -97,11 +97,6 @@ function keyOffsetOf(doc: Document, path: readonly (string | number)[]): number 
     }
   }
   return offsetOf(doc, path);
-}
-
-/** The config key of an environment variable (`LISTEN_PORT` → listen_port). */
-function envName(path: readonly string[]): string {
-  return path.join("_").toUpperCase();
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {

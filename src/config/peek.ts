@@ -1,12 +1,18 @@
 /**
  * What the command line needs before (or without) validating a configuration: the default path,
- * the error type, and the log format a fatal error is printed in. Kept apart from the loader so a
- * command that needs no configuration schema (`detect` without a config) does not load one.
+ * the error type, the environment variable of a key, and the log format a fatal error is printed
+ * in. Kept apart from the loader so a command that needs no configuration schema (`detect`
+ * without a config) does not load one.
  */
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 
 export const DEFAULT_CONFIG_PATH = "/etc/falco-talon/config.yaml";
+
+/** The environment variable of a config key (listen_port → LISTEN_PORT, falco.hostname → FALCO_HOSTNAME). */
+export function envName(path: readonly string[]): string {
+  return path.join("_").toUpperCase();
+}
 
 /** An unusable configuration; `problems` holds one line per problem. */
 export class ConfigError extends Error {
