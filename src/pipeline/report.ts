@@ -484,10 +484,10 @@ export class Reporter {
 /** Talon's constant OTel scope labels. */
 const scope = () => Metrics.scope;
 
-/** Talon's keys for an event in logs: `event` is the Falco rule, `output` its text. */
 /**
- * An event's log fields, and the matching rule's name on its `match` line: one literal (no
- * spread on the hot path); an undefined `rule` is left out of the line by pino.
+ * Talon's keys for an event in logs (`event` is the Falco rule, `output` its text), and the
+ * matching rule's name on its `match` line: one literal (no spread on the hot path); an undefined
+ * `rule` is left out of the line by pino.
  */
 function eventFields(event: FalcoEvent, rule?: string) {
   return {

@@ -36,9 +36,10 @@ export class Deduplicator {
     this.expire(t);
     const expires = this.seen.get(key);
     if (expires !== undefined && expires > t) return true;
-    this.seen.set(key, t + this.windowMs);
+    const expiry = t + this.windowMs;
+    this.seen.set(key, expiry);
     this.keys.push(key);
-    this.expiries.push(t + this.windowMs);
+    this.expiries.push(expiry);
     return false;
   }
 
