@@ -11,7 +11,10 @@
  *      time, the median over several rounds, with its spread); ours also in process;
  *   5. memory (VmRSS) at rest and peak under load;
  *   6. ours only: the intake at saturation again while one client streams the operator console
- *      (bench/console.ts; `npx tsx bench/console.ts` runs this phase alone).
+ *      (bench/console.ts; `npx tsx bench/console.ts` runs this phase alone);
+ *   7. the intake's ceiling on this machine: a server that only reads, parses and answers, under
+ *      the same load, in one and two processes, with and without a fixed work per request
+ *      (bench/ceiling.ts; `npx tsx bench/ceiling.ts` runs this phase alone).
  * Then the Falco k8s_audit rule engine (bench/falco.ts). Talon is the binary TALON_BIN names (built by
  * hand outside the project); without it its column is n/a with the reason. Never asserts.
  *
@@ -25,6 +28,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { type CeilingRun, describeCeiling, intakeCeiling } from "./ceiling.js";
 import {
   type BenchCluster,
   createNamespace,
@@ -73,6 +77,7 @@ const { values: args } = parseArgs({
 const quick = args.quick === true;
 const settings = {
   intakeSeconds: quick ? 3 : 10,
+  restSeconds: quick ? 20 : 30,
   rate: Number(args.rate),
   streamSeconds: quick ? 2 : 5,
   /** A rate below the terminate throughput, for the latency without queueing. */
@@ -135,6 +140,9 @@ interface Latency {
 }
 
 interface ServerFigures {
+  /** 3 s after the server answered /healthz: the tail of start-up. */
+  rssStartMiB: number;
+  /** After settings.restSeconds idle since it answered. */
   rssRestMiB: number;
   /** Peak during the intake at saturation alone. */
   rssIntakeMiB: number;
@@ -271,7 +279,14 @@ async function benchServer(
   let peak: { stop(): number } | undefined;
   try {
     await new Promise((r) => setTimeout(r, 3000));
+    const rssStartMiB = rssMiB(server.pid);
+    // At rest: idle long enough for start-up's transient memory to go. V8's memory reducer returns
+    // ours ~16 s after start (a young generation grown to 16 MiB while loading, then idle).
+    await new Promise((r) => setTimeout(r, (settings.restSeconds - 3) * 1000));
     const rssRestMiB = rssMiB(server.pid);
+    console.log(
+      `[${name}] RSS ${rssStartMiB.toFixed(1)} MiB 3 s after start, ${rssRestMiB.toFixed(1)} MiB after ${settings.restSeconds} s idle`,
+    );
     peak = sampleRss(server.pid);
     const intakePeak = sampleRss(server.pid);
 
@@ -279,7 +294,7 @@ async function benchServer(
     const rssIntakeMiB = intakePeak.stop();
     console.log(`[${name}] intake ${Math.round(intake.eventsPerSec)} events/s, p99 ${intake.p99Ms} ms`);
     await waitQueueDrained(server);
-    const figures: ServerFigures = { rssRestMiB, rssIntakeMiB, rssLoadMiB: 0, intake };
+    const figures: ServerFigures = { rssStartMiB, rssRestMiB, rssIntakeMiB, rssLoadMiB: 0, intake };
     sink.figures = figures;
     if (name === "ours") {
       figures.intakeConsole = await intakeWhileStreaming(server.url, INTAKE_RULE, settings.intakeSeconds);
@@ -454,7 +469,14 @@ function buildFigures(
       talonNote: "in-process figure (ours only): Talon's matcher cannot be called from outside its process",
     },
     {
-      label: "RSS at rest",
+      label: "RSS 3 s after start",
+      unit: "MiB",
+      better: "lower",
+      ours: ours.rssStartMiB,
+      talon: talon?.rssStartMiB ?? null,
+    },
+    {
+      label: `RSS at rest (${settings.restSeconds} s idle after start)`,
       unit: "MiB",
       better: "lower",
       ours: ours.rssRestMiB,
@@ -500,6 +522,7 @@ process.once("SIGINT", () => {
 });
 let ours: ServerFigures;
 let talonFigures: ServerFigures | undefined;
+let ceiling: CeilingRun[] = [];
 /** Why Talon figures are missing: each failed phase, with its reason. */
 const talonFailures: string[] = [];
 /**
@@ -535,6 +558,9 @@ try {
     benchServer("talon", binary, cluster, oursEntry, kubeconfig, talonSink),
   );
   talonFigures = talonSink.figures;
+  // Under the same conditions as the two intakes above (the cluster idle, not yet down).
+  ceiling = await intakeCeiling(INTAKE_RULE, settings.intakeSeconds);
+  for (const r of ceiling) console.log(`[bare server] ${describeCeiling(r)}`);
 } finally {
   cluster?.down();
 }
@@ -583,6 +609,16 @@ const talonMissing = talon.available ? talonFailures.join("; ") || undefined : t
 const figures = buildFigures(ours, talonFigures, talonMissing, intakeThousand, match, matchCpu);
 const table = markdownTable(figures);
 console.log(`\n${table}\n`);
+if (ceiling.length > 0) {
+  console.log("intake ceiling on this machine, same load (bench/ceiling.ts):");
+  const talonIntake = talonFigures?.intake.eventsPerSec;
+  for (const r of ceiling) {
+    const vsTalon = talonIntake
+      ? `, ${(r.intake.eventsPerSec / talonIntake).toFixed(2)}× Talon's intake`
+      : "";
+    console.log(`  ${describeCeiling(r)}${vsTalon}`);
+  }
+}
 console.log(`match cost, event matching no rule: ${match.missUs.toFixed(1)} µs/event (ours, 1,000 rules)`);
 
 console.log("\n## Falco rule engine (k8s_audit)");
@@ -616,6 +652,7 @@ if (!quick || args.write) {
     ours,
     talonFigures: talonFigures ?? null,
     intakeThousandRules: intakeThousand,
+    intakeCeiling: ceiling,
     matchCost: { inProcess: match, blackBox: matchCpu, namespacesMissing: isolation ?? null },
     figures: figures.map((f) => ({ ...f, ratio: ratio(f) })),
     table,
