@@ -1,6 +1,7 @@
 /** Load generators: saturation (autocannon) and a steady open-loop rate (one event per pod). */
 import { Agent, request } from "node:http";
 import autocannon from "autocannon";
+import { cpuSeconds, DEDUP_WINDOW_SECONDS, waitCpuIdle } from "./servers.js";
 
 /** A Falco event as Falco sends it; `output` differs per event so no deduplication applies. */
 export function falcoEvent(rule: string, namespace: string, pod: string, seq: number): string {
@@ -32,10 +33,21 @@ export interface IntakeResult {
   p99Ms: number;
   maxMs: number;
   failed: number;
+  /**
+   * The server's CPU (user + system, every thread) per event of the measured run, from its start
+   * until the server is idle after the deduplication window: the work an event costs, wherever
+   * and whenever it is done. Only when `saturate` is given the server's pid.
+   */
+  cpuUsPerEvent?: number;
 }
 
 /** Saturation: 50 keep-alive connections, each POST a distinct event; a 2 s warm-up first. */
-export async function saturate(url: string, rule: string, seconds: number): Promise<IntakeResult> {
+export async function saturate(
+  url: string,
+  rule: string,
+  seconds: number,
+  pid?: number,
+): Promise<IntakeResult> {
   let seq = 0;
   const run = (duration: number) =>
     autocannon({
@@ -52,13 +64,23 @@ export async function saturate(url: string, rule: string, seconds: number): Prom
       ],
     });
   await run(2);
+  const cpuBefore = pid === undefined ? 0 : cpuSeconds(pid);
   const r = await run(seconds);
+  let cpuUsPerEvent: number | undefined;
+  if (pid !== undefined) {
+    // Both servers also work when an event's deduplication window ends (Talon expires its
+    // JetStream message): wait it out, then until the server is idle.
+    await new Promise((resolve) => setTimeout(resolve, (DEDUP_WINDOW_SECONDS + 1) * 1000));
+    await waitCpuIdle(pid);
+    cpuUsPerEvent = ((cpuSeconds(pid) - cpuBefore) * 1e6) / Math.max(1, r.requests.total);
+  }
   return {
     eventsPerSec: r.requests.average,
     p50Ms: r.latency.p50,
     p99Ms: r.latency.p99,
     maxMs: r.latency.max,
     failed: r.non2xx + r.errors + r.timeouts,
+    ...(cpuUsPerEvent === undefined ? {} : { cpuUsPerEvent }),
   };
 }
 

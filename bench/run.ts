@@ -290,9 +290,12 @@ async function benchServer(
     peak = sampleRss(server.pid);
     const intakePeak = sampleRss(server.pid);
 
-    const intake = await saturate(server.url, INTAKE_RULE, settings.intakeSeconds);
+    const intake = await saturate(server.url, INTAKE_RULE, settings.intakeSeconds, server.pid);
     const rssIntakeMiB = intakePeak.stop();
-    console.log(`[${name}] intake ${Math.round(intake.eventsPerSec)} events/s, p99 ${intake.p99Ms} ms`);
+    console.log(
+      `[${name}] intake ${Math.round(intake.eventsPerSec)} events/s, p99 ${intake.p99Ms} ms, ` +
+        `${intake.cpuUsPerEvent?.toFixed(0)} µs of server CPU per event`,
+    );
     await waitQueueDrained(server);
     const figures: ServerFigures = { rssStartMiB, rssRestMiB, rssIntakeMiB, rssLoadMiB: 0, intake };
     sink.figures = figures;
@@ -399,6 +402,13 @@ function buildFigures(
       better: "lower",
       ours: ours.intake.p99Ms,
       talon: talon?.intake.p99Ms ?? null,
+    },
+    {
+      label: "intake at saturation: server CPU per event",
+      unit: "µs/event",
+      better: "lower",
+      ours: ours.intake.cpuUsPerEvent ?? null,
+      talon: talon?.intake.cpuUsPerEvent ?? null,
     },
     {
       label: "intake at saturation, console streaming",
