@@ -167,29 +167,73 @@ export async function createPods(api: ApiCaller, namespace: string, names: strin
   }
 }
 
-/** Records when each pod of the namespace disappears (the watch's DELETED event), by name. */
+/** A watch stream that ends this many times is given up on (the error says so). */
+const WATCH_RESTARTS = 20;
+
+/**
+ * Records when each pod of the namespace disappears (the watch's DELETED event), by name. A
+ * stream the API server or the network closes is reopened from the last resourceVersion seen
+ * (bookmarks keep it fresh), so no deletion is lost: the client library ends a watch silently
+ * when its connection closes, which once left a whole phase reporting 0 pods deleted.
+ */
 export async function watchDeletions(
   kube: KubeClient,
   namespace: string,
-): Promise<{ deletedAt: Map<string, number>; error(): unknown; stop(): void }> {
+): Promise<{ deletedAt: Map<string, number>; error(): unknown; restarts(): number; stop(): void }> {
   const deletedAt = new Map<string, number>();
   let failure: unknown;
-  const watch = new Watch(kube.config);
-  const controller = await watch.watch(
-    `/api/v1/namespaces/${namespace}/pods`,
-    { allowWatchBookmarks: false },
-    (phase, obj: V1Pod) => {
-      if (phase === "DELETED") deletedAt.set(obj.metadata?.name ?? "", performance.now());
-    },
-    (err) => {
-      if (err && (err as { name?: string }).name !== "AbortError") failure = err;
-    },
-  );
+  let stopped = false;
+  let restarts = 0;
+  let resourceVersion: string | undefined;
+  let controller: AbortController | undefined;
+  const open = async (): Promise<void> => {
+    controller = await new Watch(kube.config).watch(
+      `/api/v1/namespaces/${namespace}/pods`,
+      { allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
+      (phase, obj: V1Pod & { code?: number; message?: string }) => {
+        if (phase === "ERROR") {
+          failure = new Error(`watch ERROR ${obj.code ?? ""}: ${obj.message ?? ""}`);
+          return;
+        }
+        resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+        const name = obj.metadata?.name ?? "";
+        if (phase === "DELETED" && !deletedAt.has(name)) deletedAt.set(name, performance.now());
+      },
+      (err) => {
+        if (stopped || failure) return;
+        if (err && (err as { name?: string }).name !== "AbortError") {
+          failure = err;
+          return;
+        }
+        if (++restarts > WATCH_RESTARTS) {
+          failure = new Error(`the pod watch of ${namespace} ended ${restarts} times`);
+          return;
+        }
+        console.log(
+          `[bench] the pod watch of ${namespace} ended; reopened at resourceVersion ${resourceVersion}`,
+        );
+        open().catch((e: unknown) => {
+          failure = e;
+        });
+      },
+    );
+  };
+  await open();
   return {
     deletedAt,
     error: () => failure,
-    stop: () => controller.abort(),
+    restarts: () => restarts,
+    stop: () => {
+      stopped = true;
+      controller?.abort();
+    },
   };
+}
+
+/** The names of the pods that exist in the namespace now. */
+export async function podNames(api: ApiCaller, namespace: string): Promise<Set<string>> {
+  const list = (await api("GET", `/api/v1/namespaces/${namespace}/pods`)) as { items: V1Pod[] };
+  return new Set(list.items.map((p) => p.metadata?.name ?? ""));
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   type BenchCluster,
   createNamespace,
   createPods,
+  podNames,
   runEphemeralContainers,
   startCluster,
   watchDeletions,
@@ -182,6 +183,14 @@ async function terminateStream(
     while (performance.now() < deadline && pods.some((p) => !watch.deletedAt.has(p))) {
       if (watch.error()) throw new Error(`pod watch failed: ${String(watch.error())}`);
       await new Promise((r) => setTimeout(r, 200));
+    }
+    // A deletion the watch did not report is a fault of the measure, not of the server: say so.
+    const unseen = pods.filter((p) => !watch.deletedAt.has(p));
+    if (unseen.length > 0) {
+      const present = await podNames(cluster.api, namespace);
+      const missed = unseen.filter((p) => !present.has(p)).length;
+      if (missed > 0)
+        console.log(`[bench] ${missed} pods of ${namespace} are gone but their deletion was not seen`);
     }
     // Pods never deleted count as infinitely late, so a percentile they reach is reported as n/a.
     const latencies = pods
