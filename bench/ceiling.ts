@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type IntakeResult, saturate } from "./load.js";
-import { freePort } from "./servers.js";
+import { answersOk, freePort, waitReady } from "./servers.js";
 
 export interface CeilingRun {
   processes: number;
@@ -19,7 +19,7 @@ export interface CeilingRun {
   intake: IntakeResult;
 }
 
-/** The variants measured: no work and 45 µs (about a third of our pipeline's), 1 and 2 processes. */
+/** The variants measured: no work and 45 µs (under half of our pipeline's ~100 µs beyond the HTTP work), 1 and 2 processes. */
 export const CEILING_VARIANTS = [
   { processes: 1, workUs: 0 },
   { processes: 2, workUs: 0 },
@@ -35,17 +35,7 @@ async function startBare(processes: number, workUs: number): Promise<{ url: stri
     { stdio: "inherit" },
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (
-    !(await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (proc.exitCode !== null) throw new Error(`bare-server exited with ${proc.exitCode}`);
-    if (Date.now() > deadline) throw new Error("bare-server not ready after 30 s");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitReady(proc, "bare-server", () => answersOk(`${url}/healthz`), 30);
   return { url, proc };
 }
 

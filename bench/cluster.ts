@@ -179,7 +179,7 @@ const WATCH_RESTARTS = 20;
 export async function watchDeletions(
   kube: KubeClient,
   namespace: string,
-): Promise<{ deletedAt: Map<string, number>; error(): unknown; restarts(): number; stop(): void }> {
+): Promise<{ deletedAt: Map<string, number>; error(): unknown; stop(): void }> {
   const deletedAt = new Map<string, number>();
   let failure: unknown;
   let stopped = false;
@@ -222,7 +222,6 @@ export async function watchDeletions(
   return {
     deletedAt,
     error: () => failure,
-    restarts: () => restarts,
     stop: () => {
       stopped = true;
       controller?.abort();

@@ -169,24 +169,13 @@ export async function startServer(opts: {
   });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
   const url = socketPath ? "http://localhost" : `http://127.0.0.1:${opts.port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      throw new Error(`${opts.name} exited with ${proc.exitCode}:\n${tail(opts.logFile)}`);
-    }
-    const ok = socketPath
-      ? await okOverSocket(socketPath, "/healthz")
-      : await fetch(`${url}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`${opts.name} not ready after 60 s:\n${tail(opts.logFile)}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitReady(
+    proc,
+    opts.name,
+    () => (socketPath ? okOverSocket(socketPath, "/healthz") : answersOk(`${url}/healthz`)),
+    60,
+    () => `:\n${tail(opts.logFile)}`,
+  );
   return {
     name: opts.name,
     url,
@@ -201,6 +190,37 @@ export async function startServer(opts: {
       clearTimeout(timer);
     },
   };
+}
+
+/** Whether a GET of `url` answers 2xx (false when nothing answers). */
+export function answersOk(url: string): Promise<boolean> {
+  return fetch(url).then(
+    (r) => r.ok,
+    () => false,
+  );
+}
+
+/**
+ * Polls `ready` until it holds. Throws when the process exits first, or kills it and throws after
+ * `seconds`; `detail` is added to the error (e.g. the tail of its log).
+ */
+export async function waitReady(
+  proc: ChildProcess,
+  name: string,
+  ready: () => Promise<boolean>,
+  seconds: number,
+  detail: () => string = () => "",
+): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}${detail()}`);
+    if (await ready()) return;
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`${name} not ready after ${seconds} s${detail()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 function tail(file: string): string {
